@@ -1,0 +1,112 @@
+"""gunicorn settings for the service: `gunicorn -c gunicorn.conf.py 'webapp:create_app()'`.
+
+Every value is read from the environment with its default beside it. The hooks stay thin: the
+logic lives in `webapp.lifecycle`, which knows nothing of gunicorn.
+"""
+
+import os
+import signal
+import time
+
+from webapp.gunicorn_logging import logconfig_dict as _logconfig_dict
+
+
+def _number(name, default):
+    raw = os.environ.get(name)
+    return float(raw) if raw not in (None, "") else float(default)
+
+
+# ---------------------------------------------------------------- server socket
+# --bind on the command line overrides this.
+bind = os.environ.get("BIND", "0.0.0.0:8000")
+backlog = 2048
+
+# ---------------------------------------------------------------- workers
+# Processes; each runs JOB_WORKERS job threads beside its request threads.
+workers = int(_number("WEB_CONCURRENCY", 2))
+# gthread: request threads per process; the main loop keeps heartbeating while requests run.
+worker_class = "gthread"
+threads = int(_number("GUNICORN_THREADS", 8))
+# Longer than a load balancer's idle timeout (AWS ALB 60 s), so the balancer closes first.
+keepalive = int(_number("GUNICORN_KEEPALIVE", 75))
+
+# ---------------------------------------------------------------- shutdown
+# Running jobs get this long (seconds, from the first SIGTERM) to finish before a hand-back.
+DRAIN_TIMEOUT_SECONDS = _number("DRAIN_TIMEOUT_SECONDS", 90)
+# The master SIGKILLs workers this long after its SIGTERM: it must outlast the drain.
+graceful_timeout = int(_number("GUNICORN_GRACEFUL_TIMEOUT", DRAIN_TIMEOUT_SECONDS + 10))
+# A worker leaving on max_requests/HUP/--reload is killed after `timeout` (not graceful_timeout)
+# once it stops heartbeating, which it does while draining; keep the two equal.
+timeout = int(_number("GUNICORN_TIMEOUT", graceful_timeout))
+
+# ---------------------------------------------------------------- logging
+# gunicorn's own error log goes through the same JSON rendering as the service.
+# The service writes one access line per request itself (see webapp.access_log).
+accesslog = None
+errorlog = "-"
+logconfig_dict = _logconfig_dict()
+
+# ---------------------------------------------------------------- control socket
+# gunicorn 24+ opens a control socket at one per-user path by default, which two instances on
+# one host would fight over; off unless GUNICORN_CONTROL_SOCKET names a path.
+control_socket = os.environ.get("GUNICORN_CONTROL_SOCKET", "")
+control_socket_disable = not control_socket
+
+# ---------------------------------------------------------------- proxies
+# Trust X-Forwarded-* from these addresses only (the load balancer); comma separated.
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+
+
+# ---------------------------------------------------------------- hooks
+def when_ready(server):
+    """Warn when the timeouts cannot hold a full drain."""
+    from webapp.lifecycle import check_shutdown_timeouts
+
+    for problem in check_shutdown_timeouts(
+        DRAIN_TIMEOUT_SECONDS,
+        graceful_timeout=server.cfg.graceful_timeout,
+        timeout=server.cfg.timeout,
+    ):
+        server.log.warning(problem)
+
+
+def post_worker_init(worker):
+    """Start taking jobs in this worker; stop taking them the moment a stop signal arrives."""
+    from webapp import lifecycle
+
+    app = worker.wsgi
+    lifecycle.start(app)
+    worker.drain_deadline = None
+
+    def chain(signum, handler, quick):
+        def on_signal(sig, frame):
+            if worker.drain_deadline is None or quick:
+                budget = 0.0 if quick else DRAIN_TIMEOUT_SECONDS
+                worker.drain_deadline = time.monotonic() + budget
+            lifecycle.stop_accepting(app)
+            if callable(handler):
+                handler(sig, frame)
+
+        signal.signal(signum, on_signal)
+
+    chain(signal.SIGTERM, signal.getsignal(signal.SIGTERM), quick=False)
+    for quick_signal in (signal.SIGINT, signal.SIGQUIT):
+        chain(quick_signal, signal.getsignal(quick_signal), quick=True)
+
+
+def worker_exit(server, worker):
+    """Drain this worker's jobs; hand back stragglers so another process finishes them."""
+    app = getattr(worker, "wsgi", None)
+    if app is None or not hasattr(app, "extensions"):
+        return  # gunicorn also calls this hook in the master for a worker that is already gone
+    from webapp import lifecycle
+
+    deadline = getattr(worker, "drain_deadline", None)
+    if deadline is None:  # left its loop without a signal (max_requests, reload, parent gone)
+        deadline = time.monotonic() + DRAIN_TIMEOUT_SECONDS
+    lifecycle.finish_process(app, deadline)
+
+
+def on_exit(server):
+    """Last word of the master."""
+    server.log.info("service stopped")

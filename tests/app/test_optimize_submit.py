@@ -1,0 +1,196 @@
+"""POST /optimize: validation, storage, idempotency."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+
+from tests.conftest import valid_players
+from webapp.jobs.store import JobStore
+
+
+def _body(**overrides: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {"slate_id": "noop", "players": valid_players(), "n_scenarios": 0}
+    body.update(overrides)
+    return body
+
+
+def _queued(store: JobStore) -> int:
+    return store.queue_stats().pending
+
+
+def test_accepted_job_is_in_redis_before_the_answer(client: FlaskClient, store: JobStore) -> None:
+    """202 with run_id, Location and links; the record and the queue entry already exist."""
+    response = client.post("/optimize", json=_body())
+
+    assert response.status_code == 202
+    run_id = response.json["run_id"]
+    assert response.headers["Location"] == f"/optimize/{run_id}"
+    assert response.json["links"] == {
+        "self": f"/optimize/{run_id}",
+        "result": f"/optimize/{run_id}/result",
+    }
+    record = store.get(run_id)
+    assert record.status == "pending" and record.input["slate_id"] == "noop"
+    assert _queued(store) == 1
+
+
+def test_record_holds_input_metadata_and_request_id(client: FlaskClient, store: JobStore) -> None:
+    """The full validated input (with defaults), metadata and the creating request's id are kept."""
+    response = client.post(
+        "/optimize", json=_body(n_lineups=3), headers={"X-Correlation-ID": "req-abc"}
+    )
+
+    record = store.get(response.json["run_id"])
+    assert record.request_id == "req-abc"
+    assert record.metadata == {
+        "slate_id": "noop",
+        "sport": "nfl",
+        "n_scenarios": 0,
+        "n_lineups": 3,
+        "n_players": 2,
+    }
+    assert record.input["sport"] == "nfl" and record.input["min_unique"] == 1
+
+
+def _player(**overrides: Any) -> dict[str, Any]:
+    player = copy.deepcopy(valid_players(1)[0])
+    player.update(overrides)
+    return player
+
+
+BAD_BODIES = [
+    ("missing-slate", {"players": valid_players()}, "slate_id"),
+    ("slate-bad-chars", _body(slate_id="bad slate!"), "slate_id"),
+    ("slate-too-long", _body(slate_id="x" * 65), "slate_id"),
+    ("unknown-field", _body(colour="red"), "colour"),
+    ("bad-sport", _body(sport="nhl"), "sport"),
+    ("n_lineups-0", _body(n_lineups=0), "n_lineups"),
+    ("n_lineups-151", _body(n_lineups=151), "n_lineups"),
+    ("n_lineups-string", _body(n_lineups="5"), "n_lineups"),
+    ("n_lineups-float", _body(n_lineups=2.5), "n_lineups"),
+    ("n_scenarios-big", _body(n_scenarios=100_001), "n_scenarios"),
+    ("n_scenarios-negative", _body(n_scenarios=-1), "n_scenarios"),
+    ("seed-negative", _body(seed=-5), "seed"),
+    ("players-one", _body(players=valid_players(1)), "players"),
+    ("players-too-many", _body(players=valid_players(1001)), "players"),
+    ("player-negative-salary", _body(players=[_player(salary=-1), _player(id="p9")]), "players"),
+    ("player-missing-id", _body(players=[{"name": "x"}, _player()]), "players"),
+    ("player-unknown-field", _body(players=[_player(age=30), _player(id="p9")]), "players"),
+    ("player-nan", _body(players=[_player(projection=float("nan")), _player(id="p9")]), "players"),
+    ("max-exposure-zero", _body(max_exposure=0), "max_exposure"),
+    ("stack-nba", _body(sport="nba", stack={"qb_with": 1}), "stack"),
+    ("lock-and-exclude", _body(locks=["p0"], excludes=["p0"]), "locks"),
+]
+
+
+@pytest.mark.parametrize(
+    ("body", "field"), [(b, f) for _, b, f in BAD_BODIES], ids=[i for i, _, _ in BAD_BODIES]
+)
+def test_invalid_body_is_400_and_creates_nothing(
+    client: FlaskClient, store: JobStore, body: dict[str, Any], field: str
+) -> None:
+    """Each invalid body gets a 400 JSON error naming the field, and no job is created."""
+    response = client.post("/optimize", json=body)
+
+    assert response.status_code == 400
+    assert response.json["error"]["code"] == "invalid_request"
+    assert field in response.json["error"]["details"]
+    assert _queued(store) == 0
+
+
+def test_non_object_json_is_400(client: FlaskClient, store: JobStore) -> None:
+    """A JSON array instead of an object is refused."""
+    response = client.post("/optimize", json=[1, 2])
+
+    assert response.status_code == 400
+    assert _queued(store) == 0
+
+
+def test_malformed_json_is_400(client: FlaskClient) -> None:
+    """A body that is not JSON at all gets a JSON 400, not a traceback."""
+    response = client.post("/optimize", data="{not json", content_type="application/json")
+
+    assert response.status_code == 400
+    assert response.json["error"]["code"] == "bad_request"
+
+
+def test_wrong_content_type_is_415(client: FlaskClient) -> None:
+    """Form data is refused with 415."""
+    response = client.post("/optimize", data={"slate_id": "x"})
+
+    assert response.status_code == 415
+    assert response.json["error"]["code"] == "unsupported_media_type"
+
+
+def test_oversized_body_is_413(client: FlaskClient, app) -> None:  # noqa: ANN001
+    """A body over MAX_CONTENT_LENGTH is refused with 413 before it is parsed."""
+    limit = app.config["MAX_CONTENT_LENGTH"]
+    response = client.post(
+        "/optimize", data=b"{" + b" " * limit + b"}", content_type="application/json"
+    )
+
+    assert response.status_code == 413
+    assert response.json["error"]["code"] == "request_entity_too_large"
+
+
+def test_without_players_and_without_neo4j_is_422(client: FlaskClient, store: JobStore) -> None:
+    """A slate-only request cannot be served without a slate store: a clear 422."""
+    response = client.post("/optimize", json={"slate_id": "main"})
+
+    assert response.status_code == 422
+    assert "Neo4j" in response.json["error"]["message"]
+    assert _queued(store) == 0
+
+
+def test_same_idempotency_key_and_body_returns_the_same_job(
+    client: FlaskClient, store: JobStore
+) -> None:
+    """A retried POST with the same key and body gets the original run_id; one job exists."""
+    headers = {"Idempotency-Key": "order-42"}
+
+    first = client.post("/optimize", json=_body(), headers=headers)
+    second = client.post("/optimize", json=_body(), headers=headers)
+
+    assert second.status_code == 202
+    assert second.json["run_id"] == first.json["run_id"]
+    assert second.headers["Idempotent-Replayed"] == "true"
+    assert _queued(store) == 1
+
+
+def test_same_idempotency_key_with_other_body_is_422(client: FlaskClient, store: JobStore) -> None:
+    """Reusing a key for a different request is refused with 422 and the original run_id."""
+    headers = {"Idempotency-Key": "order-43"}
+    first = client.post("/optimize", json=_body(), headers=headers)
+
+    second = client.post("/optimize", json=_body(n_lineups=5), headers=headers)
+
+    assert second.status_code == 422
+    assert second.json["error"]["code"] == "idempotency_key_reused"
+    assert second.json["error"]["details"]["run_id"] == first.json["run_id"]
+    assert _queued(store) == 1
+
+
+def test_bad_idempotency_key_is_400(client: FlaskClient) -> None:
+    """An Idempotency-Key with spaces or over 255 characters is refused."""
+    response = client.post("/optimize", json=_body(), headers={"Idempotency-Key": "a b"})
+
+    assert response.status_code == 400
+
+
+def test_draining_instance_refuses_jobs_with_503(client: FlaskClient, app, store: JobStore) -> None:  # noqa: ANN001
+    """While the drain flag is set, POST answers 503 with Retry-After; reads keep working."""
+    accepted = client.post("/optimize", json=_body())
+    from webapp.lifecycle import drain_flag
+
+    drain_flag(app).set()
+    drain_flag(app).CACHE_S = 0
+
+    refused = client.post("/optimize", json=_body())
+
+    assert refused.status_code == 503 and refused.headers["Retry-After"]
+    assert client.get(f"/optimize/{accepted.json['run_id']}").status_code == 200
+    assert _queued(store) == 1

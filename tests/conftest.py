@@ -1,0 +1,160 @@
+"""Fixtures shared by every test: settings, an app per test, Redis (fake or real), cleanup."""
+
+from __future__ import annotations
+
+import os
+import threading
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import fakeredis
+import pytest
+import redis
+import structlog
+from flask import Flask
+from flask.testing import FlaskClient
+
+from tests.support.kinds import scripted_kinds
+from webapp import create_app
+from webapp.config import Settings
+from webapp.jobs.extension import get_jobs
+from webapp.jobs.keys import Keys
+from webapp.jobs.store import JobStore
+from webapp.redis_client import get_redis
+
+# The shared Redis that tests needing only a working server use, each under its own key prefix.
+SHARED_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+def _prefix() -> str:
+    return f"test{uuid.uuid4().hex[:10]}"
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Settings for one test: own key prefix, no log file, short timings."""
+    return Settings(
+        testing=True,
+        log_file="",
+        redis_url=SHARED_REDIS_URL,
+        redis_key_prefix=_prefix(),
+        drain_flag_file=str(tmp_path / "draining"),
+        job_lease_seconds=5.0,
+        recovery_scan_seconds=1.0,
+    )
+
+
+@pytest.fixture
+def fake_server() -> fakeredis.FakeServer:
+    """A fresh in-memory Redis per test."""
+    return fakeredis.FakeServer()
+
+
+@pytest.fixture
+def app(settings: Settings, fake_server: fakeredis.FakeServer) -> Iterator[Flask]:
+    """The service on fakeredis, with scripted job kinds; its runner is not started."""
+    app = create_app(settings, kinds=scripted_kinds())
+    get_redis(app).extra_kwargs = {
+        "connection_class": fakeredis.FakeRedisConnection,
+        "server": fake_server,
+    }
+    yield app
+    get_jobs(app).runner.shutdown()
+    get_redis(app).close()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def store(app: Flask) -> JobStore:
+    """The app's JobStore (on fakeredis)."""
+    return get_jobs(app).store()
+
+
+@pytest.fixture
+def real_redis(settings: Settings) -> Iterator[redis.Redis]:
+    """The shared real Redis; every key under this test's prefix is deleted afterwards."""
+    client = redis.Redis.from_url(SHARED_REDIS_URL)
+    try:
+        client.ping()
+    except redis.ConnectionError:
+        if os.environ.get("CI"):
+            raise
+        pytest.skip(f"no Redis at {SHARED_REDIS_URL}")
+    yield client
+    for key in client.scan_iter(f"{settings.redis_key_prefix}:*", count=1000):
+        client.delete(key)
+    client.close()
+
+
+@pytest.fixture
+def real_app(settings: Settings, real_redis: redis.Redis) -> Iterator[Flask]:
+    """The service on the shared real Redis, with scripted job kinds; runner not started."""
+    app = create_app(settings, kinds=scripted_kinds(SHARED_REDIS_URL, settings.redis_key_prefix))
+    yield app
+    get_jobs(app).runner.shutdown()
+    get_redis(app).close()
+
+
+@pytest.fixture
+def real_store(real_app: Flask) -> JobStore:
+    return get_jobs(real_app).store()
+
+
+@pytest.fixture
+def make_store(settings: Settings) -> Callable[..., JobStore]:
+    """Build a JobStore on any client with this test's prefix and timings (overridable)."""
+
+    def build(client: redis.Redis, **overrides: object) -> JobStore:
+        s = replace(settings, **overrides)  # type: ignore[arg-type]
+        return JobStore(
+            client,
+            Keys(s.redis_key_prefix),
+            ttl_seconds=s.job_ttl_seconds,
+            tombstone_ttl_seconds=s.tombstone_ttl_seconds,
+            lease_seconds=s.job_lease_seconds,
+            max_attempts=s.max_attempts,
+        )
+
+    return build
+
+
+@pytest.fixture(autouse=True)
+def _clean_logging_context() -> Iterator[None]:
+    """No structlog context leaks from one test into the next."""
+    structlog.contextvars.clear_contextvars()
+    yield
+    structlog.contextvars.clear_contextvars()
+
+
+@pytest.fixture(autouse=True)
+def _no_leaked_runner_threads() -> Iterator[None]:
+    """Fail a test that leaves job threads running."""
+    yield
+    leaked = [
+        t.name
+        for t in threading.enumerate()
+        if t.name.startswith(("job-runner", "job-dispatcher", "job-maintenance")) and t.is_alive()
+    ]
+    assert not leaked, f"threads left running: {leaked}"
+
+
+def valid_players(count: int = 2) -> list[dict]:
+    """A minimal valid players list (the scripted kinds ignore it)."""
+    return [
+        {
+            "id": f"p{i}",
+            "name": f"Player {i}",
+            "positions": ["QB"],
+            "salary": 5000,
+            "team": "AAA",
+            "opponent": "BBB",
+            "projection": 10.0 + i,
+        }
+        for i in range(count)
+    ]

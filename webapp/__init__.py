@@ -1,0 +1,53 @@
+"""Lineup optimizer job service: a Flask app whose jobs live in Redis.
+
+gunicorn runs `webapp:create_app()`, so every worker builds its own app after the fork.
+"""
+
+from __future__ import annotations
+
+import os
+
+from flask import Flask
+
+from webapp import correlation, errors, lifecycle, redis_client
+from webapp.config import SETTINGS_KEY, Settings
+from webapp.jobs import extension as jobs_extension
+from webapp.jobs.kinds import JobKinds
+from webapp.logs import configure_logging
+
+__all__ = ["create_app"]
+
+
+def default_kinds() -> JobKinds:
+    """The job kinds of the service."""
+    from webapp.optimize.job import make_optimize_job
+
+    kinds = JobKinds()
+    kinds.register("optimize", make_optimize_job(load_slate=None))
+    return kinds
+
+
+def create_app(settings: Settings | None = None, *, kinds: JobKinds | None = None) -> Flask:
+    """Build a configured app. Tests pass their own Settings; production reads the environment."""
+    settings = settings or Settings.from_env(os.environ)
+    configure_logging(settings)
+    app = Flask(__name__)
+    app.config.update(settings.flask_config())
+    app.json.sort_keys = False
+    app.extensions[SETTINGS_KEY] = settings
+    connections = redis_client.init_app(app, redis_client.RedisOptions.from_settings(settings))
+    jobs_extension.init_app(app, settings, connections, kinds or default_kinds())
+    lifecycle.init_app(app)
+    correlation.init_app(app, user_id_header=settings.user_id_header)
+    errors.register_error_handlers(app)
+    _register_blueprints(app)
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    from webapp import health, optimize
+    from webapp.health.registry import register_checks
+
+    register_checks(app)
+    app.register_blueprint(health.bp)
+    app.register_blueprint(optimize.bp)

@@ -1,0 +1,193 @@
+"""Service settings: one typed object, read once from the environment.
+
+Defaults live on the dataclass fields below and in the README's table, nowhere else.
+`Settings.from_env(environ)` takes the mapping as an argument so tests pass a dict.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class ConfigError(ValueError):
+    """A setting from the environment is invalid; the message names the variable."""
+
+
+def _env(name: str, default: Any, parse: Callable[[str], Any] | None = None) -> Any:
+    """Declare a field read from environment variable `name`."""
+    return field(default=default, metadata={"env": name, "parse": parse})
+
+
+def _positive_int(raw: str) -> int:
+    value = int(raw)
+    if value <= 0:
+        raise ValueError
+    return value
+
+
+def _non_negative_int(raw: str) -> int:
+    value = int(raw)
+    if value < 0:
+        raise ValueError
+    return value
+
+
+def _positive_float(raw: str) -> float:
+    value = float(raw)
+    if not value > 0 or value != value or value == float("inf"):
+        raise ValueError
+    return value
+
+
+def _non_negative_float(raw: str) -> float:
+    value = float(raw)
+    if not value >= 0 or value == float("inf"):
+        raise ValueError
+    return value
+
+
+def _bool(raw: str) -> bool:
+    lowered = raw.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off", ""}:
+        return False
+    raise ValueError
+
+
+def _log_level(raw: str) -> str:
+    level = raw.strip().upper()
+    if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+        raise ValueError
+    return level
+
+
+def _redis_url(raw: str) -> str:
+    if not re.match(r"^(redis|rediss|unix)://", raw):
+        raise ValueError
+    return raw
+
+
+def _key_prefix(raw: str) -> str:
+    if not re.fullmatch(r"[A-Za-z0-9_.:-]{1,32}", raw):
+        raise ValueError
+    return raw
+
+
+def _neo4j_uri(raw: str) -> str:
+    if raw and not re.match(r"^(bolt|neo4j)(\+s|\+ssc)?://", raw):
+        raise ValueError
+    return raw
+
+
+def _header_name(raw: str) -> str:
+    if raw and not re.fullmatch(r"[A-Za-z0-9-]{1,64}", raw):
+        raise ValueError
+    return raw
+
+
+_EXPECTED = {
+    _positive_int: "a positive integer",
+    _non_negative_int: "a non-negative integer",
+    _positive_float: "a positive number",
+    _non_negative_float: "a non-negative number",
+    _bool: "a boolean (true/false/1/0)",
+    _log_level: "one of DEBUG, INFO, WARNING, ERROR, CRITICAL",
+    _redis_url: "a redis://, rediss:// or unix:// URL",
+    _key_prefix: "1-32 characters of [A-Za-z0-9_.:-]",
+    _neo4j_uri: "empty or a bolt://, neo4j:// (+s/+ssc) URI",
+    _header_name: "empty or an HTTP header name",
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every knob of the service; see the README for what each one does."""
+
+    # Redis: job state and queue
+    redis_url: str = _env("REDIS_URL", "redis://127.0.0.1:6379/0", _redis_url)
+    redis_key_prefix: str = _env("REDIS_KEY_PREFIX", "dfs", _key_prefix)
+    redis_max_connections: int = _env("REDIS_MAX_CONNECTIONS", 50, _positive_int)
+    redis_socket_timeout_s: float = _env("REDIS_SOCKET_TIMEOUT", 5.0, _positive_float)
+    redis_connect_timeout_s: float = _env("REDIS_CONNECT_TIMEOUT", 5.0, _positive_float)
+    redis_health_check_interval_s: int = _env("REDIS_HEALTH_CHECK_INTERVAL", 30, _non_negative_int)
+    redis_retries: int = _env("REDIS_RETRIES", 2, _non_negative_int)
+
+    # Jobs
+    job_ttl_seconds: int = _env("JOB_TTL_SECONDS", 604800, _positive_int)
+    tombstone_ttl_seconds: int = _env("TOMBSTONE_TTL_SECONDS", 2592000, _positive_int)
+    job_workers: int = _env("JOB_WORKERS", 2, _positive_int)
+    job_lease_seconds: float = _env("JOB_LEASE_SECONDS", 30.0, _positive_float)
+    recovery_scan_seconds: float = _env("RECOVERY_SCAN_SECONDS", 10.0, _positive_float)
+    max_attempts: int = _env("MAX_ATTEMPTS", 3, _positive_int)
+    result_write_retry_seconds: float = _env("RESULT_WRITE_RETRY_SECONDS", 300.0, _positive_float)
+    drain_timeout_seconds: float = _env("DRAIN_TIMEOUT_SECONDS", 90.0, _positive_float)
+    drain_flag_file: str = _env("DRAIN_FLAG_FILE", "var/run/draining")
+
+    # HTTP
+    max_content_length: int = _env("MAX_CONTENT_LENGTH", 2 * 1024 * 1024, _positive_int)
+
+    # Neo4j: slates
+    neo4j_uri: str = _env("NEO4J_URI", "", _neo4j_uri)
+    neo4j_user: str = _env("NEO4J_USER", "neo4j")
+    neo4j_password: str = field(
+        default="", repr=False, metadata={"env": "NEO4J_PASSWORD", "parse": None}
+    )
+    neo4j_database: str = _env("NEO4J_DATABASE", "")
+
+    # Readiness
+    ready_check_timeout_s: float = _env("READY_CHECK_TIMEOUT", 3.0, _positive_float)
+    ready_cache_seconds: float = _env("READY_CACHE_SECONDS", 1.0, _non_negative_float)
+
+    # Logging
+    log_level: str = _env("LOG_LEVEL", "INFO", _log_level)
+    log_file: str = _env("LOG_FILE", "var/log/webapp.log")
+    log_max_bytes: int = _env("LOG_MAX_BYTES", 10 * 1024 * 1024, _positive_int)
+    log_backup_count: int = _env("LOG_BACKUP_COUNT", 5, _non_negative_int)
+    access_log_probes: bool = _env("ACCESS_LOG_PROBES", False, _bool)
+    user_id_header: str = _env("USER_ID_HEADER", "", _header_name)
+
+    # Identity of this deployment, shown by the health endpoints
+    release_id: str = _env("RELEASE_ID", "")
+    service_id: str = _env("SERVICE_ID", "")
+
+    testing: bool = False
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Read every setting from `environ` (default os.environ); ConfigError on a bad value."""
+        environ = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for f in dataclasses.fields(cls):
+            name = f.metadata.get("env")
+            if name is None or name not in environ:
+                continue
+            values[f.name] = _parse(name, environ[name], f.metadata.get("parse"))
+        return cls(**values)
+
+    def flask_config(self) -> dict[str, Any]:
+        """The subset Flask itself reads."""
+        return {"MAX_CONTENT_LENGTH": self.max_content_length, "TESTING": self.testing}
+
+
+def _parse(name: str, raw: str, parse: Callable[[str], Any] | None) -> Any:
+    if parse is None:
+        return raw
+    try:
+        return parse(raw)
+    except (ValueError, TypeError):
+        shown = raw if len(raw) <= 80 else raw[:77] + "..."
+        raise ConfigError(f"{name} must be {_EXPECTED[parse]}, got {shown!r}") from None
+
+
+SETTINGS_KEY = "webapp.settings"
+
+
+def get_settings(app: Any) -> Settings:
+    """The Settings an app was built with."""
+    return app.extensions[SETTINGS_KEY]

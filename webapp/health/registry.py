@@ -1,0 +1,61 @@
+"""Which checks /ready runs, wired to the app's clients."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from webapp.config import get_settings
+from webapp.health import checks
+from webapp.health.probes import Probes, init_app
+from webapp.jobs.extension import get_jobs
+from webapp.redis_client import get_redis
+
+
+def register_checks(app: Flask) -> Probes:
+    """Redis, Neo4j, the job queue and this process's executor."""
+    settings = get_settings(app)
+    probes = Probes(timeout_s=settings.ready_check_timeout_s, cache_s=settings.ready_cache_seconds)
+    connections = get_redis(app)
+    jobs = get_jobs(app)
+    probes.add(
+        "redis",
+        "datastore",
+        ("redis:responseTime",),
+        lambda: checks.check_redis(connections.probe_client(), safe_url=connections.safe_url),
+    )
+    probes.add("neo4j", "datastore", ("neo4j:responseTime",), _neo4j_check(app))
+    probes.add(
+        "jobs",
+        "component",
+        ("jobs:queueDepth",),
+        lambda: checks.check_jobs(jobs.store()),
+    )
+    probes.add(
+        "executor",
+        "component",
+        ("executor:utilization",),
+        lambda: checks.check_executor(
+            jobs.runner.utilization(), accepting=jobs.runner.is_accepting
+        ),
+        cacheable=False,
+    )
+    return init_app(app, probes)
+
+
+def _neo4j_check(app: Flask):
+    settings = get_settings(app)
+
+    def not_configured() -> checks.Checks:
+        return {
+            "neo4j:responseTime": [
+                checks.Check(
+                    "datastore",
+                    status="warn",
+                    output="not configured (NEO4J_URI is empty)",
+                )
+            ]
+        }
+
+    if not settings.neo4j_uri:
+        return not_configured
+    return not_configured  # replaced once the Neo4j client is wired

@@ -1,0 +1,51 @@
+"""What a running job sees: its progress reporter, its checkpoint, and whether it was fenced."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from webapp.jobs.store import JobStore
+
+
+class JobCancelledError(Exception):
+    """This attempt no longer owns its job (handed back or reclaimed): stop without writing."""
+
+
+class JobCheckpoint:
+    """Resume state of one job in Redis; `load`/`save` as the optimizer expects."""
+
+    def __init__(self, store: JobStore, run_id: str) -> None:
+        self._store = store
+        self._run_id = run_id
+
+    def load(self) -> dict[str, Any] | None:
+        """The state saved by an earlier attempt, or None."""
+        return self._store.load_checkpoint(self._run_id)
+
+    def save(self, state: dict[str, Any]) -> None:
+        """Keep `state` so a later attempt can resume from it."""
+        self._store.save_checkpoint(self._run_id, state)
+
+
+class JobContext:
+    """Handed to a job function; every write it makes is fenced by the attempt number."""
+
+    def __init__(self, store: JobStore, run_id: str, attempt: int) -> None:
+        self.run_id = run_id
+        self.attempt = attempt
+        self.cancelled = threading.Event()
+        self.checkpoint = JobCheckpoint(store, run_id)
+        self._store = store
+
+    def progress(self, fraction: float, phase: str = "") -> None:
+        """Record progress; raises JobCancelledError once this attempt has lost the job."""
+        self.raise_if_cancelled()
+        if not self._store.report_progress(self.run_id, self.attempt, fraction, phase):
+            self.cancelled.set()
+            raise JobCancelledError(self.run_id)
+
+    def raise_if_cancelled(self) -> None:
+        """Raise JobCancelledError if the job was handed back or reclaimed meanwhile."""
+        if self.cancelled.is_set():
+            raise JobCancelledError(self.run_id)

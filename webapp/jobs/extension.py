@@ -1,0 +1,82 @@
+"""Jobs as a Flask extension: the store, the runner and the kinds of one app."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+
+from flask import Flask
+
+from webapp.config import Settings
+from webapp.jobs.keys import Keys
+from webapp.jobs.kinds import JobKinds
+from webapp.jobs.runner import JobRunner, RunnerOptions
+from webapp.jobs.store import JobStore
+from webapp.redis_client import RedisConnections
+
+EXTENSION_KEY = "webapp.jobs"
+
+
+@dataclass
+class Jobs:
+    """Per-app job machinery; the store is built on first use in the process that uses it."""
+
+    settings: Settings
+    connections: RedisConnections
+    kinds: JobKinds
+    runner: JobRunner = field(init=False)
+    _store: JobStore | None = field(default=None, init=False)
+    _store_client: object | None = field(default=None, init=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
+
+    def __post_init__(self) -> None:
+        s = self.settings
+        self.runner = JobRunner(
+            self.store,
+            self.kinds,
+            RunnerOptions(
+                workers=s.job_workers,
+                lease_seconds=s.job_lease_seconds,
+                recovery_scan_seconds=s.recovery_scan_seconds,
+                result_write_retry_seconds=s.result_write_retry_seconds,
+            ),
+        )
+
+    def store(self) -> JobStore:
+        """This process's JobStore (rebuilt if the Redis pool was rebuilt after a fork)."""
+        client = self.connections.client()
+        if self._store is None or self._store_client is not client:
+            with self._lock:
+                if self._store is None or self._store_client is not client:
+                    s = self.settings
+                    self._store = JobStore(
+                        client,
+                        Keys(s.redis_key_prefix),
+                        ttl_seconds=s.job_ttl_seconds,
+                        tombstone_ttl_seconds=s.tombstone_ttl_seconds,
+                        lease_seconds=s.job_lease_seconds,
+                        max_attempts=s.max_attempts,
+                    )
+                    self._store_client = client
+        return self._store
+
+
+def init_app(
+    app: Flask, settings: Settings, connections: RedisConnections, kinds: JobKinds
+) -> Jobs:
+    """Register the job machinery on `app`; refuses a second registration."""
+    if EXTENSION_KEY in app.extensions:
+        raise RuntimeError("jobs are already registered on this app")
+    jobs = Jobs(settings=settings, connections=connections, kinds=kinds)
+    app.extensions[EXTENSION_KEY] = jobs
+    return jobs
+
+
+def get_jobs(app: Flask) -> Jobs:
+    """The app's job machinery."""
+    try:
+        return app.extensions[EXTENSION_KEY]
+    except KeyError:
+        raise RuntimeError(
+            "jobs are not registered on this app: call jobs.extension.init_app"
+        ) from None

@@ -1,0 +1,149 @@
+"""The job record: a plain dataclass and a pure codec to and from a Redis hash.
+
+Large JSON fields (the input, the result) are stored compressed when that saves space: the first
+byte of a stored blob says how it is encoded (`j` plain JSON, `z` zlib-compressed JSON).
+"""
+
+from __future__ import annotations
+
+import json
+import zlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from webapp.jobs.states import JobStatus
+
+# Blobs shorter than this stay plain: zlib's header and a hash field's overhead eat the gain.
+COMPRESS_MIN_BYTES = 512
+
+
+def encode_blob(value: Any) -> bytes:
+    """JSON-encode `value`, compressed when it pays."""
+    raw = json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
+    if len(raw) >= COMPRESS_MIN_BYTES:
+        packed = zlib.compress(raw, 6)
+        if len(packed) < len(raw):
+            return b"z" + packed
+    return b"j" + raw
+
+
+def decode_blob(blob: bytes | None) -> Any:
+    """Inverse of encode_blob; None stays None."""
+    if not blob:
+        return None
+    marker, body = blob[:1], blob[1:]
+    if marker == b"z":
+        body = zlib.decompress(body)
+    elif marker != b"j":
+        raise ValueError(f"unknown blob encoding {marker!r}")
+    return json.loads(body)
+
+
+@dataclass
+class JobRecord:
+    """Everything stored about one job except its result."""
+
+    run_id: str
+    kind: str
+    status: JobStatus
+    input: dict[str, Any]
+    metadata: dict[str, Any] = field(default_factory=dict)
+    progress: float = 0.0
+    phase: str = ""
+    error: str | None = None
+    attempts: int = 0
+    handbacks: int = 0
+    created_at: str = ""
+    updated_at: str = ""
+    started_at: str | None = None
+    finished_at: str | None = None
+    request_id: str | None = None
+    user_id: str | None = None
+    owner: str | None = None
+
+    def to_hash(self) -> dict[str, bytes | str]:
+        """Flatten to the field/value pairs stored in the Redis hash."""
+        fields: dict[str, bytes | str] = {
+            "run_id": self.run_id,
+            "kind": self.kind,
+            "status": str(self.status),
+            "input": encode_blob(self.input),
+            "metadata": encode_blob(self.metadata),
+            "progress": repr(float(self.progress)),
+            "phase": self.phase,
+            "attempts": str(self.attempts),
+            "handbacks": str(self.handbacks),
+            "created_at": self.created_at,
+            "updated_at": self.updated_at,
+        }
+        optional = {
+            "error": self.error,
+            "started_at": self.started_at,
+            "finished_at": self.finished_at,
+            "request_id": self.request_id,
+            "user_id": self.user_id,
+            "owner": self.owner,
+        }
+        fields.update({name: value for name, value in optional.items() if value})
+        return fields
+
+    @classmethod
+    def from_hash(cls, raw: Mapping[bytes | str, bytes | str]) -> JobRecord:
+        """Rebuild from HGETALL output; tolerant of missing optional fields."""
+        data = {_text(k): v for k, v in raw.items()}
+
+        def text(name: str) -> str | None:
+            value = data.get(name)
+            return _text(value) or None if value is not None else None
+
+        return cls(
+            run_id=text("run_id") or "",
+            kind=text("kind") or "optimize",
+            status=JobStatus(text("status") or "pending"),
+            input=decode_blob(_bytes(data.get("input"))) or {},
+            metadata=decode_blob(_bytes(data.get("metadata"))) or {},
+            progress=float(text("progress") or 0.0),
+            phase=text("phase") or "",
+            error=text("error"),
+            attempts=int(text("attempts") or 0),
+            handbacks=int(text("handbacks") or 0),
+            created_at=text("created_at") or "",
+            updated_at=text("updated_at") or "",
+            started_at=text("started_at"),
+            finished_at=text("finished_at"),
+            request_id=text("request_id"),
+            user_id=text("user_id"),
+            owner=text("owner"),
+        )
+
+    def to_status_document(self) -> dict[str, Any]:
+        """The public status view: everything but the result and internal bookkeeping."""
+        return {
+            "run_id": self.run_id,
+            "kind": self.kind,
+            "status": str(self.status),
+            "progress": self.progress,
+            "phase": self.phase or None,
+            "error": self.error,
+            "attempts": self.attempts,
+            "created_at": self.created_at,
+            "updated_at": self.updated_at,
+            "started_at": self.started_at,
+            "finished_at": self.finished_at,
+            "request_id": self.request_id,
+            "metadata": self.metadata,
+            "input": self.input,
+        }
+
+
+def _text(value: bytes | str | None) -> str:
+    if value is None:
+        return ""
+    return value.decode() if isinstance(value, bytes) else value
+
+
+def _bytes(value: bytes | str | None) -> bytes | None:
+    if value is None:
+        return None
+    return value if isinstance(value, bytes) else value.encode()

@@ -1,0 +1,340 @@
+"""JobRunner: runs jobs from the global Redis queue on this process's executor threads.
+
+A dispatcher thread claims a job only when an executor thread is free, so no pending job ever
+waits in this process's memory: any process can run any job and the queue depth is global.
+A maintenance thread renews the leases of the running attempts (heartbeat) and requeues the jobs
+of processes that died without a word (recovery). `drain` stops both and hands stragglers back.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import socket
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+import redis
+import structlog
+
+from webapp.jobs.context import JobCancelledError, JobContext
+from webapp.jobs.kinds import JobKinds
+from webapp.jobs.states import TransitionRefusedError
+from webapp.jobs.store import Claim, JobStore
+
+log = structlog.get_logger(__name__)
+
+# How long an idle dispatcher blocks waiting for a wake-up before it polls the queue anyway.
+IDLE_POLL_S = 1.0
+# How often a paused dispatcher looks again whether it may take jobs (seconds).
+PAUSE_POLL_S = 0.25
+# Back-off bounds while Redis is unreachable (seconds).
+BACKOFF_MIN_S, BACKOFF_MAX_S = 0.1, 5.0
+
+
+class JobFailedError(Exception):
+    """Raised by a job function to fail its job with a message meant for the client."""
+
+
+@dataclass(frozen=True)
+class RunnerOptions:
+    """How many jobs run at once here, and the timings of leases and recovery."""
+
+    workers: int = 2
+    lease_seconds: float = 30.0
+    recovery_scan_seconds: float = 10.0
+    result_write_retry_seconds: float = 300.0
+
+
+@dataclass
+class RunningJob:
+    """An attempt running on one of this process's threads."""
+
+    claim: Claim
+    context: JobContext
+    started: float
+
+
+class JobRunner:
+    """Owns this process's executor, dispatcher and maintenance threads."""
+
+    def __init__(
+        self,
+        store_factory: Callable[[], JobStore],
+        kinds: JobKinds,
+        options: RunnerOptions,
+        *,
+        owner: str | None = None,
+    ) -> None:
+        self.options = options
+        self.kinds = kinds
+        self.owner = owner or f"{socket.gethostname()}:{os.getpid()}"
+        self._store_factory = store_factory
+        self._started = threading.Event()
+        self._stop_requested = threading.Event()
+        self._stopped = threading.Event()
+        self._is_paused: Callable[[], bool] = lambda: False
+        self._slots = threading.BoundedSemaphore(options.workers)
+        self._running: dict[str, RunningJob] = {}
+        self._running_lock = threading.Lock()
+        self._idle = threading.Condition(self._running_lock)
+        self._executor: ThreadPoolExecutor | None = None
+        self._threads: list[threading.Thread] = []
+
+    # ------------------------------------------------------------------ lifecycle
+
+    @property
+    def is_accepting(self) -> bool:
+        """True while this process takes new jobs from the queue."""
+        return (
+            self._started.is_set() and not self._stop_requested.is_set() and not self._is_paused()
+        )
+
+    @property
+    def was_stopped(self) -> bool:
+        """True once stop_accepting (SIGTERM) was called: this process will take no more jobs."""
+        return self._stop_requested.is_set()
+
+    def pause_while(self, predicate: Callable[[], bool]) -> None:
+        """Take no new job while `predicate()` is true (e.g. the instance drain flag is set)."""
+        self._is_paused = predicate
+
+    def start(self) -> None:
+        """Start taking jobs; call once per process, after any fork."""
+        if self._executor is not None:
+            return
+        self.owner = f"{socket.gethostname()}:{os.getpid()}"
+        self._executor = ThreadPoolExecutor(
+            max_workers=self.options.workers, thread_name_prefix="job-runner"
+        )
+        self._started.set()
+        for target, name in (
+            (self._dispatch_loop, "job-dispatcher"),
+            (self._maintain_loop, "job-maintenance"),
+        ):
+            thread = threading.Thread(target=target, name=name, daemon=True)
+            thread.start()
+            self._threads.append(thread)
+        log.info("job_runner_started", workers=self.options.workers, owner=self.owner)
+
+    def stop_accepting(self) -> None:
+        """Take no new job from now on (safe to call from a signal handler)."""
+        self._stop_requested.set()
+
+    def drain(self, deadline: float) -> list[RunningJob]:
+        """Stop taking jobs, wait for running ones until `deadline` (monotonic), hand back the rest.
+
+        Returns the stragglers that were handed back. The maintenance thread keeps renewing
+        leases while we wait, so a slow drain is not mistaken for a crash.
+        """
+        self.stop_accepting()
+        with self._idle:
+            while self._running and time.monotonic() < deadline:
+                self._idle.wait(timeout=min(0.2, max(deadline - time.monotonic(), 0.0)))
+            stragglers = list(self._running.values())
+        for job in stragglers:
+            self._hand_back_straggler(job)
+        self._stopped.set()
+        return stragglers
+
+    def shutdown(self) -> None:
+        """Stop the threads; running jobs are told they were cancelled (tests and process exit)."""
+        self.stop_accepting()
+        self._stopped.set()
+        for job in self.running():
+            job.context.cancelled.set()
+        for thread in self._threads:
+            thread.join(timeout=IDLE_POLL_S + 1)
+        if self._executor is not None:
+            self._executor.shutdown(wait=True, cancel_futures=True)
+        self._threads.clear()
+        self._executor = None
+
+    def running(self) -> list[RunningJob]:
+        """The attempts running in this process now."""
+        with self._running_lock:
+            return list(self._running.values())
+
+    def utilization(self) -> float:
+        """Busy executor threads as a fraction of all of them."""
+        with self._running_lock:
+            return len(self._running) / self.options.workers
+
+    # ------------------------------------------------------------------ dispatch
+
+    def _dispatch_loop(self) -> None:
+        backoff = BACKOFF_MIN_S
+        while not self._stop_requested.is_set():
+            if self._is_paused():
+                self._stop_requested.wait(PAUSE_POLL_S)
+                continue
+            if not self._slots.acquire(timeout=0.5):
+                continue
+            claimed = False
+            try:
+                claimed = self._claim_one()
+                backoff = BACKOFF_MIN_S
+            except redis.RedisError as error:
+                log.warning("job_claim_failed", error=str(error), retry_in_s=round(backoff, 2))
+                self._stopped.wait(backoff)
+                backoff = min(backoff * 2, BACKOFF_MAX_S)
+            finally:
+                if not claimed:
+                    self._slots.release()
+
+    def _claim_one(self) -> bool:
+        """Claim and start one job; on an empty queue, wait for a wake-up. True if claimed."""
+        store = self._store_factory()
+        if not self.is_accepting:
+            return False
+        claim = store.claim_next(self.owner)
+        if claim is None:
+            store.wait_for_work(IDLE_POLL_S)
+            return False
+        context = JobContext(store, claim.record.run_id, claim.attempt)
+        job = RunningJob(claim=claim, context=context, started=time.monotonic())
+        with self._running_lock:
+            self._running[claim.record.run_id] = job
+        assert self._executor is not None
+        self._executor.submit(self._run, job, store)
+        return True
+
+    # ------------------------------------------------------------------ one job
+
+    def _run(self, job: RunningJob, store: JobStore) -> None:
+        record = job.claim.record
+        # Executor threads do not inherit the request's context: bind what the record holds.
+        structlog.contextvars.clear_contextvars()
+        structlog.contextvars.bind_contextvars(
+            job_id=record.run_id, request_id=record.request_id, user_id=record.user_id
+        )
+        try:
+            self._execute(job, store)
+        except Exception:
+            log.exception("job_runner_error")
+        finally:
+            structlog.contextvars.clear_contextvars()
+            with self._idle:
+                self._running.pop(record.run_id, None)
+                self._idle.notify_all()
+            self._slots.release()
+
+    def _execute(self, job: RunningJob, store: JobStore) -> None:
+        record, attempt = job.claim.record, job.claim.attempt
+        log.info("job_started", kind=record.kind, attempt=attempt)
+        try:
+            function = self.kinds[record.kind]
+            result = function(record.input, job.context)
+            job.context.raise_if_cancelled()
+        except JobCancelledError:
+            log.warning("job_fenced", attempt=attempt, phase="running")
+            return
+        except JobFailedError as error:
+            self._finish(store, job, error=str(error))
+            return
+        except Exception as error:
+            log.exception("job_crashed", attempt=attempt)
+            self._finish(store, job, error=f"{type(error).__name__}: {error}")
+            return
+        self._finish(store, job, result=result)
+
+    def _finish(
+        self,
+        store: JobStore,
+        job: RunningJob,
+        *,
+        result: Any = None,
+        error: str | None = None,
+    ) -> None:
+        """Write the outcome, retrying while Redis is unreachable (the result waits in memory)."""
+        run_id, attempt = job.claim.record.run_id, job.claim.attempt
+        deadline = time.monotonic() + self.options.result_write_retry_seconds
+        backoff = BACKOFF_MIN_S
+        while True:
+            try:
+                if error is None:
+                    store.complete(run_id, attempt, result)
+                else:
+                    store.fail(run_id, attempt, error)
+            except TransitionRefusedError as refused:
+                log.warning(
+                    "job_fenced",
+                    attempt=attempt,
+                    phase="finishing",
+                    current=refused.current,
+                )
+                return
+            except (redis.ConnectionError, redis.TimeoutError) as outage:
+                if time.monotonic() + backoff > deadline:
+                    log.error("job_result_lost", attempt=attempt, error=str(outage))
+                    return
+                log.warning(
+                    "job_result_write_retry",
+                    attempt=attempt,
+                    retry_in_s=round(backoff, 2),
+                )
+                time.sleep(backoff)
+                backoff = min(backoff * 2, BACKOFF_MAX_S)
+                continue
+            elapsed_ms = round((time.monotonic() - job.started) * 1000, 1)
+            if error is None:
+                log.info("job_completed", attempt=attempt, duration_ms=elapsed_ms)
+            else:
+                log.warning("job_failed", attempt=attempt, duration_ms=elapsed_ms, error=error)
+            return
+
+    # ------------------------------------------------------------------ maintenance
+
+    def _maintain_loop(self) -> None:
+        heartbeat_every = max(self.options.lease_seconds / 3, 0.05)
+        next_scan = time.monotonic()  # recover at start-up, then periodically
+        while not self._stopped.is_set():
+            try:
+                self._renew_leases()
+                if time.monotonic() >= next_scan and not self._stop_requested.is_set():
+                    self._recover()
+                    jitter = random.uniform(0.8, 1.2)
+                    next_scan = time.monotonic() + self.options.recovery_scan_seconds * jitter
+            except redis.RedisError as error:
+                log.warning("job_maintenance_failed", error=str(error))
+            self._stopped.wait(min(heartbeat_every, max(next_scan - time.monotonic(), 0.05)))
+
+    def _renew_leases(self) -> None:
+        jobs = self.running()
+        if not jobs:
+            return
+        store = self._store_factory()
+        lost = set(store.renew_leases((j.claim.record.run_id, j.claim.attempt) for j in jobs))
+        for job in jobs:
+            if job.claim.record.run_id in lost and not job.context.cancelled.is_set():
+                job.context.cancelled.set()
+                log.warning(
+                    "job_lease_lost",
+                    job_id=job.claim.record.run_id,
+                    attempt=job.claim.attempt,
+                )
+
+    def _recover(self) -> None:
+        for run_id, outcome in self._store_factory().reclaim_expired():
+            log.warning("job_reclaimed", job_id=run_id, outcome=str(outcome))
+
+    def _hand_back_straggler(self, job: RunningJob) -> None:
+        record = job.claim.record
+        job.context.cancelled.set()
+        try:
+            handed_back = self._store_factory().hand_back(record.run_id, job.claim.attempt)
+        except redis.RedisError as error:
+            handed_back = False
+            log.error("job_hand_back_failed", job_id=record.run_id, error=str(error))
+        log.warning(
+            "job_handed_back",
+            job_id=record.run_id,
+            request_id=record.request_id,
+            attempt=job.claim.attempt,
+            age_s=round(time.monotonic() - job.started, 1),
+            handed_back=handed_back,
+        )

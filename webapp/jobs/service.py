@@ -1,0 +1,83 @@
+"""Use cases the HTTP views call: submit a job, read its status, read its result. No Flask here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ulid import ULID
+
+from webapp.clock import now_iso
+from webapp.jobs.record import JobRecord
+from webapp.jobs.states import JobStatus
+from webapp.jobs.store import JobStore, Submission
+
+
+class ResultNotReadyError(Exception):
+    """The job has no result (yet): it is pending or running, or it failed."""
+
+    def __init__(self, record: JobRecord) -> None:
+        self.record = record
+        super().__init__(f"job {record.run_id} is {record.status}")
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Who asked for a job: carried on the record so job logs can be tied to the request."""
+
+    request_id: str | None = None
+    user_id: str | None = None
+
+
+def new_run_id() -> str:
+    """A fresh run id (a ULID: time-ordered, URL-safe)."""
+    return str(ULID())
+
+
+def submit(
+    store: JobStore,
+    job_input: dict[str, Any],
+    *,
+    kind: str = "optimize",
+    origin: Origin = Origin(),
+    idempotency_key: str | None = None,
+) -> Submission:
+    """Store and queue a new job for `job_input` (already validated)."""
+    now = now_iso()
+    record = JobRecord(
+        run_id=new_run_id(),
+        kind=kind,
+        status=JobStatus.PENDING,
+        input=job_input,
+        metadata=describe_input(job_input),
+        created_at=now,
+        updated_at=now,
+        request_id=origin.request_id,
+        user_id=origin.user_id,
+    )
+    return store.submit(record, idempotency_key=idempotency_key)
+
+
+def describe_input(job_input: dict[str, Any]) -> dict[str, Any]:
+    """The metadata kept beside the input: what an operator filters and sorts jobs by."""
+    players = job_input.get("players")
+    return {
+        "slate_id": job_input.get("slate_id"),
+        "sport": job_input.get("sport"),
+        "n_scenarios": job_input.get("n_scenarios"),
+        "n_lineups": job_input.get("n_lineups"),
+        "n_players": len(players) if players is not None else None,
+    }
+
+
+def status(store: JobStore, run_id: str) -> JobRecord:
+    """The job's record (raises JobNotFoundError / JobExpiredError)."""
+    return store.get(run_id)
+
+
+def result(store: JobStore, run_id: str) -> tuple[JobRecord, Any]:
+    """The result of a complete job; ResultNotReadyError otherwise."""
+    record, value = store.get_result(run_id)
+    if record.status is not JobStatus.COMPLETE:
+        raise ResultNotReadyError(record)
+    return record, value

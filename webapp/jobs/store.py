@@ -1,0 +1,289 @@
+"""JobStore: the only code that talks to Redis about jobs.
+
+Every status change runs one Lua script from `scripts.py` (atomic compare-and-set plus its
+companion writes, one round trip); reads are single pipelined round trips. See `keys.py` for the
+key layout and `states.py` for the transitions these scripts enforce.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import redis
+
+from webapp.clock import now_iso
+from webapp.jobs import scripts
+from webapp.jobs.keys import Keys
+from webapp.jobs.record import JobRecord, decode_blob, encode_blob
+from webapp.jobs.states import JobStatus, TransitionRefusedError, check_transition
+
+
+class JobNotFoundError(LookupError):
+    """No job with this id ever existed (or its tombstone is gone too)."""
+
+
+class JobExpiredError(LookupError):
+    """The job existed but its record has expired."""
+
+
+class IdempotencyConflictError(Exception):
+    """The Idempotency-Key was used before with a different request body."""
+
+    def __init__(self, run_id: str) -> None:
+        self.run_id = run_id
+        super().__init__("this Idempotency-Key was already used with a different request body")
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A job this process has started: the attempt number is its fencing token."""
+
+    record: JobRecord
+    attempt: int
+
+
+@dataclass(frozen=True)
+class Submission:
+    """What submit did: created a new job, or found the one this idempotency key made."""
+
+    run_id: str
+    created: bool
+
+
+@dataclass(frozen=True)
+class QueueStats:
+    """Global queue figures, for readiness and operators."""
+
+    pending: int
+    running: int
+    oldest_pending_age_s: float | None
+
+
+def body_digest(body: Any) -> str:
+    """A stable digest of a request body (canonical JSON)."""
+    import json
+
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+class JobStore:
+    """Job records, results, the pending queue and the running leases in Redis."""
+
+    def __init__(
+        self,
+        client: redis.Redis,
+        keys: Keys,
+        *,
+        ttl_seconds: int,
+        tombstone_ttl_seconds: int,
+        lease_seconds: float,
+        max_attempts: int,
+    ) -> None:
+        self.redis = client
+        self.keys = keys
+        self.ttl_seconds = ttl_seconds
+        self.tombstone_ttl_seconds = max(tombstone_ttl_seconds, ttl_seconds + 1)
+        self.lease_ms = int(lease_seconds * 1000)
+        self.max_attempts = max_attempts
+        self._submit = client.register_script(scripts.SUBMIT)
+        self._claim = client.register_script(scripts.CLAIM)
+        self._progress = client.register_script(scripts.PROGRESS)
+        self._heartbeat = client.register_script(scripts.HEARTBEAT)
+        self._finish = client.register_script(scripts.FINISH)
+        self._hand_back = client.register_script(scripts.HAND_BACK)
+        self._reclaim = client.register_script(scripts.RECLAIM)
+
+    # ------------------------------------------------------------------ writes
+
+    def submit(self, record: JobRecord, idempotency_key: str | None = None) -> Submission:
+        """Store a new pending job and queue it, atomically; honour an Idempotency-Key."""
+        digest = body_digest(record.input)
+        idem_key = self.keys.idempotency(_sha(idempotency_key)) if idempotency_key else ""
+        fields = [item for pair in record.to_hash().items() for item in pair]
+        outcome, value = self._submit(
+            keys=[
+                self.keys.job(record.run_id),
+                self.keys.tombstone(record.run_id),
+                self.keys.pending,
+                self.keys.wake,
+                idem_key,
+            ],
+            args=[
+                self.ttl_seconds,
+                self.tombstone_ttl_seconds,
+                digest,
+                record.run_id,
+                *fields,
+            ],
+        )
+        if outcome == b"idempotent":
+            run_id, stored_digest = value.decode().split("\n", 1)
+            if stored_digest != digest:
+                raise IdempotencyConflictError(run_id)
+            return Submission(run_id=run_id, created=False)
+        return Submission(run_id=value.decode(), created=outcome == b"created")
+
+    def claim_next(self, owner: str) -> Claim | None:
+        """Start the oldest pending job (attempts+1, lease taken), or None if the queue is empty."""
+        reply = self._claim(
+            keys=[self.keys.pending, self.keys.leases],
+            args=[self.keys.prefix, self.lease_ms, owner, now_iso()],
+        )
+        if not reply:
+            return None
+        _, attempt, flat = reply
+        raw = dict(zip(flat[::2], flat[1::2], strict=True))
+        return Claim(record=JobRecord.from_hash(raw), attempt=int(attempt))
+
+    def report_progress(self, run_id: str, attempt: int, progress: float, phase: str) -> bool:
+        """Write progress for an attempt; False when that attempt no longer owns the job."""
+        written = self._progress(
+            keys=[self.keys.job(run_id)],
+            args=[attempt, repr(min(max(float(progress), 0.0), 1.0)), phase, now_iso()],
+        )
+        return bool(written)
+
+    def renew_leases(self, attempts: Iterable[tuple[str, int]]) -> list[str]:
+        """Extend the leases of running attempts; return the run ids this process has lost."""
+        args: list[Any] = [self.keys.prefix, self.lease_ms]
+        for run_id, attempt in attempts:
+            args.extend([run_id, attempt])
+        if len(args) == 2:
+            return []
+        lost = self._heartbeat(keys=[self.keys.leases], args=args)
+        return [run_id.decode() for run_id in lost]
+
+    def complete(self, run_id: str, attempt: int, result: Any) -> None:
+        """Store the result and mark the attempt complete, or raise TransitionRefusedError."""
+        self._finish_attempt(run_id, attempt, JobStatus.COMPLETE, error="", result=result)
+
+    def fail(self, run_id: str, attempt: int, error: str) -> None:
+        """Mark the attempt failed with `error`, or raise TransitionRefusedError."""
+        self._finish_attempt(run_id, attempt, JobStatus.FAILED, error=error, result=None)
+
+    def hand_back(self, run_id: str, attempt: int, *, counts_as_attempt: bool = False) -> bool:
+        """Put a running attempt back on the queue; False when the attempt no longer owns it."""
+        check_transition(JobStatus.RUNNING, JobStatus.PENDING)
+        done = self._hand_back(
+            keys=[
+                self.keys.job(run_id),
+                self.keys.leases,
+                self.keys.pending,
+                self.keys.wake,
+            ],
+            args=[attempt, now_iso(), run_id, "1" if counts_as_attempt else "0"],
+        )
+        return bool(done)
+
+    def reclaim_expired(self, limit: int = 100) -> list[tuple[str, JobStatus]]:
+        """Requeue (or fail, past max_attempts) every running job whose lease ran out."""
+        flat = self._reclaim(
+            keys=[self.keys.leases, self.keys.pending, self.keys.wake],
+            args=[
+                self.keys.prefix,
+                self.max_attempts,
+                now_iso(),
+                self.ttl_seconds,
+                self.tombstone_ttl_seconds,
+                limit,
+            ],
+        )
+        return [
+            (run_id.decode(), JobStatus(outcome.decode()))
+            for run_id, outcome in zip(flat[::2], flat[1::2], strict=True)
+        ]
+
+    def save_checkpoint(self, run_id: str, state: Any) -> None:
+        """Store resume state for the job (kept as long as the record)."""
+        self.redis.set(self.keys.checkpoint(run_id), encode_blob(state), ex=self.ttl_seconds)
+
+    def load_checkpoint(self, run_id: str) -> Any:
+        """The last saved resume state, or None."""
+        return decode_blob(self.redis.get(self.keys.checkpoint(run_id)))
+
+    def wait_for_work(self, timeout_s: float) -> None:
+        """Block up to timeout_s until a submit or hand-back signals new work."""
+        self.redis.blpop([self.keys.wake], timeout=max(timeout_s, 0.01))
+
+    # ------------------------------------------------------------------ reads
+
+    def get(self, run_id: str) -> JobRecord:
+        """The job record; JobExpiredError or JobNotFoundError when there is none."""
+        with self.redis.pipeline(transaction=False) as pipe:
+            pipe.hgetall(self.keys.job(run_id))
+            pipe.exists(self.keys.tombstone(run_id))
+            raw, has_tombstone = pipe.execute()
+        if not raw:
+            raise JobExpiredError(run_id) if has_tombstone else JobNotFoundError(run_id)
+        return JobRecord.from_hash(raw)
+
+    def get_result(self, run_id: str) -> tuple[JobRecord, Any]:
+        """The record and, when complete, the decoded result (None otherwise)."""
+        with self.redis.pipeline(transaction=False) as pipe:
+            pipe.hgetall(self.keys.job(run_id))
+            pipe.get(self.keys.result(run_id))
+            pipe.exists(self.keys.tombstone(run_id))
+            raw, result_blob, has_tombstone = pipe.execute()
+        if not raw:
+            raise JobExpiredError(run_id) if has_tombstone else JobNotFoundError(run_id)
+        record = JobRecord.from_hash(raw)
+        if record.status is JobStatus.COMPLETE and result_blob is None:
+            # The result key expired a moment before the record: report the job as expired.
+            raise JobExpiredError(run_id)
+        return record, decode_blob(result_blob)
+
+    def queue_stats(self) -> QueueStats:
+        """Pending count, running count and the age of the oldest pending job (global)."""
+        with self.redis.pipeline(transaction=False) as pipe:
+            pipe.zcard(self.keys.pending)
+            pipe.zcard(self.keys.leases)
+            pipe.zrange(self.keys.pending, 0, 0, withscores=True)
+            pipe.time()
+            pending, running, oldest, (seconds, micros) = pipe.execute()
+        age = None
+        if oldest:
+            now_ms = seconds * 1000 + micros / 1000
+            age = max(0.0, (now_ms - oldest[0][1]) / 1000)
+        return QueueStats(pending=pending, running=running, oldest_pending_age_s=age)
+
+    # ------------------------------------------------------------------ internals
+
+    def _finish_attempt(
+        self, run_id: str, attempt: int, status: JobStatus, *, error: str, result: Any
+    ) -> None:
+        check_transition(JobStatus.RUNNING, status)
+        reply = self._finish(
+            keys=[
+                self.keys.job(run_id),
+                self.keys.result(run_id),
+                self.keys.leases,
+                self.keys.checkpoint(run_id),
+                self.keys.tombstone(run_id),
+            ],
+            args=[
+                attempt,
+                str(status),
+                now_iso(),
+                self.ttl_seconds,
+                self.tombstone_ttl_seconds,
+                run_id,
+                error,
+                encode_blob(result) if result is not None else b"",
+            ],
+        )
+        if reply[0] == b"refused":
+            current = reply[1].decode() or None
+            raise TransitionRefusedError(current, status)
+
+
+def _sha(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def flatten(pairs: Sequence[tuple[Any, Any]]) -> list[Any]:
+    """[(a, b), (c, d)] -> [a, b, c, d]."""
+    return [item for pair in pairs for item in pair]

@@ -1,0 +1,153 @@
+"""Process lifecycle: start taking jobs, stop taking them, drain. Called by gunicorn's hooks.
+
+Imports nothing from gunicorn, so it is tested without it. Two ways to drain:
+- SIGTERM to a worker: `stop_accepting` at once, then `drain` from the `worker_exit` hook;
+- the drain flag file (written by `python -m webapp.drain`, e.g. from a Kubernetes preStop hook):
+  every worker of the instance stops taking jobs and answers /ready and POST with 503, while
+  status and result reads keep working. Removing the file undoes it.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from pathlib import Path
+
+import structlog
+from flask import Flask
+
+from webapp.config import get_settings
+from webapp.jobs.extension import get_jobs
+from webapp.jobs.runner import RunningJob
+
+log = structlog.get_logger(__name__)
+
+DRAIN_FLAG_KEY = "webapp.drain_flag"
+
+
+class DrainFlag:
+    """A file whose existence puts every worker of the instance into draining."""
+
+    # Looked up at most this often (seconds), so POST and /ready do not stat the file each time.
+    CACHE_S = 0.25
+
+    def __init__(self, path: str) -> None:
+        self.path = Path(path) if path else None
+        self._lock = threading.Lock()
+        self._checked_at = float("-inf")
+        self._is_set = False
+
+    def is_set(self) -> bool:
+        """True while the flag file exists."""
+        if self.path is None:
+            return False
+        now = time.monotonic()
+        if now - self._checked_at >= self.CACHE_S:
+            with self._lock:
+                self._is_set = self.path.exists()
+                self._checked_at = now
+        return self._is_set
+
+    def set(self) -> None:
+        """Create the flag file."""
+        if self.path is None:
+            raise RuntimeError("DRAIN_FLAG_FILE is empty: instance-wide draining is off")
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path.write_text(f"{os.getpid()} {time.time():.0f}\n")
+
+    def clear(self) -> None:
+        """Remove the flag file."""
+        if self.path is not None:
+            self.path.unlink(missing_ok=True)
+
+
+def init_app(app: Flask) -> DrainFlag:
+    """Register the drain flag and let the job runner pause while it is set."""
+    flag = DrainFlag(get_settings(app).drain_flag_file)
+    app.extensions[DRAIN_FLAG_KEY] = flag
+    get_jobs(app).runner.pause_while(flag.is_set)
+    return flag
+
+
+def drain_flag(app: Flask) -> DrainFlag:
+    """The app's drain flag."""
+    return app.extensions[DRAIN_FLAG_KEY]
+
+
+def start(app: Flask) -> None:
+    """Start this process's job runner (call after the fork)."""
+    get_jobs(app).runner.start()
+
+
+def stop_accepting(app: Flask) -> None:
+    """Take no new job in this process from now on; signal-handler safe."""
+    get_jobs(app).runner.stop_accepting()
+
+
+def is_draining(app: Flask) -> bool:
+    """True once this process stops taking jobs, or while the instance drain flag is set."""
+    runner = get_jobs(app).runner
+    return runner.was_stopped or drain_flag(app).is_set()
+
+
+def drain(app: Flask, deadline: float) -> list[RunningJob]:
+    """Wait for running jobs until `deadline` (monotonic), hand back the rest; return them."""
+    runner = get_jobs(app).runner
+    waiting = len(runner.running())
+    log.info(
+        "drain_started",
+        running=waiting,
+        timeout_s=round(max(deadline - time.monotonic(), 0), 1),
+    )
+    stragglers = runner.drain(deadline)
+    log.info(
+        "drain_finished",
+        completed=waiting - len(stragglers),
+        handed_back=len(stragglers),
+    )
+    return stragglers
+
+
+def has_slate_store(app: Flask) -> bool:
+    """True when Neo4j is configured, so requests without players can load their slate."""
+    return bool(get_settings(app).neo4j_uri)
+
+
+def finish_process(app: Flask, deadline: float) -> None:
+    """Drain, then leave: at once if stragglers were handed back (their threads are abandoned)."""
+    stragglers = drain(app, deadline)
+    jobs = get_jobs(app)
+    if stragglers:
+        # Interpreter exit would join the executor threads, i.e. wait for the abandoned jobs;
+        # they were handed back and every write they try is fenced, so end the process now.
+        log.warning("process_exit_with_stragglers", handed_back=len(stragglers))
+        _flush_logs()
+        os._exit(0)
+    jobs.runner.shutdown()
+    jobs.connections.close()
+
+
+def check_shutdown_timeouts(
+    drain_s: float, *, graceful_timeout: float, timeout: float
+) -> list[str]:
+    """Problems with gunicorn timeouts that would cut a drain short (empty when consistent)."""
+    problems = []
+    if graceful_timeout <= drain_s:
+        problems.append(
+            f"graceful_timeout ({graceful_timeout:g} s) should exceed DRAIN_TIMEOUT_SECONDS "
+            f"({drain_s:g} s): the master SIGKILLs workers before their drain ends"
+        )
+    if timeout and timeout <= drain_s:
+        problems.append(
+            f"timeout ({timeout:g} s) is not above DRAIN_TIMEOUT_SECONDS ({drain_s:g} s): "
+            "workers restarted by max_requests or HUP are killed before their drain ends"
+        )
+    return problems
+
+
+def _flush_logs() -> None:
+    import logging
+
+    for handler in logging.getLogger().handlers:
+        handler.flush()

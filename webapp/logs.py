@@ -1,0 +1,84 @@
+"""Logging: structlog and the standard library render the same JSON lines to stdout and a file.
+
+Called once per process from the app factory (gunicorn builds the app in each worker after the
+fork). Calling it again replaces the handlers instead of stacking them.
+"""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+import sys
+from pathlib import Path
+from typing import Any
+
+import structlog
+
+from webapp.config import Settings
+
+# Marks the handlers this module installs, so a second call can find and replace them.
+_HANDLER_TAG = "_webapp_handler"
+
+
+def shared_processors() -> list[Any]:
+    """Processors applied to structlog and standard-library records alike."""
+    return [
+        structlog.contextvars.merge_contextvars,
+        structlog.stdlib.add_log_level,
+        structlog.stdlib.add_logger_name,
+        structlog.processors.TimeStamper(fmt="iso", utc=True, key="timestamp"),
+        structlog.stdlib.ExtraAdder(),
+    ]
+
+
+def json_formatter() -> structlog.stdlib.ProcessorFormatter:
+    """A formatter that renders any record as one JSON object on one line."""
+    return structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=shared_processors(),
+        processors=[
+            structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+            structlog.processors.dict_tracebacks,
+            structlog.processors.JSONRenderer(sort_keys=False),
+        ],
+    )
+
+
+def build_handlers(settings: Settings) -> list[logging.Handler]:
+    """stdout, plus a size-rotated file unless LOG_FILE is empty."""
+    handlers: list[logging.Handler] = [logging.StreamHandler(sys.stdout)]
+    if settings.log_file:
+        path = Path(settings.log_file)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handlers.append(
+            logging.handlers.RotatingFileHandler(
+                path,
+                maxBytes=settings.log_max_bytes,
+                backupCount=settings.log_backup_count,
+                encoding="utf-8",
+            )
+        )
+    formatter = json_formatter()
+    for handler in handlers:
+        handler.setFormatter(formatter)
+        setattr(handler, _HANDLER_TAG, True)
+    return handlers
+
+
+def configure_logging(settings: Settings) -> None:
+    """Route structlog and stdlib logging through the same JSON rendering."""
+    structlog.configure(
+        processors=[
+            *shared_processors(),
+            structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
+        ],
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        wrapper_class=structlog.stdlib.BoundLogger,
+        cache_logger_on_first_use=True,
+    )
+    root = logging.getLogger()
+    for handler in [h for h in root.handlers if getattr(h, _HANDLER_TAG, False)]:
+        root.removeHandler(handler)
+        handler.close()
+    for handler in build_handlers(settings):
+        root.addHandler(handler)
+    root.setLevel(settings.log_level)

@@ -1,0 +1,56 @@
+"""The `optimize` job kind: load the slate if needed, run the optimizer, return its result."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from webapp.jobs.context import JobContext
+from webapp.jobs.runner import JobFailedError
+
+SlateLoader = Callable[[str], list[dict[str, Any]]]
+
+# The request fields that are optimizer options (the rest is slate identity and players).
+OPTION_FIELDS = (
+    "sport",
+    "n_lineups",
+    "n_scenarios",
+    "seed",
+    "min_unique",
+    "locks",
+    "excludes",
+    "max_exposure",
+    "exposure",
+    "stack",
+    "selection",
+    "percentile",
+)
+
+
+def make_optimize_job(
+    load_slate: SlateLoader | None,
+) -> Callable[[dict[str, Any], JobContext], Any]:
+    """Build the job function; `load_slate` fetches players by slate id when none were sent."""
+
+    def run_optimize_job(job_input: dict[str, Any], context: JobContext) -> dict[str, Any]:
+        from webapp.optimizer import OptimizeOptions, OptimizerError, optimize
+
+        players = job_input.get("players")
+        if players is None:
+            if load_slate is None:
+                raise JobFailedError("no players in the request and no slate store configured")
+            players = load_slate(job_input["slate_id"])
+        options = OptimizeOptions(
+            **{name: job_input[name] for name in OPTION_FIELDS if name in job_input}
+        )
+        try:
+            return optimize(
+                players,
+                options,
+                progress=context.progress,
+                checkpoint=context.checkpoint,
+            )
+        except OptimizerError as error:
+            raise JobFailedError(str(error)) from error
+
+    return run_optimize_job

@@ -1,0 +1,97 @@
+"""marshmallow schemas for the optimize API: unknown fields refused, every bound set."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+ID_PATTERN = r"^[A-Za-z0-9._:-]{1,64}$"
+SPORTS = ("nfl", "nba")
+SELECTIONS = ("mean", "percentile", "best_frequency")
+MAX_PLAYERS = 1000
+
+
+def _int(**kwargs: Any) -> fields.Integer:
+    return fields.Integer(strict=True, **kwargs)
+
+
+class PlayerSchema(Schema):
+    """One player of a slate, as the client sends it."""
+
+    id = fields.String(required=True, validate=validate.Regexp(ID_PATTERN))
+    name = fields.String(required=True, validate=validate.Length(1, 100))
+    positions = fields.List(
+        fields.String(validate=validate.Length(1, 8)),
+        required=True,
+        validate=validate.Length(1, 4),
+    )
+    salary = _int(required=True, validate=validate.Range(0, 100_000))
+    team = fields.String(required=True, validate=validate.Length(1, 8))
+    opponent = fields.String(required=True, validate=validate.Length(1, 8))
+    projection = fields.Float(required=True, validate=validate.Range(-100, 1000))
+    stdev = fields.Float(load_default=None, allow_none=True, validate=validate.Range(0, 1000))
+
+
+class StackSchema(Schema):
+    """NFL stack: a QB with some of his pass catchers, optionally a bring-back."""
+
+    qb_with = _int(load_default=1, validate=validate.Range(1, 4))
+    bring_back = _int(load_default=0, validate=validate.Range(0, 2))
+
+
+class OptimizeRequestSchema(Schema):
+    """POST /optimize body."""
+
+    slate_id = fields.String(required=True, validate=validate.Regexp(ID_PATTERN))
+    sport = fields.String(load_default="nfl", validate=validate.OneOf(SPORTS))
+    n_lineups = _int(load_default=1, validate=validate.Range(1, 150))
+    n_scenarios = _int(load_default=1000, validate=validate.Range(0, 100_000))
+    seed = _int(load_default=None, allow_none=True, validate=validate.Range(0, 2**63 - 1))
+    players = fields.List(
+        fields.Nested(PlayerSchema),
+        load_default=None,
+        validate=validate.Length(2, MAX_PLAYERS),
+    )
+    min_unique = _int(load_default=1, validate=validate.Range(1, 9))
+    locks = fields.List(
+        fields.String(validate=validate.Regexp(ID_PATTERN)),
+        load_default=list,
+        validate=validate.Length(0, 9),
+    )
+    excludes = fields.List(
+        fields.String(validate=validate.Regexp(ID_PATTERN)),
+        load_default=list,
+        validate=validate.Length(0, MAX_PLAYERS),
+    )
+    max_exposure = fields.Float(
+        load_default=1.0, validate=validate.Range(0, 1, min_inclusive=False)
+    )
+    exposure = fields.Dict(
+        keys=fields.String(validate=validate.Regexp(ID_PATTERN)),
+        values=fields.Float(validate=validate.Range(0, 1)),
+        load_default=dict,
+        validate=validate.Length(max=MAX_PLAYERS),
+    )
+    stack = fields.Nested(StackSchema, load_default=None, allow_none=True)
+    selection = fields.String(load_default="mean", validate=validate.OneOf(SELECTIONS))
+    percentile = _int(load_default=90, validate=validate.Range(1, 99))
+
+    @validates_schema
+    def _check_cross_fields(self, data: dict[str, Any], **_: Any) -> None:
+        errors: dict[str, list[str]] = {}
+        if data.get("stack") and data.get("sport") != "nfl":
+            errors["stack"] = ["stacks apply to nfl only"]
+        overlap = set(data.get("locks") or ()) & set(data.get("excludes") or ())
+        if overlap:
+            errors["locks"] = [f"players both locked and excluded: {sorted(overlap)}"]
+        if errors:
+            raise ValidationError(errors)
+
+
+class SubmitResponseSchema(Schema):
+    """202 body."""
+
+    run_id = fields.String(required=True)
+    status = fields.String(required=True)
+    links = fields.Dict(keys=fields.String(), values=fields.String())

@@ -1,0 +1,90 @@
+"""Routes of the optimize blueprint: thin; parse, call the job service, render."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask import Response, current_app, jsonify, request, url_for
+
+from webapp import correlation, lifecycle
+from webapp.errors import BadRequest, Unavailable, Unprocessable
+from webapp.jobs import service
+from webapp.jobs.extension import get_jobs
+from webapp.optimize import bp
+from webapp.optimize.schemas import OptimizeRequestSchema
+
+# Crockford base32 ULID: 26 characters, the first at most 7 (128 bits).
+_RUN_ID = re.compile(r"[0-7][0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{25}")
+_IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{1,255}")
+_request_schema = OptimizeRequestSchema()
+
+
+def _links(run_id: str) -> dict[str, str]:
+    return {
+        "self": url_for("optimize.get_status", run_id=run_id),
+        "result": url_for("optimize.get_result", run_id=run_id),
+    }
+
+
+def _checked_run_id(run_id: str) -> str:
+    if not _RUN_ID.fullmatch(run_id):
+        raise BadRequest("run_id must be a 26-character ULID", details={"run_id": run_id[:64]})
+    return run_id.upper()
+
+
+def _idempotency_key() -> str | None:
+    key = request.headers.get("Idempotency-Key")
+    if key is not None and not _IDEMPOTENCY_KEY.fullmatch(key):
+        raise BadRequest("Idempotency-Key must be 1-255 visible ASCII characters")
+    return key
+
+
+@bp.post("/optimize")
+def submit() -> tuple[Response, int, dict[str, str]]:
+    """Validate the request, store and queue the job, answer 202 once it is in Redis."""
+    if lifecycle.is_draining(current_app):
+        raise Unavailable(
+            "this instance is draining and takes no new jobs",
+            headers={"Retry-After": "10"},
+        )
+    key = _idempotency_key()
+    job_input: dict[str, Any] = _request_schema.load(request.get_json())
+    if job_input["players"] is None and not lifecycle.has_slate_store(current_app):
+        raise Unprocessable(
+            "no players were given and no slate store (Neo4j) is configured to load "
+            f"slate {job_input['slate_id']!r} from; send the players in the request",
+        )
+    jobs = get_jobs(current_app)
+    origin = service.Origin(
+        request_id=correlation.current_correlation_id(),
+        user_id=correlation.current_user_id(),
+    )
+    submission = service.submit(jobs.store(), job_input, origin=origin, idempotency_key=key)
+    status = "pending"
+    headers = {"Location": url_for("optimize.get_status", run_id=submission.run_id)}
+    if not submission.created:
+        status = str(service.status(jobs.store(), submission.run_id).status)
+        headers["Idempotent-Replayed"] = "true"
+    body = {
+        "run_id": submission.run_id,
+        "status": status,
+        "links": _links(submission.run_id),
+    }
+    return jsonify(body), 202, headers
+
+
+@bp.get("/optimize/<run_id>")
+def get_status(run_id: str) -> Response:
+    """The job's status document (everything but the result)."""
+    record = service.status(get_jobs(current_app).store(), _checked_run_id(run_id))
+    document = record.to_status_document()
+    document["links"] = _links(record.run_id)
+    return jsonify(document)
+
+
+@bp.get("/optimize/<run_id>/result")
+def get_result(run_id: str) -> Response:
+    """The result of a complete job; 409 while pending/running or when failed."""
+    record, result = service.result(get_jobs(current_app).store(), _checked_run_id(run_id))
+    return jsonify({"run_id": record.run_id, "status": str(record.status), "result": result})
