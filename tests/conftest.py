@@ -15,6 +15,7 @@ import redis
 import structlog
 from flask import Flask
 from flask.testing import FlaskClient
+from structlog.testing import LogCapture
 
 from tests.support.kinds import scripted_kinds
 from webapp import create_app
@@ -122,6 +123,15 @@ def make_store(settings: Settings) -> Callable[..., JobStore]:
         )
 
     return build
+
+
+@pytest.fixture
+def log_capture() -> Iterator[LogCapture]:
+    """Capture structlog events (thread-safe enough for appends); use after the app is built."""
+    capture = LogCapture()
+    structlog.configure(processors=[structlog.contextvars.merge_contextvars, capture])
+    yield capture
+    structlog.reset_defaults()
 
 
 @pytest.fixture(autouse=True)

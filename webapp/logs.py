@@ -73,7 +73,8 @@ def configure_logging(settings: Settings) -> None:
         ],
         logger_factory=structlog.stdlib.LoggerFactory(),
         wrapper_class=structlog.stdlib.BoundLogger,
-        cache_logger_on_first_use=True,
+        # Tests reconfigure structlog to capture events; cached loggers would ignore that.
+        cache_logger_on_first_use=not settings.testing,
     )
     root = logging.getLogger()
     for handler in [h for h in root.handlers if getattr(h, _HANDLER_TAG, False)]:

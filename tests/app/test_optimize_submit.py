@@ -126,7 +126,7 @@ def test_wrong_content_type_is_415(client: FlaskClient) -> None:
     assert response.json["error"]["code"] == "unsupported_media_type"
 
 
-def test_oversized_body_is_413(client: FlaskClient, app) -> None:  # noqa: ANN001
+def test_oversized_body_is_413(client: FlaskClient, app) -> None:
     """A body over MAX_CONTENT_LENGTH is refused with 413 before it is parsed."""
     limit = app.config["MAX_CONTENT_LENGTH"]
     response = client.post(
@@ -181,7 +181,7 @@ def test_bad_idempotency_key_is_400(client: FlaskClient) -> None:
     assert response.status_code == 400
 
 
-def test_draining_instance_refuses_jobs_with_503(client: FlaskClient, app, store: JobStore) -> None:  # noqa: ANN001
+def test_draining_instance_refuses_jobs_with_503(client: FlaskClient, app, store: JobStore) -> None:
     """While the drain flag is set, POST answers 503 with Retry-After; reads keep working."""
     accepted = client.post("/optimize", json=_body())
     from webapp.lifecycle import drain_flag

@@ -39,7 +39,7 @@ def test_transition_allowed_exactly_when_listed(current: JobStatus, new: JobStat
 
 def test_terminal_states_have_no_way_out() -> None:
     """complete, failed and expired are terminal; pending and running are not."""
-    assert TERMINAL == {JobStatus.COMPLETE, JobStatus.FAILED, JobStatus.EXPIRED}
+    assert {JobStatus.COMPLETE, JobStatus.FAILED, JobStatus.EXPIRED} == TERMINAL
     assert all(not TRANSITIONS[status] for status in TERMINAL)
 
 

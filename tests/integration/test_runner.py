@@ -1,0 +1,153 @@
+"""JobRunner threads against a real Redis: claiming, progress, drain, fencing, recovery."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+
+import pytest
+import redis
+from flask import Flask
+from structlog.testing import LogCapture
+
+from tests.conftest import valid_players
+from tests.support.kinds import scripted_kinds
+from tests.support.waiting import wait_until
+from webapp import create_app
+from webapp.config import Settings
+from webapp.jobs import service
+from webapp.jobs.extension import get_jobs
+from webapp.jobs.states import JobStatus
+from webapp.jobs.store import JobStore
+from webapp.redis_client import get_redis
+
+pytestmark = pytest.mark.integration
+
+
+def _submit(store: JobStore, slate_id: str, request_id: str | None = None) -> str:
+    origin = service.Origin(request_id=request_id)
+    return service.submit(
+        store, {"slate_id": slate_id, "players": valid_players()}, origin=origin
+    ).run_id
+
+
+def _status(store: JobStore, run_id: str) -> JobStatus:
+    return store.get(run_id).status
+
+
+def test_job_runs_to_complete(real_app: Flask, real_store: JobStore) -> None:
+    """A started runner picks up a queued job and stores its result."""
+    run_id = _submit(real_store, "progress")
+
+    get_jobs(real_app).runner.start()
+
+    wait_until(lambda: _status(real_store, run_id) == JobStatus.COMPLETE, 5)
+    record, result = real_store.get_result(run_id)
+    assert result["script"] == "progress" and record.attempts == 1
+
+
+def test_runner_claims_only_when_a_thread_is_free(
+    settings: Settings, real_redis: redis.Redis
+) -> None:
+    """With one executor thread, a second job stays pending in Redis while the first runs."""
+    app = create_app(replace(settings, job_workers=1), kinds=scripted_kinds())
+    store = get_jobs(app).store()
+    try:
+        first, second = _submit(store, "sleep:0.6"), _submit(store, "sleep:0.1")
+        get_jobs(app).runner.start()
+
+        wait_until(lambda: _status(store, first) == JobStatus.RUNNING, 5)
+        assert _status(store, second) == JobStatus.PENDING
+        assert store.queue_stats().pending == 1
+        wait_until(lambda: _status(store, second) == JobStatus.COMPLETE, 5)
+    finally:
+        get_jobs(app).runner.shutdown()
+        get_redis(app).close()
+
+
+def test_job_thread_logs_carry_job_and_request_ids(
+    real_app: Flask, real_store: JobStore, log_capture: LogCapture
+) -> None:
+    """Lines logged in the executor thread carry job_id and the creating request's id."""
+    capture = log_capture
+    run_id = _submit(real_store, "noop", request_id="req-777")
+
+    get_jobs(real_app).runner.start()
+
+    wait_until(lambda: any(e["event"] == "job_completed" for e in capture.entries), 5)
+    job_lines = [e for e in capture.entries if e["event"] in {"job_started", "job_completed"}]
+    assert {(e["job_id"], e["request_id"]) for e in job_lines} == {(run_id, "req-777")}
+
+
+def test_drain_waits_for_short_jobs(real_app: Flask, real_store: JobStore) -> None:
+    """Jobs that finish before the deadline complete; nothing is handed back."""
+    run_id = _submit(real_store, "sleep:0.3")
+    runner = get_jobs(real_app).runner
+    runner.start()
+    wait_until(lambda: _status(real_store, run_id) == JobStatus.RUNNING, 5)
+
+    stragglers = runner.drain(time.monotonic() + 5)
+
+    assert stragglers == []
+    assert _status(real_store, run_id) == JobStatus.COMPLETE
+
+
+def test_drain_hands_back_stragglers_without_spending_an_attempt(
+    real_app: Flask, real_store: JobStore
+) -> None:
+    """A job still running at the deadline goes back to pending with its retry budget intact."""
+    run_id = _submit(real_store, "sleep:30")
+    runner = get_jobs(real_app).runner
+    runner.start()
+    wait_until(lambda: _status(real_store, run_id) == JobStatus.RUNNING, 5)
+
+    started = time.monotonic()
+    stragglers = runner.drain(time.monotonic() + 0.5)
+    took = time.monotonic() - started
+
+    assert [s.claim.record.run_id for s in stragglers] == [run_id]
+    assert 0.4 < took < 2.0
+    record = real_store.get(run_id)
+    assert record.status == JobStatus.PENDING and record.handbacks == 1
+    assert real_store.queue_stats().pending == 1
+
+
+def test_stopped_runner_takes_no_new_job(real_app: Flask, real_store: JobStore) -> None:
+    """After stop_accepting, queued jobs stay pending for another process."""
+    runner = get_jobs(real_app).runner
+    runner.start()
+    runner.stop_accepting()
+    time.sleep(0.2)  # let the dispatcher see the flag
+
+    run_id = _submit(real_store, "noop")
+    time.sleep(1.5)  # longer than one idle poll: nothing may pick the job up
+
+    assert _status(real_store, run_id) == JobStatus.PENDING
+
+
+def test_lost_lease_fences_the_running_attempt(real_app: Flask, real_store: JobStore) -> None:
+    """When another process takes the job over, the old attempt stops and writes nothing."""
+    run_id = _submit(real_store, "sleep:3")
+    runner = get_jobs(real_app).runner
+    runner.start()
+    wait_until(lambda: _status(real_store, run_id) == JobStatus.RUNNING, 5)
+    attempt = real_store.get(run_id).attempts
+
+    real_store.hand_back(run_id, attempt)  # as a recovery elsewhere would
+    real_store.claim_next("another-process")
+
+    wait_until(lambda: not runner.running(), 5, message="old attempt should stop")
+    record = real_store.get(run_id)
+    assert record.status == JobStatus.RUNNING and record.owner == "another-process"
+
+
+def test_recovery_requeues_a_dead_owners_job(real_app: Flask, real_store: JobStore) -> None:
+    """A job left running by a process that died is reclaimed and completed here."""
+    run_id = _submit(real_store, "noop")
+    dead = real_store.claim_next("dead-process:1")
+    real_store.redis.zadd(real_store.keys.leases, {run_id: 0})
+
+    get_jobs(real_app).runner.start()
+
+    wait_until(lambda: _status(real_store, run_id) == JobStatus.COMPLETE, 5)
+    assert real_store.get(run_id).attempts == dead.attempt + 1

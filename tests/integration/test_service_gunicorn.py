@@ -1,0 +1,133 @@
+"""The service under real gunicorn with a real Redis: the job API end to end."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+import redis
+import requests
+
+from tests.conftest import valid_players
+from tests.support.gunicorn_server import GunicornServer
+from tests.support.waiting import wait_until
+
+pytestmark = pytest.mark.integration
+
+
+def _post(base: str, slate_id: str, session: requests.Session | None = None, **extra) -> str:
+    body = {"slate_id": slate_id, "players": valid_players(), "n_scenarios": 0, **extra}
+    response = (session or requests).post(f"{base}/optimize", json=body, timeout=10)
+    assert response.status_code == 202, response.text
+    return response.json()["run_id"]
+
+
+def _status(base: str, run_id: str) -> dict:
+    return requests.get(f"{base}/optimize/{run_id}", timeout=10).json()
+
+
+def test_submit_poll_result(
+    start_gunicorn: Callable[..., GunicornServer], service_env: dict
+) -> None:
+    """A client submits, polls the status until complete, then reads the result."""
+    server = start_gunicorn(service_env)
+
+    run_id = _post(server.url, "progress")
+    wait_until(lambda: _status(server.url, run_id)["status"] == "complete", 10)
+    result = requests.get(f"{server.url}/optimize/{run_id}/result", timeout=10)
+
+    assert result.status_code == 200
+    assert result.json()["result"]["script"] == "progress"
+    document = _status(server.url, run_id)
+    assert document["attempts"] == 1 and document["progress"] == 1.0
+    assert document["started_at"] and document["finished_at"]
+
+
+def test_200_jobs_from_8_threads_each_run_exactly_once(
+    start_gunicorn: Callable[..., GunicornServer],
+    service_env: dict,
+    real_redis: redis.Redis,
+    settings,
+) -> None:
+    """200 jobs submitted concurrently to 2 workers all complete; each started and finished once."""
+    server = start_gunicorn({**service_env, "JOB_WORKERS": "4"}, workers=2)
+
+    def submit_batch(_: int) -> list[str]:
+        with requests.Session() as session:
+            return [_post(server.url, "noop", session) for _ in range(25)]
+
+    with ThreadPoolExecutor(8) as pool:
+        run_ids = [run_id for batch in pool.map(submit_batch, range(8)) for run_id in batch]
+
+    prefix = settings.redis_key_prefix
+    assert len(set(run_ids)) == 200
+
+    def all_complete() -> bool:
+        with real_redis.pipeline() as pipe:
+            for run_id in run_ids:
+                pipe.hget(f"{prefix}:job:{run_id}", "status")
+            return all(status == b"complete" for status in pipe.execute())
+
+    wait_until(all_complete, 60, interval_s=0.2)
+    starts = real_redis.mget([f"{prefix}:test:starts:{r}" for r in run_ids])
+    finishes = real_redis.mget([f"{prefix}:test:finishes:{r}" for r in run_ids])
+    assert set(starts) == {b"1"} and set(finishes) == {b"1"}
+    owners = {
+        line["owner"] for line in server.log_lines() if line.get("event") == "job_runner_started"
+    }
+    ran_in = {line["job_id"] for line in server.log_lines() if line.get("event") == "job_completed"}
+    assert len(owners) == 2 and len(ran_in) == 200
+
+
+def test_two_instances_share_the_queue(
+    start_gunicorn: Callable[..., GunicornServer], service_env: dict
+) -> None:
+    """Two gunicorn instances on one Redis both run jobs submitted to only one of them."""
+    first = start_gunicorn({**service_env, "JOB_WORKERS": "1"})
+    second = start_gunicorn({**service_env, "JOB_WORKERS": "1"})
+
+    run_ids = [_post(first.url, "sleep:0.3") for _ in range(6)]
+    wait_until(lambda: all(_status(second.url, r)["status"] == "complete" for r in run_ids), 30)
+
+    ran_on_first = {l["job_id"] for l in first.log_lines() if l.get("event") == "job_completed"}  # noqa: E741
+    ran_on_second = {l["job_id"] for l in second.log_lines() if l.get("event") == "job_completed"}  # noqa: E741
+    assert ran_on_first and ran_on_second
+    assert ran_on_first | ran_on_second == set(run_ids)
+    assert not ran_on_first & ran_on_second
+
+
+def test_expired_job_reads_as_410(
+    start_gunicorn: Callable[..., GunicornServer], service_env: dict
+) -> None:
+    """With a short TTL a finished job turns 410 once its record is gone; unknown ids stay 404."""
+    server = start_gunicorn({**service_env, "JOB_TTL_SECONDS": "1", "TOMBSTONE_TTL_SECONDS": "60"})
+    run_id = _post(server.url, "noop")
+    wait_until(
+        lambda: requests.get(f"{server.url}/optimize/{run_id}", timeout=5).status_code == 410, 10
+    )
+
+    result = requests.get(f"{server.url}/optimize/{run_id}/result", timeout=5)
+    unknown = requests.get(f"{server.url}/optimize/01ARZ3NDEKTSV4RRFFQ69G5FAV", timeout=5)
+
+    assert result.status_code == 410 and result.json()["error"]["code"] == "expired"
+    assert unknown.status_code == 404
+
+
+def test_submit_to_running_is_fast(
+    start_gunicorn: Callable[..., GunicornServer], service_env: dict
+) -> None:
+    """An idle worker starts a queued job well within its idle poll: it is woken, not polling."""
+    server = start_gunicorn(service_env)
+    time.sleep(1.2)  # let the dispatcher settle into its blocking wait
+
+    run_id = _post(server.url, "sleep:1")
+    document = wait_until(
+        lambda: (d := _status(server.url, run_id))["status"] == "running" and d, 5
+    )
+
+    from webapp.clock import from_iso
+
+    waited = from_iso(document["started_at"]) - from_iso(document["created_at"])
+    assert waited.total_seconds() < 0.5
