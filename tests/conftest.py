@@ -54,16 +54,31 @@ def fake_server() -> fakeredis.FakeServer:
 
 
 @pytest.fixture
-def app(settings: Settings, fake_server: fakeredis.FakeServer) -> Iterator[Flask]:
+def make_app(
+    settings: Settings, fake_server: fakeredis.FakeServer
+) -> Iterator[Callable[..., Flask]]:
+    """Build apps on fakeredis with scripted kinds and settings overrides; runners not started."""
+    built: list[Flask] = []
+
+    def build(**overrides: object) -> Flask:
+        app = create_app(replace(settings, **overrides), kinds=scripted_kinds())  # type: ignore[arg-type]
+        get_redis(app).extra_kwargs = {
+            "connection_class": fakeredis.FakeRedisConnection,
+            "server": fake_server,
+        }
+        built.append(app)
+        return app
+
+    yield build
+    for app in built:
+        get_jobs(app).runner.shutdown()
+        get_redis(app).close()
+
+
+@pytest.fixture
+def app(make_app: Callable[..., Flask]) -> Flask:
     """The service on fakeredis, with scripted job kinds; its runner is not started."""
-    app = create_app(settings, kinds=scripted_kinds())
-    get_redis(app).extra_kwargs = {
-        "connection_class": fakeredis.FakeRedisConnection,
-        "server": fake_server,
-    }
-    yield app
-    get_jobs(app).runner.shutdown()
-    get_redis(app).close()
+    return make_app()
 
 
 @pytest.fixture
@@ -125,11 +140,17 @@ def make_store(settings: Settings) -> Callable[..., JobStore]:
     return build
 
 
+def capture_logs_into(capture: LogCapture) -> None:
+    """Send structlog events to `capture` (again after create_app reconfigured logging)."""
+    structlog.configure(processors=[structlog.contextvars.merge_contextvars, capture])
+
+
 @pytest.fixture
 def log_capture() -> Iterator[LogCapture]:
-    """Capture structlog events (thread-safe enough for appends); use after the app is built."""
+    """Capture structlog events (list appends are thread-safe); apps built later need
+    capture_logs_into(log_capture) after create_app."""
     capture = LogCapture()
-    structlog.configure(processors=[structlog.contextvars.merge_contextvars, capture])
+    capture_logs_into(capture)
     yield capture
     structlog.reset_defaults()
 

@@ -10,7 +10,7 @@ from typing import Any
 
 
 def logconfig_dict() -> dict[str, Any]:
-    """A dictConfig that renders gunicorn.error and gunicorn.access as JSON on stdout."""
+    """A dictConfig that renders gunicorn's error log as JSON on stdout and mutes its access log."""
     return {
         "version": 1,
         "disable_existing_loggers": False,
@@ -24,7 +24,8 @@ def logconfig_dict() -> dict[str, Any]:
         },
         "loggers": {
             "gunicorn.error": {"handlers": ["stdout"], "level": "INFO", "propagate": False},
-            "gunicorn.access": {"handlers": ["stdout"], "level": "INFO", "propagate": False},
+            # The service writes its own access line (webapp.access_log), with request ids.
+            "gunicorn.access": {"handlers": [], "level": "CRITICAL", "propagate": False},
         },
         "root": {"level": "INFO", "handlers": []},
     }

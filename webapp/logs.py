@@ -7,14 +7,15 @@ fork). Calling it again replaces the handlers instead of stacking them.
 from __future__ import annotations
 
 import logging
-import logging.handlers
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
 import structlog
 
 from webapp.config import Settings
+from webapp.log_files import SharedRotatingFileHandler
 
 # Marks the handlers this module installs, so a second call can find and replace them.
 _HANDLER_TAG = "_webapp_handler"
@@ -50,11 +51,8 @@ def build_handlers(settings: Settings) -> list[logging.Handler]:
         path = Path(settings.log_file)
         path.parent.mkdir(parents=True, exist_ok=True)
         handlers.append(
-            logging.handlers.RotatingFileHandler(
-                path,
-                maxBytes=settings.log_max_bytes,
-                backupCount=settings.log_backup_count,
-                encoding="utf-8",
+            SharedRotatingFileHandler(
+                path, max_bytes=settings.log_max_bytes, backup_count=settings.log_backup_count
             )
         )
     formatter = json_formatter()
@@ -83,3 +81,16 @@ def configure_logging(settings: Settings) -> None:
     for handler in build_handlers(settings):
         root.addHandler(handler)
     root.setLevel(settings.log_level)
+    # Python warnings and uncaught thread exceptions become JSON lines too.
+    logging.captureWarnings(True)
+    threading.excepthook = _log_thread_exception
+
+
+def _log_thread_exception(args: threading.ExceptHookArgs) -> None:
+    if args.exc_type is SystemExit:
+        return
+    structlog.get_logger("webapp.threads").error(
+        "thread_crashed",
+        thread=args.thread.name if args.thread else None,
+        exc_info=(args.exc_type, args.exc_value, args.exc_traceback),
+    )
