@@ -42,9 +42,7 @@ def test_every_stdout_line_is_json_and_ids_follow_the_job(
     assert access[0]["request_id"] == "trace-me-1" and access[0]["status"] == 202
     assert all({"timestamp", "level", "event", "logger"} <= line.keys() for line in lines)
     assert any(line["logger"] == "gunicorn.error" for line in lines)
-    file_events = [
-        line["event"] for line in map(__import__("json").loads, log_file.read_text().splitlines())
-    ]
+    file_events = [json.loads(line)["event"] for line in log_file.read_text().splitlines()]
     assert "job_completed" in file_events and "request_finished" in file_events
 
 
@@ -82,7 +80,7 @@ MALFORMED = ["x" * 65, "bad\tvalue", "ünïcode", "a b"]
 def test_malformed_ids_are_replaced_under_gunicorn(
     start_gunicorn: Callable[..., GunicornServer], service_env: dict
 ) -> None:
-    """Malformed X-Correlation-IDs (too long, control char, unicode, space) are replaced by ULIDs."""
+    """Malformed X-Correlation-IDs (too long, control char, unicode, space) become ULIDs."""
     server = start_gunicorn(service_env)
 
     minted = []
