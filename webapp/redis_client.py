@@ -125,9 +125,12 @@ class RedisConnections:
         opts = self.options
         socket_timeout = opts.socket_timeout_s if timeout_s is None else timeout_s
         connect_timeout = opts.connect_timeout_s if timeout_s is None else timeout_s
+        # Retry refused/reset connections only: a timeout already waited the full socket
+        # timeout, and retrying it would multiply how long a client waits for its 503.
         retry = Retry(
             ExponentialWithJitterBackoff(base=0.05, cap=0.5),
             opts.retries if retries is None else retries,
+            supported_errors=(redis.ConnectionError,),
         )
         # Blocking: a burst waits (up to the socket timeout) for a free connection instead of
         # failing with "Too many connections".

@@ -4,7 +4,7 @@ slate_id          behaviour
 noop              returns a tiny result at once
 sleep:<seconds>   sleeps in 50 ms steps, reporting progress, honouring fencing
 fail              fails with a message
-crash             kills its own process (os._exit), as an OOM kill would
+crash             SIGKILLs its own process, as the OOM killer would
 progress          reports three progress steps, then completes
 
 Every start of a job increments `<prefix>:test:starts:<run_id>` and every finished run
@@ -15,6 +15,7 @@ ran exactly once.
 from __future__ import annotations
 
 import os
+import signal
 import time
 from typing import Any
 
@@ -33,8 +34,18 @@ class Counters:
         self._prefix = prefix
 
     def bump(self, what: str, run_id: str) -> None:
-        if self._client is not None:
-            self._client.incr(f"{self._prefix}:test:{what}:{run_id}")
+        """Count one event; retried through a Redis outage (bounded) so it is never lost."""
+        if self._client is None:
+            return
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                self._client.incr(f"{self._prefix}:test:{what}:{run_id}")
+                return
+            except redis.ConnectionError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
 
 
 def make_scripted_job(counters: Counters):
@@ -46,7 +57,7 @@ def make_scripted_job(counters: Counters):
         if script == "fail":
             raise JobFailedError("scripted failure")
         if script == "crash":
-            os._exit(3)
+            os.kill(os.getpid(), signal.SIGKILL)  # as the OOM killer would
         if script.startswith("sleep:"):
             _sleep(float(script.split(":", 1)[1]), context)
         elif script == "progress":

@@ -5,7 +5,12 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+import redis
+import structlog
+
 from webapp.jobs.store import JobStore
+
+log = structlog.get_logger(__name__)
 
 
 class JobCancelledError(Exception):
@@ -24,8 +29,11 @@ class JobCheckpoint:
         return self._store.load_checkpoint(self._run_id)
 
     def save(self, state: dict[str, Any]) -> None:
-        """Keep `state` so a later attempt can resume from it."""
-        self._store.save_checkpoint(self._run_id, state)
+        """Keep `state` so a later attempt can resume from it (best effort during an outage)."""
+        try:
+            self._store.save_checkpoint(self._run_id, state)
+        except (redis.ConnectionError, redis.TimeoutError) as error:
+            log.warning("job_checkpoint_not_saved", error=str(error))
 
 
 class JobContext:
@@ -39,9 +47,18 @@ class JobContext:
         self._store = store
 
     def progress(self, fraction: float, phase: str = "") -> None:
-        """Record progress; raises JobCancelledError once this attempt has lost the job."""
+        """Record progress; raises JobCancelledError once this attempt has lost the job.
+
+        Progress is best effort: while Redis is unreachable the job keeps running (its result
+        is written with retries at the end), so a lost progress write is logged, not raised.
+        """
         self.raise_if_cancelled()
-        if not self._store.report_progress(self.run_id, self.attempt, fraction, phase):
+        try:
+            owned = self._store.report_progress(self.run_id, self.attempt, fraction, phase)
+        except (redis.ConnectionError, redis.TimeoutError) as error:
+            log.warning("job_progress_not_saved", attempt=self.attempt, error=str(error))
+            return
+        if not owned:
             self.cancelled.set()
             raise JobCancelledError(self.run_id)
 
