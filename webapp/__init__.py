@@ -9,7 +9,7 @@ import os
 
 from flask import Flask
 
-from webapp import access_log, correlation, errors, lifecycle, redis_client
+from webapp import access_log, cli, correlation, errors, lifecycle, redis_client
 from webapp.config import SETTINGS_KEY, Settings
 from webapp.jobs import extension as jobs_extension
 from webapp.jobs.kinds import JobKinds
@@ -41,6 +41,7 @@ def create_app(settings: Settings | None = None, *, kinds: JobKinds | None = Non
     correlation.init_app(app, user_id_header=settings.user_id_header)
     access_log.init_app(app, include_probes=settings.access_log_probes)
     errors.register_error_handlers(app)
+    cli.init_app(app)
     _register_blueprints(app)
     return app
 

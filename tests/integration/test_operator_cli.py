@@ -1,0 +1,111 @@
+"""Operator commands against a real Redis."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from flask import Flask
+
+from tests.conftest import valid_players
+from webapp.jobs import service
+from webapp.jobs.extension import get_jobs
+from webapp.jobs.store import JobStore
+
+pytestmark = pytest.mark.integration
+
+
+def _submit(store: JobStore, slate_id: str = "noop") -> str:
+    return service.submit(store, {"slate_id": slate_id, "players": valid_players()}).run_id
+
+
+def _run(app: Flask, *args: str):
+    return app.test_cli_runner().invoke(args=["jobs", *args])
+
+
+def test_list_by_state_shows_age_and_attempts(real_app: Flask, real_store: JobStore) -> None:
+    """`jobs list --state running` lists running jobs only, with attempts and owner."""
+    pending = _submit(real_store)
+    running = _submit(real_store)
+    real_store.claim_next("host-a:1")  # claims `pending`, the oldest
+    del running
+
+    result = _run(real_app, "list", "--state", "running")
+
+    assert result.exit_code == 0, result.output
+    assert pending in result.output and "host-a:1" in result.output
+    assert "1 job(s)" in result.output
+
+
+def test_list_all_states(real_app: Flask, real_store: JobStore) -> None:
+    """Without --state every job is listed."""
+    ids = {_submit(real_store) for _ in range(3)}
+
+    result = _run(real_app, "list")
+
+    assert result.exit_code == 0
+    assert all(run_id in result.output for run_id in ids)
+
+
+def test_show_prints_the_job_as_json(real_app: Flask, real_store: JobStore) -> None:
+    """`jobs show` prints the record, lease and whether a result exists."""
+    run_id = _submit(real_store)
+
+    result = _run(real_app, "show", run_id)
+
+    document = json.loads(result.output)
+    assert document["run_id"] == run_id and document["has_result"] is False
+
+
+def test_requeue_hands_a_stuck_job_back(real_app: Flask, real_store: JobStore) -> None:
+    """`jobs requeue` moves a running job back to pending without spending an attempt."""
+    run_id = _submit(real_store)
+    real_store.claim_next("stuck:1")
+
+    result = _run(real_app, "requeue", run_id)
+
+    assert result.exit_code == 0 and "pending again" in result.output
+    record = real_store.get(run_id)
+    assert record.status == "pending" and record.handbacks == 1
+
+
+def test_requeue_refuses_a_pending_job(real_app: Flask, real_store: JobStore) -> None:
+    """Only running jobs can be handed back."""
+    run_id = _submit(real_store)
+
+    result = _run(real_app, "requeue", run_id)
+
+    assert result.exit_code != 0 and "refused" in result.output
+
+
+def test_fail_a_stuck_job(real_app: Flask, real_store: JobStore) -> None:
+    """`jobs fail --reason` fails a running job with that error."""
+    run_id = _submit(real_store)
+    real_store.claim_next("stuck:1")
+
+    result = _run(real_app, "fail", run_id, "--reason", "operator: bad slate")
+
+    assert result.exit_code == 0
+    record = real_store.get(run_id)
+    assert record.status == "failed" and record.error == "operator: bad slate"
+
+
+def test_unknown_job_is_a_clear_error(real_app: Flask) -> None:
+    """Commands on an unknown id fail with a message, not a traceback."""
+    result = _run(real_app, "show", "01ARZ3NDEKTSV4RRFFQ69G5FAV")
+
+    assert result.exit_code != 0 and "no job" in result.output
+
+
+def test_purge_removes_orphans_only(real_app: Flask, real_store: JobStore) -> None:
+    """Tombstones and queue entries of expired records go; live jobs stay."""
+    live = _submit(real_store)
+    gone = _submit(real_store)
+    real_store.redis.delete(real_store.keys.job(gone))
+
+    result = _run(real_app, "purge")
+
+    assert result.exit_code == 0, result.output
+    assert "1 tombstones" in result.output and "1 pending_entries" in result.output
+    assert real_store.redis.exists(real_store.keys.tombstone(live))
+    assert get_jobs(real_app).store().queue_stats().pending == 1

@@ -1,0 +1,96 @@
+"""Operator commands: `flask --app webapp jobs ...`, safe to run while the service is live."""
+
+from __future__ import annotations
+
+import json
+
+import click
+from flask import Flask, current_app
+from flask.cli import with_appcontext
+
+from webapp.jobs import admin
+from webapp.jobs.extension import get_jobs
+from webapp.jobs.states import JobStatus, TransitionRefusedError
+from webapp.jobs.store import JobExpiredError, JobNotFoundError, JobStore
+
+jobs_cli = click.Group("jobs", help="Inspect and repair jobs in Redis.")
+_STATES = [s.value for s in JobStatus if s is not JobStatus.EXPIRED]
+
+
+def _store() -> JobStore:
+    return get_jobs(current_app).store()
+
+
+def _fail_cleanly(error: Exception) -> None:
+    if isinstance(error, JobNotFoundError):
+        raise click.ClickException(f"no job {error.args[0]}")
+    if isinstance(error, JobExpiredError):
+        raise click.ClickException(f"job {error.args[0]} has expired")
+    if isinstance(error, TransitionRefusedError):
+        raise click.ClickException(f"refused: the job is {error.current}, not running")
+    raise error
+
+
+@jobs_cli.command("list")
+@click.option("--state", type=click.Choice(_STATES), default=None, help="only jobs in this state")
+@click.option("--limit", type=click.IntRange(1, 10_000), default=50, show_default=True)
+@with_appcontext
+def list_command(state: str | None, limit: int) -> None:
+    """List jobs with their age and attempts."""
+    rows = admin.list_jobs(_store(), JobStatus(state) if state else None, limit)
+    click.echo(f"{'run_id':26}  {'status':8}  {'attempts':>8}  {'age_s':>9}  owner / error")
+    for row in rows:
+        age = f"{row.age_s:9.1f}" if row.age_s is not None else f"{'-':>9}"
+        tail = row.owner or row.error or ""
+        click.echo(f"{row.run_id:26}  {row.status:8}  {row.attempts:>8}  {age}  {tail}")
+    click.echo(f"{len(rows)} job(s)")
+
+
+@jobs_cli.command("show")
+@click.argument("run_id")
+@with_appcontext
+def show_command(run_id: str) -> None:
+    """Show one job as JSON (input included)."""
+    try:
+        document = admin.show_job(_store(), run_id.upper())
+    except (JobNotFoundError, JobExpiredError) as error:
+        _fail_cleanly(error)
+    click.echo(json.dumps(document, indent=2))
+
+
+@jobs_cli.command("requeue")
+@click.argument("run_id")
+@with_appcontext
+def requeue_command(run_id: str) -> None:
+    """Hand a stuck running job back to pending (not counted against its attempts)."""
+    try:
+        record = admin.requeue(_store(), run_id.upper())
+    except (JobNotFoundError, JobExpiredError, TransitionRefusedError) as error:
+        _fail_cleanly(error)
+    click.echo(f"{record.run_id} is {record.status} again")
+
+
+@jobs_cli.command("fail")
+@click.argument("run_id")
+@click.option("--reason", required=True, help="error shown to the client")
+@with_appcontext
+def fail_command(run_id: str, reason: str) -> None:
+    """Fail a stuck running job with a reason."""
+    try:
+        record = admin.fail(_store(), run_id.upper(), reason)
+    except (JobNotFoundError, JobExpiredError, TransitionRefusedError) as error:
+        _fail_cleanly(error)
+    click.echo(f"{record.run_id} is {record.status}: {record.error}")
+
+
+@jobs_cli.command("purge")
+@with_appcontext
+def purge_command() -> None:
+    """Delete tombstones of expired jobs and queue entries whose record is gone."""
+    removed = admin.purge(_store())
+    click.echo(", ".join(f"{count} {what}" for what, count in removed.items()) + " removed")
+
+
+def init_app(app: Flask) -> None:
+    """Register the operator commands."""
+    app.cli.add_command(jobs_cli)
