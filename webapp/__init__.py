@@ -9,7 +9,7 @@ import os
 
 from flask import Flask
 
-from webapp import access_log, cli, correlation, errors, lifecycle, redis_client
+from webapp import access_log, cli, correlation, errors, lifecycle, openapi, redis_client
 from webapp.config import SETTINGS_KEY, Settings
 from webapp.jobs import extension as jobs_extension
 from webapp.jobs.kinds import JobKinds
@@ -53,3 +53,4 @@ def _register_blueprints(app: Flask) -> None:
     register_checks(app)
     app.register_blueprint(health.bp)
     app.register_blueprint(optimize.bp)
+    openapi.init_app(app)

@@ -16,3 +16,12 @@ def create_scripted_app() -> Flask:
     settings = Settings.from_env(os.environ)
     kinds = scripted_kinds(os.environ.get("TEST_COUNTER_REDIS_URL"), settings.redis_key_prefix)
     return create_app(settings, kinds=kinds)
+
+
+def create_noop_app() -> Flask:
+    """The service, reading the environment, whose jobs return an empty result at once."""
+    from webapp.jobs.kinds import JobKinds
+
+    kinds = JobKinds()
+    kinds.register("optimize", lambda job_input, context: {"lineups": []})
+    return create_app(Settings.from_env(os.environ), kinds=kinds)

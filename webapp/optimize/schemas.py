@@ -9,6 +9,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 ID_PATTERN = r"^[A-Za-z0-9._:-]{1,64}$"
 SPORTS = ("nfl", "nba")
 SELECTIONS = ("mean", "percentile", "best_frequency")
+STATUSES = ("pending", "running", "complete", "failed")
 MAX_PLAYERS = 1000
 
 
@@ -89,9 +90,68 @@ class OptimizeRequestSchema(Schema):
             raise ValidationError(errors)
 
 
+class LinksSchema(Schema):
+    """Where to read a job's status and result."""
+
+    self = fields.String(required=True)
+    result = fields.String(required=True)
+
+
 class SubmitResponseSchema(Schema):
-    """202 body."""
+    """202 body of POST /optimize."""
+
+    run_id = fields.String(required=True, metadata={"description": "ULID of the job"})
+    status = fields.String(required=True, validate=validate.OneOf(STATUSES))
+    links = fields.Nested(LinksSchema, required=True)
+
+
+class MetadataSchema(Schema):
+    """What the job is about, for filtering and display."""
+
+    slate_id = fields.String(allow_none=True)
+    sport = fields.String(allow_none=True)
+    n_scenarios = fields.Integer(allow_none=True)
+    n_lineups = fields.Integer(allow_none=True)
+    n_players = fields.Integer(allow_none=True)
+
+
+class StatusDocumentSchema(Schema):
+    """GET /optimize/<run_id>: everything about the job but its result."""
 
     run_id = fields.String(required=True)
-    status = fields.String(required=True)
-    links = fields.Dict(keys=fields.String(), values=fields.String())
+    kind = fields.String(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(STATUSES))
+    progress = fields.Float(required=True, metadata={"minimum": 0, "maximum": 1})
+    phase = fields.String(allow_none=True)
+    error = fields.String(allow_none=True)
+    attempts = fields.Integer(required=True)
+    created_at = fields.String(required=True)
+    updated_at = fields.String(required=True)
+    started_at = fields.String(allow_none=True)
+    finished_at = fields.String(allow_none=True)
+    request_id = fields.String(allow_none=True)
+    metadata = fields.Nested(MetadataSchema, required=True)
+    input = fields.Dict(required=True, metadata={"description": "the validated request"})
+    links = fields.Nested(LinksSchema, required=True)
+
+
+class ResultResponseSchema(Schema):
+    """GET /optimize/<run_id>/result of a complete job."""
+
+    run_id = fields.String(required=True)
+    status = fields.String(required=True, validate=validate.Equal("complete"))
+    result = fields.Dict(required=True, metadata={"description": "lineups and their statistics"})
+
+
+class ErrorBodySchema(Schema):
+    """The error object."""
+
+    code = fields.String(required=True)
+    message = fields.String(required=True)
+    details = fields.Raw(allow_none=True)
+
+
+class ErrorSchema(Schema):
+    """Every error response: {"error": {code, message, details}}."""
+
+    error = fields.Nested(ErrorBodySchema, required=True)

@@ -1,0 +1,156 @@
+"""The OpenAPI 3 document, generated from the marshmallow schemas that validate requests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from apispec import APISpec
+from apispec.ext.marshmallow import MarshmallowPlugin
+from flask import Blueprint, Flask, Response, current_app, jsonify
+
+from webapp.health.report import VERSION
+from webapp.optimize import schemas
+
+bp = Blueprint("openapi", __name__)
+EXTENSION_KEY = "webapp.openapi"
+
+_RUN_ID = {
+    "name": "run_id",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "string", "pattern": "^[0-7][0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{25}$"},
+    "description": "ULID of the job (case-insensitive)",
+}
+_CORRELATION = {
+    "name": "X-Correlation-ID",
+    "in": "header",
+    "required": False,
+    "schema": {"type": "string"},
+    "description": "Kept when it is a ULID or 1-64 of [A-Za-z0-9._-]; otherwise replaced.",
+}
+_IDEMPOTENCY = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "schema": {"type": "string", "pattern": "^[\\x21-\\x7e]{1,255}$"},
+    "description": "Same key and body within the TTL return the original job; other body: 422.",
+}
+
+
+def _error(description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": "Error"}}}
+
+
+def _json(schema: str, description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _health(description: str) -> dict[str, Any]:
+    body = {
+        "type": "object",
+        "required": ["status"],
+        "properties": {"status": {"type": "string", "enum": ["pass", "warn", "fail"]}},
+    }
+    return {"description": description, "content": {"application/health+json": {"schema": body}}}
+
+
+def _paths() -> dict[str, dict[str, Any]]:
+    reads = {
+        "400": _error("malformed run_id"),
+        "404": _error("no such job"),
+        "410": _error("the job has expired"),
+        "503": _error("the job store is unreachable"),
+    }
+    return {
+        "/optimize": {
+            "post": {
+                "summary": "Submit an optimization job",
+                "parameters": [_IDEMPOTENCY, _CORRELATION],
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": "OptimizeRequest"}},
+                },
+                "responses": {
+                    "202": _json("SubmitResponse", "accepted and stored; poll links.self"),
+                    "400": _error("invalid body or header"),
+                    "413": _error("body over MAX_CONTENT_LENGTH"),
+                    "415": _error("body is not application/json"),
+                    "422": _error("no players and no slate store, or Idempotency-Key reused"),
+                    "503": _error("draining, or the job store is unreachable"),
+                },
+            }
+        },
+        "/optimize/{run_id}": {
+            "get": {
+                "summary": "Read a job's status",
+                "parameters": [_RUN_ID, _CORRELATION],
+                "responses": {"200": _json("StatusDocument", "the job"), **reads},
+            }
+        },
+        "/optimize/{run_id}/result": {
+            "get": {
+                "summary": "Read a complete job's result",
+                "parameters": [_RUN_ID, _CORRELATION],
+                "responses": {
+                    "200": _json("ResultResponse", "the result"),
+                    "409": _error("pending, running or failed (details carry the status)"),
+                    **reads,
+                },
+            }
+        },
+        "/health": {
+            "get": {
+                "summary": "Liveness: touches no dependency",
+                "responses": {"200": _health("the process serves requests")},
+            }
+        },
+        "/ready": {
+            "get": {
+                "summary": "Readiness: dependencies, queue and lifecycle",
+                "responses": {
+                    "200": _health("pass or warn"),
+                    "503": _health("a dependency fails or the instance is draining"),
+                },
+            }
+        },
+        "/openapi.json": {
+            "get": {
+                "summary": "This document",
+                "responses": {"200": {"description": "OpenAPI 3 document"}},
+            }
+        },
+    }
+
+
+def build_spec() -> dict[str, Any]:
+    """The OpenAPI document as a dict."""
+    spec = APISpec(
+        title="Lineup optimizer jobs",
+        version=VERSION,
+        openapi_version="3.0.3",
+        plugins=[MarshmallowPlugin()],
+        info={"description": "Submit lineup optimization jobs, poll their status, read results."},
+    )
+    for name, schema in (
+        ("OptimizeRequest", schemas.OptimizeRequestSchema),
+        ("SubmitResponse", schemas.SubmitResponseSchema),
+        ("StatusDocument", schemas.StatusDocumentSchema),
+        ("ResultResponse", schemas.ResultResponseSchema),
+        ("Error", schemas.ErrorSchema),
+    ):
+        spec.components.schema(name, schema=schema)
+    for path, operations in _paths().items():
+        spec.path(path=path, operations=operations)
+    return spec.to_dict()
+
+
+@bp.get("/openapi.json")
+def openapi_document() -> Response:
+    """Serve the document (built once per app)."""
+    document = current_app.extensions.setdefault(EXTENSION_KEY, build_spec())
+    return jsonify(document)
+
+
+def init_app(app: Flask) -> None:
+    """Serve /openapi.json."""
+    app.register_blueprint(bp)
