@@ -18,7 +18,7 @@ def _number(name, default):
 
 # ---------------------------------------------------------------- server socket
 # --bind on the command line overrides this.
-bind = os.environ.get("BIND", "0.0.0.0:8000")
+bind = os.environ.get("BIND", f"0.0.0.0:{os.environ.get('PORT', '8000')}")
 backlog = 2048
 
 # ---------------------------------------------------------------- workers
