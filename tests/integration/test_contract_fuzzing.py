@@ -47,6 +47,7 @@ def test_schemathesis_finds_no_contract_violation(tmp_path: Path, service_env: d
             capture_output=True,
             text=True,
             timeout=200,
+            cwd=tmp_path,  # schemathesis keeps its example database in the working directory
         )
     finally:
         server.stop()

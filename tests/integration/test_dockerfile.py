@@ -1,4 +1,4 @@
-"""The Dockerfile's commands run outside Docker (no engine here): lint, install, CMD, healthcheck."""
+"""The Dockerfile's commands run outside Docker (no engine here): lint, install, CMD, check."""
 
 from __future__ import annotations
 
