@@ -185,8 +185,20 @@ def test_checkpoint_round_trip_and_cleared_on_finish(store: JobStore) -> None:
     """A checkpoint is readable until the job finishes, then removed."""
     run_id = _submit(store)
     claim = store.claim_next("owner")
-    store.save_checkpoint(run_id, {"batch": 3, "candidates": [["a", "b"]]})
+    assert store.save_checkpoint(run_id, claim.attempt, {"batch": 3, "candidates": [["a", "b"]]})
 
     assert store.load_checkpoint(run_id) == {"batch": 3, "candidates": [["a", "b"]]}
     store.complete(run_id, claim.attempt, {})
     assert store.load_checkpoint(run_id) is None
+
+
+def test_stale_attempt_cannot_overwrite_the_checkpoint(store: JobStore) -> None:
+    """Only the attempt that owns the job may save resume state."""
+    run_id = _submit(store)
+    old = store.claim_next("a")
+    store.hand_back(run_id, old.attempt)
+    new = store.claim_next("b")
+    assert store.save_checkpoint(run_id, new.attempt, {"batch": 5})
+
+    assert not store.save_checkpoint(run_id, old.attempt, {"batch": 1})
+    assert store.load_checkpoint(run_id) == {"batch": 5}

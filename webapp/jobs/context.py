@@ -20,9 +20,10 @@ class JobCancelledError(Exception):
 class JobCheckpoint:
     """Resume state of one job in Redis; `load`/`save` as the optimizer expects."""
 
-    def __init__(self, store: JobStore, run_id: str) -> None:
+    def __init__(self, store: JobStore, run_id: str, attempt: int) -> None:
         self._store = store
         self._run_id = run_id
+        self._attempt = attempt
 
     def load(self) -> dict[str, Any] | None:
         """The state saved by an earlier attempt, or None."""
@@ -31,7 +32,7 @@ class JobCheckpoint:
     def save(self, state: dict[str, Any]) -> None:
         """Keep `state` so a later attempt can resume from it (best effort during an outage)."""
         try:
-            self._store.save_checkpoint(self._run_id, state)
+            self._store.save_checkpoint(self._run_id, self._attempt, state)
         except (redis.ConnectionError, redis.TimeoutError) as error:
             log.warning("job_checkpoint_not_saved", error=str(error))
 
@@ -43,7 +44,7 @@ class JobContext:
         self.run_id = run_id
         self.attempt = attempt
         self.cancelled = threading.Event()
-        self.checkpoint = JobCheckpoint(store, run_id)
+        self.checkpoint = JobCheckpoint(store, run_id, attempt)
         self._store = store
 
     def progress(self, fraction: float, phase: str = "") -> None:

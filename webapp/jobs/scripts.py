@@ -78,6 +78,18 @@ redis.call('HSET', KEYS[1], 'progress', ARGV[2], 'phase', ARGV[3], 'updated_at',
 return 1
 """
 
+# KEYS: job, checkpoint
+# ARGV: attempt, blob, ttl
+# Stores resume state only for the attempt that owns the job: 1, or 0 when fenced.
+CHECKPOINT = """
+if redis.call('HGET', KEYS[1], 'status') ~= 'running'
+   or redis.call('HGET', KEYS[1], 'attempts') ~= ARGV[1] then
+  return 0
+end
+redis.call('SET', KEYS[2], ARGV[2], 'EX', ARGV[3])
+return 1
+"""
+
 # KEYS: leases
 # ARGV: key_prefix, lease_ms, run_id1, attempt1, run_id2, attempt2, ...
 # Extends the lease of every listed attempt that still owns its job; returns the ids that do not.

@@ -92,6 +92,7 @@ class JobStore:
         self._submit = client.register_script(scripts.SUBMIT)
         self._claim = client.register_script(scripts.CLAIM)
         self._progress = client.register_script(scripts.PROGRESS)
+        self._checkpoint = client.register_script(scripts.CHECKPOINT)
         self._heartbeat = client.register_script(scripts.HEARTBEAT)
         self._finish = client.register_script(scripts.FINISH)
         self._hand_back = client.register_script(scripts.HAND_BACK)
@@ -197,9 +198,13 @@ class JobStore:
             for run_id, outcome in zip(flat[::2], flat[1::2], strict=True)
         ]
 
-    def save_checkpoint(self, run_id: str, state: Any) -> None:
-        """Store resume state for the job (kept as long as the record)."""
-        self.redis.set(self.keys.checkpoint(run_id), encode_blob(state), ex=self.ttl_seconds)
+    def save_checkpoint(self, run_id: str, attempt: int, state: Any) -> bool:
+        """Store resume state for the owning attempt; False when that attempt was fenced."""
+        written = self._checkpoint(
+            keys=[self.keys.job(run_id), self.keys.checkpoint(run_id)],
+            args=[attempt, encode_blob(state), self.ttl_seconds],
+        )
+        return bool(written)
 
     def load_checkpoint(self, run_id: str) -> Any:
         """The last saved resume state, or None."""
