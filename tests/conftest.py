@@ -111,7 +111,7 @@ def real_redis(settings: Settings) -> Iterator[redis.Redis]:
 @pytest.fixture
 def real_app(settings: Settings, real_redis: redis.Redis) -> Iterator[Flask]:
     """The service on the shared real Redis, with scripted job kinds; runner not started."""
-    app = create_app(settings, kinds=scripted_kinds(SHARED_REDIS_URL, settings.redis_key_prefix))
+    app = create_app(settings, kinds=scripted_kinds())
     yield app
     get_jobs(app).runner.shutdown()
     get_redis(app).close()

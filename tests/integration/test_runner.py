@@ -125,20 +125,28 @@ def test_stopped_runner_takes_no_new_job(real_app: Flask, real_store: JobStore) 
     assert _status(real_store, run_id) == JobStatus.PENDING
 
 
-def test_lost_lease_fences_the_running_attempt(real_app: Flask, real_store: JobStore) -> None:
+def test_lost_lease_fences_the_running_attempt(settings: Settings, real_redis: redis.Redis) -> None:
     """When another process takes the job over, the old attempt stops and writes nothing."""
-    run_id = _submit(real_store, "sleep:3")
-    runner = get_jobs(real_app).runner
-    runner.start()
-    wait_until(lambda: _status(real_store, run_id) == JobStatus.RUNNING, 5)
-    attempt = real_store.get(run_id).attempts
+    # One executor thread: busy with the old attempt, so this runner cannot re-claim the job.
+    app = create_app(replace(settings, job_workers=1), kinds=scripted_kinds())
+    store = get_jobs(app).store()
+    runner = get_jobs(app).runner
+    try:
+        run_id = _submit(store, "sleep:3")
+        runner.start()
+        wait_until(lambda: _status(store, run_id) == JobStatus.RUNNING, 5)
+        attempt = store.get(run_id).attempts
 
-    real_store.hand_back(run_id, attempt)  # as a recovery elsewhere would
-    real_store.claim_next("another-process")
+        store.hand_back(run_id, attempt)  # as a recovery elsewhere would
+        taken = store.claim_next("another-process")
 
-    wait_until(lambda: not runner.running(), 5, message="old attempt should stop")
-    record = real_store.get(run_id)
-    assert record.status == JobStatus.RUNNING and record.owner == "another-process"
+        wait_until(lambda: not runner.running(), 5, message="old attempt should stop")
+        record = store.get(run_id)
+        assert taken is not None and taken.attempt == attempt + 1
+        assert record.status == JobStatus.RUNNING and record.owner == "another-process"
+    finally:
+        runner.shutdown()
+        get_redis(app).close()
 
 
 def test_recovery_requeues_a_dead_owners_job(real_app: Flask, real_store: JobStore) -> None:

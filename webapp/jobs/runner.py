@@ -80,6 +80,7 @@ class JobRunner:
         self._is_paused: Callable[[], bool] = lambda: False
         self._slots = threading.BoundedSemaphore(options.workers)
         self._running: dict[str, RunningJob] = {}
+        self._claims_in_flight = 0
         self._running_lock = threading.Lock()
         self._idle = threading.Condition(self._running_lock)
         self._executor: ThreadPoolExecutor | None = None
@@ -133,7 +134,7 @@ class JobRunner:
         """
         self.stop_accepting()
         with self._idle:
-            while self._running and time.monotonic() < deadline:
+            while (self._running or self._claims_in_flight) and time.monotonic() < deadline:
                 self._idle.wait(timeout=min(0.2, max(deadline - time.monotonic(), 0.0)))
             stragglers = list(self._running.values())
         for job in stragglers:
@@ -187,18 +188,30 @@ class JobRunner:
                     self._slots.release()
 
     def _claim_one(self) -> bool:
-        """Claim and start one job; on an empty queue, wait for a wake-up. True if claimed."""
+        """Claim and start one job; on an empty queue, wait for a wake-up. True if claimed.
+
+        A claim in flight is counted, so a drain that starts meanwhile waits for the job to be
+        registered instead of missing it (it would otherwise be left running without an owner).
+        """
         store = self._store_factory()
-        if not self.is_accepting:
-            return False
-        claim = store.claim_next(self.owner)
+        with self._idle:
+            if not self.is_accepting:
+                return False
+            self._claims_in_flight += 1
+        try:
+            claim = store.claim_next(self.owner)
+            if claim is not None:
+                context = JobContext(store, claim.record.run_id, claim.attempt)
+                job = RunningJob(claim=claim, context=context, started=time.monotonic())
+                with self._idle:
+                    self._running[claim.record.run_id] = job
+        finally:
+            with self._idle:
+                self._claims_in_flight -= 1
+                self._idle.notify_all()
         if claim is None:
             store.wait_for_work(IDLE_POLL_S)
             return False
-        context = JobContext(store, claim.record.run_id, claim.attempt)
-        job = RunningJob(claim=claim, context=context, started=time.monotonic())
-        with self._running_lock:
-            self._running[claim.record.run_id] = job
         assert self._executor is not None
         self._executor.submit(self._run, job, store)
         return True
