@@ -8,7 +8,8 @@ key layout and `states.py` for the transitions these scripts enforce.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -64,8 +65,6 @@ class QueueStats:
 
 def body_digest(body: Any) -> str:
     """A stable digest of a request body (canonical JSON)."""
-    import json
-
     canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode()).hexdigest()
 
@@ -287,8 +286,3 @@ class JobStore:
 
 def _sha(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
-
-
-def flatten(pairs: Sequence[tuple[Any, Any]]) -> list[Any]:
-    """[(a, b), (c, d)] -> [a, b, c, d]."""
-    return [item for pair in pairs for item in pair]
