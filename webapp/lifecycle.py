@@ -124,7 +124,7 @@ def finish_process(app: Flask, deadline: float) -> None:
         log.warning("process_exit_with_stragglers", handed_back=len(stragglers))
         _flush_logs()
         os._exit(0)
-    jobs.runner.shutdown()
+    jobs.runner.shutdown(join_timeout_s=0)
     jobs.connections.close()
 
 

@@ -82,6 +82,12 @@ BAD_BODIES = [
     ("player-unknown-field", _body(players=[_player(age=30), _player(id="p9")]), "players"),
     ("player-nan", _body(players=[_player(projection=float("nan")), _player(id="p9")]), "players"),
     ("max-exposure-zero", _body(max_exposure=0), "max_exposure"),
+    ("player-duplicate-id", _body(players=[_player(), _player()]), "players.1.id"),
+    (
+        "player-unknown-position",
+        _body(players=[_player(positions=["PG"]), _player(id="p9")]),
+        "players.0.positions",
+    ),
     ("stack-nba", _body(sport="nba", stack={"qb_with": 1}), "stack"),
     ("lock-and-exclude", _body(locks=["p0"], excludes=["p0"]), "locks"),
 ]

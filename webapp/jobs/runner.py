@@ -142,14 +142,18 @@ class JobRunner:
         self._stopped.set()
         return stragglers
 
-    def shutdown(self) -> None:
-        """Stop the threads; running jobs are told they were cancelled (tests and process exit)."""
+    def shutdown(self, *, join_timeout_s: float = IDLE_POLL_S + 1) -> None:
+        """Stop the threads; running jobs are told they were cancelled (tests and process exit).
+
+        At process exit pass join_timeout_s=0: the dispatcher may sit in its blocking wait for
+        up to IDLE_POLL_S, and its daemon thread ends with the process anyway.
+        """
         self.stop_accepting()
         self._stopped.set()
         for job in self.running():
             job.context.cancelled.set()
         for thread in self._threads:
-            thread.join(timeout=IDLE_POLL_S + 1)
+            thread.join(timeout=join_timeout_s)
         if self._executor is not None:
             self._executor.shutdown(wait=True, cancel_futures=True)
         self._threads.clear()

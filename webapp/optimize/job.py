@@ -22,8 +22,6 @@ OPTION_FIELDS = (
     "max_exposure",
     "exposure",
     "stack",
-    "selection",
-    "percentile",
 )
 
 

@@ -6,9 +6,10 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from webapp.optimizer.players import check_players
+
 ID_PATTERN = r"^[A-Za-z0-9._:-]{1,64}$"
 SPORTS = ("nfl", "nba")
-SELECTIONS = ("mean", "percentile", "best_frequency")
 STATUSES = ("pending", "running", "complete", "failed")
 MAX_PLAYERS = 1000
 
@@ -75,8 +76,6 @@ class OptimizeRequestSchema(Schema):
         validate=validate.Length(max=MAX_PLAYERS),
     )
     stack = fields.Nested(StackSchema, load_default=None, allow_none=True)
-    selection = fields.String(load_default="mean", validate=validate.OneOf(SELECTIONS))
-    percentile = _int(load_default=90, validate=validate.Range(1, 99))
 
     @validates_schema
     def _check_cross_fields(self, data: dict[str, Any], **_: Any) -> None:
@@ -86,6 +85,8 @@ class OptimizeRequestSchema(Schema):
         overlap = set(data.get("locks") or ()) & set(data.get("excludes") or ())
         if overlap:
             errors["locks"] = [f"players both locked and excluded: {sorted(overlap)}"]
+        if data.get("players"):
+            errors.update(check_players(data["players"], data.get("sport", "nfl")))
         if errors:
             raise ValidationError(errors)
 

@@ -1,0 +1,68 @@
+"""Players as the optimizer sees them, and the checks a request's player list must pass."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from webapp.optimizer.rules import RULES
+
+
+@dataclass(frozen=True)
+class Player:
+    """One player of a slate."""
+
+    id: str
+    name: str
+    positions: tuple[str, ...]
+    salary: int
+    team: str
+    opponent: str
+    projection: float
+    stdev: float | None = None
+
+    @property
+    def game(self) -> frozenset[str]:
+        """The game, as the pair of teams playing it."""
+        return frozenset((self.team, self.opponent))
+
+
+def to_players(raw: Sequence[Mapping[str, Any]]) -> list[Player]:
+    """Plain dicts (the request format) to Player objects."""
+    return [
+        Player(
+            id=str(p["id"]),
+            name=str(p.get("name", p["id"])),
+            positions=tuple(p["positions"]),
+            salary=int(p["salary"]),
+            team=str(p["team"]),
+            opponent=str(p["opponent"]),
+            projection=float(p["projection"]),
+            stdev=None if p.get("stdev") is None else float(p["stdev"]),
+        )
+        for p in raw
+    ]
+
+
+def check_players(raw: Sequence[Mapping[str, Any]], sport: str) -> dict[str, list[str]]:
+    """Errors keyed by field path (players.<i>.<field>): duplicate ids, positions unknown for
+    the sport, negative salaries. Empty when the list is fine."""
+    errors: dict[str, list[str]] = {}
+    known = RULES[sport].positions
+    seen: dict[str, int] = {}
+    for index, player in enumerate(raw):
+        player_id = str(player.get("id"))
+        if player_id in seen:
+            errors[f"players.{index}.id"] = [
+                f"duplicate id {player_id!r} (first at {seen[player_id]})"
+            ]
+        seen.setdefault(player_id, index)
+        unknown = sorted(set(player.get("positions", ())) - known)
+        if unknown:
+            errors[f"players.{index}.positions"] = [
+                f"unknown for {sport}: {unknown}; expected some of {sorted(known)}"
+            ]
+        if int(player.get("salary", 0)) < 0:
+            errors[f"players.{index}.salary"] = ["must not be negative"]
+    return errors
