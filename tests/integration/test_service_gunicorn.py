@@ -131,3 +131,34 @@ def test_submit_to_running_is_fast(
 
     waited = from_iso(document["started_at"]) - from_iso(document["created_at"])
     assert waited.total_seconds() < 0.5
+
+
+def test_real_optimizer_job_end_to_end(
+    start_gunicorn: Callable[..., GunicornServer], service_env: dict, tmp_path
+) -> None:
+    """The production app (webapp:create_app) solves a small NFL slate into valid lineups."""
+    from bench.slates import nfl_slate
+    from tests.unit.optimizer.validator import lineup_problems
+
+    server = GunicornServer(tmp_path, service_env, app="webapp:create_app()", name="real")
+    server.start()
+    try:
+        players = nfl_slate(seed=3, games=3)
+        body = {
+            "slate_id": "real",
+            "players": players,
+            "n_lineups": 3,
+            "n_scenarios": 500,
+            "seed": 1,
+        }
+        run_id = requests.post(f"{server.url}/optimize", json=body, timeout=10).json()["run_id"]
+        wait_until(lambda: _status(server.url, run_id)["status"] in {"complete", "failed"}, 60)
+        result = requests.get(f"{server.url}/optimize/{run_id}/result", timeout=10).json()["result"]
+    finally:
+        server.stop()
+
+    by_id = {p["id"]: p for p in players}
+    assert len(result["lineups"]) == 3
+    for lineup in result["lineups"]:
+        assert lineup_problems(lineup, by_id, "nfl") == []
+        assert {"mean", "stdev", "p50", "p90", "p99", "best_frequency"} <= lineup.keys()
