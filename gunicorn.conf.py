@@ -75,6 +75,8 @@ def post_worker_init(worker):
     from webapp import lifecycle
 
     app = worker.wsgi
+    if not lifecycle.is_service_app(app):
+        return  # another WSGI app under these settings (e.g. a benchmark baseline)
     lifecycle.start(app)
     worker.drain_deadline = None
 
@@ -96,10 +98,11 @@ def post_worker_init(worker):
 
 def worker_exit(server, worker):
     """Drain this worker's jobs; hand back stragglers so another process finishes them."""
-    app = getattr(worker, "wsgi", None)
-    if app is None or not hasattr(app, "extensions"):
-        return  # gunicorn also calls this hook in the master for a worker that is already gone
     from webapp import lifecycle
+
+    app = getattr(worker, "wsgi", None)
+    if not lifecycle.is_service_app(app):
+        return  # gunicorn also calls this hook in the master, for a worker already gone
 
     deadline = getattr(worker, "drain_deadline", None)
     if deadline is None:  # left its loop without a signal (max_requests, reload, parent gone)

@@ -23,10 +23,18 @@ from webapp.config import Settings
 from webapp.jobs.extension import get_jobs
 from webapp.jobs.keys import Keys
 from webapp.jobs.store import JobStore
+from webapp.neo4j_client import get_neo4j
 from webapp.redis_client import get_redis
 
 # The shared Redis that tests needing only a working server use, each under its own key prefix.
 SHARED_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+def close_app(app: Flask) -> None:
+    """Stop an app's threads and close its clients."""
+    get_jobs(app).runner.shutdown()
+    get_redis(app).close()
+    get_neo4j(app).close()
 
 
 def _prefix() -> str:
@@ -71,8 +79,7 @@ def make_app(
 
     yield build
     for app in built:
-        get_jobs(app).runner.shutdown()
-        get_redis(app).close()
+        close_app(app)
 
 
 @pytest.fixture
@@ -113,8 +120,7 @@ def real_app(settings: Settings, real_redis: redis.Redis) -> Iterator[Flask]:
     """The service on the shared real Redis, with scripted job kinds; runner not started."""
     app = create_app(settings, kinds=scripted_kinds())
     yield app
-    get_jobs(app).runner.shutdown()
-    get_redis(app).close()
+    close_app(app)
 
 
 @pytest.fixture

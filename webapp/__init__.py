@@ -9,7 +9,16 @@ import os
 
 from flask import Flask
 
-from webapp import access_log, cli, correlation, errors, lifecycle, openapi, redis_client
+from webapp import (
+    access_log,
+    cli,
+    correlation,
+    errors,
+    lifecycle,
+    neo4j_client,
+    openapi,
+    redis_client,
+)
 from webapp.config import SETTINGS_KEY, Settings
 from webapp.jobs import extension as jobs_extension
 from webapp.jobs.kinds import JobKinds
@@ -18,12 +27,16 @@ from webapp.logs import configure_logging
 __all__ = ["create_app"]
 
 
-def default_kinds() -> JobKinds:
+def default_kinds(neo4j: neo4j_client.Neo4jClient) -> JobKinds:
     """The job kinds of the service."""
     from webapp.optimize.job import make_optimize_job
+    from webapp.slates.repository import load_slate
+
+    def players_of(slate_id: str) -> list[dict]:
+        return load_slate(neo4j, slate_id).players
 
     kinds = JobKinds()
-    kinds.register("optimize", make_optimize_job(load_slate=None))
+    kinds.register("optimize", make_optimize_job(players_of if neo4j.is_configured else None))
     return kinds
 
 
@@ -36,10 +49,12 @@ def create_app(settings: Settings | None = None, *, kinds: JobKinds | None = Non
     app.json.sort_keys = False
     app.extensions[SETTINGS_KEY] = settings
     connections = redis_client.init_app(app, redis_client.RedisOptions.from_settings(settings))
-    jobs_extension.init_app(app, settings, connections, kinds or default_kinds())
+    neo4j = neo4j_client.init_app(app, neo4j_client.Neo4jOptions.from_settings(settings))
+    jobs_extension.init_app(app, settings, connections, kinds or default_kinds(neo4j))
     lifecycle.init_app(app)
     correlation.init_app(app, user_id_header=settings.user_id_header)
-    access_log.init_app(app, include_probes=settings.access_log_probes)
+    if settings.access_log:
+        access_log.init_app(app, include_probes=settings.access_log_probes)
     errors.register_error_handlers(app)
     cli.init_app(app)
     _register_blueprints(app)

@@ -93,4 +93,7 @@ def purge_command() -> None:
 
 def init_app(app: Flask) -> None:
     """Register the operator commands."""
+    from webapp.slates.cli import slates_cli
+
     app.cli.add_command(jobs_cli)
+    app.cli.add_command(slates_cli)

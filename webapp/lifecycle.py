@@ -75,6 +75,11 @@ def drain_flag(app: Flask) -> DrainFlag:
     return app.extensions[DRAIN_FLAG_KEY]
 
 
+def is_service_app(app: object) -> bool:
+    """True for an app built by create_app (gunicorn hooks see whatever WSGI object it loaded)."""
+    return "webapp.jobs" in getattr(app, "extensions", {})
+
+
 def start(app: Flask) -> None:
     """Start this process's job runner (call after the fork)."""
     get_jobs(app).runner.start()
@@ -126,6 +131,9 @@ def finish_process(app: Flask, deadline: float) -> None:
         os._exit(0)
     jobs.runner.shutdown(join_timeout_s=0)
     jobs.connections.close()
+    from webapp.neo4j_client import get_neo4j
+
+    get_neo4j(app).close()
 
 
 def check_shutdown_timeouts(

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import structlog
+import structlog.tracebacks
 
 from webapp.config import Settings
 from webapp.log_files import SharedRotatingFileHandler
@@ -38,7 +39,10 @@ def json_formatter() -> structlog.stdlib.ProcessorFormatter:
         foreign_pre_chain=shared_processors(),
         processors=[
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
-            structlog.processors.dict_tracebacks,
+            # Frames without their local variables: locals may hold secrets.
+            structlog.processors.ExceptionRenderer(
+                structlog.tracebacks.ExceptionDictTransformer(show_locals=False)
+            ),
             structlog.processors.JSONRenderer(sort_keys=False),
         ],
     )

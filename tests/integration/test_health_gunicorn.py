@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -141,3 +142,27 @@ def test_drain_command_takes_the_instance_out_of_rotation(
     assert untouched == 1, "a draining instance must not take jobs"
     wait_until(lambda: requests.get(f"{server.url}/ready", timeout=5).status_code == 200, 5)
     wait_until(lambda: redis_server.client().zcard("health:queue:pending") == 0, 5)
+
+
+def test_neo4j_silent_and_redis_frozen_together_stay_within_bound(
+    start_gunicorn: Callable[..., GunicornServer], env: dict, redis_server: RedisServer
+) -> None:
+    """Both dependencies hanging at once: the checks run concurrently, so 503 within 3.5 s."""
+    from tests.support.bolt_peer import SilentListener
+
+    with SilentListener() as silent:
+        server = start_gunicorn({**env, "NEO4J_URI": silent.uri, "NEO4J_PASSWORD": "pw-9f3k"})
+        neo4j_only, took_neo4j = _timed_get(f"{server.url}/ready")
+        os.kill(redis_server.process.pid, signal.SIGSTOP)
+        try:
+            both, took_both = _timed_get(f"{server.url}/ready")
+        finally:
+            os.kill(redis_server.process.pid, signal.SIGCONT)
+
+    assert neo4j_only.status_code == 503 and took_neo4j < 3.5
+    assert neo4j_only.json()["checks"]["neo4j:responseTime"][0]["status"] == "fail"
+    assert both.status_code == 503 and took_both < 3.5
+    failing = {k for k, v in both.json()["checks"].items() if v[0]["status"] == "fail"}
+    assert {"neo4j:responseTime", "redis:responseTime"} <= failing
+    assert "pw-9f3k" not in json.dumps(both.json())
+    assert "pw-9f3k" not in server.log_text()

@@ -10,7 +10,7 @@ import redis
 from flask import Flask
 from structlog.testing import LogCapture
 
-from tests.conftest import valid_players
+from tests.conftest import close_app, valid_players
 from tests.support.kinds import scripted_kinds
 from tests.support.waiting import wait_until
 from webapp import create_app
@@ -19,7 +19,6 @@ from webapp.jobs import service
 from webapp.jobs.extension import get_jobs
 from webapp.jobs.states import JobStatus
 from webapp.jobs.store import JobStore
-from webapp.redis_client import get_redis
 
 pytestmark = pytest.mark.integration
 
@@ -61,8 +60,7 @@ def test_runner_claims_only_when_a_thread_is_free(
         assert store.queue_stats().pending == 1
         wait_until(lambda: _status(store, second) == JobStatus.COMPLETE, 5)
     finally:
-        get_jobs(app).runner.shutdown()
-        get_redis(app).close()
+        close_app(app)
 
 
 def test_job_thread_logs_carry_job_and_request_ids(
@@ -145,8 +143,7 @@ def test_lost_lease_fences_the_running_attempt(settings: Settings, real_redis: r
         assert taken is not None and taken.attempt == attempt + 1
         assert record.status == JobStatus.RUNNING and record.owner == "another-process"
     finally:
-        runner.shutdown()
-        get_redis(app).close()
+        close_app(app)
 
 
 def test_recovery_requeues_a_dead_owners_job(real_app: Flask, real_store: JobStore) -> None:

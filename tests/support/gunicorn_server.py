@@ -30,11 +30,13 @@ class GunicornServer:
         app: str = "tests.support.apps:create_scripted_app()",
         workers: int = 1,
         name: str = "gunicorn",
+        ready_event: str | None = "job_runner_started",
     ) -> None:
         self.directory = directory
         self.port = free_port()
         self.app = app
         self.workers = workers
+        self.ready_event = ready_event
         self.log_path = directory / f"{name}.log"
         self.env = {
             **{k: v for k, v in os.environ.items() if k in {"PATH", "HOME", "LANG", "LC_ALL"}},
@@ -69,9 +71,10 @@ class GunicornServer:
             if self.process.poll() is not None:
                 raise AssertionError(f"gunicorn exited early:\n{self.log_text()}")
             if port_answers(self.port) and self._health_ok():
-                self.wait_for_log(
-                    "job_runner_started", count=self.workers, timeout_s=deadline - time.monotonic()
-                )
+                if self.ready_event:
+                    self.wait_for_log(
+                        self.ready_event, count=self.workers, timeout_s=deadline - time.monotonic()
+                    )
                 return self
             time.sleep(0.05)
         raise AssertionError(f"gunicorn did not start:\n{self.log_text()}")

@@ -11,6 +11,7 @@ import redis
 
 from webapp.clock import now_iso
 from webapp.jobs.store import JobStore
+from webapp.neo4j_client import Neo4jClient, Neo4jUnavailableError
 
 _RANK = {"pass": 0, "warn": 1, "fail": 2}
 # A pending job older than this (seconds) turns jobs:oldestPendingAge to warn.
@@ -124,6 +125,24 @@ def _rdb_enabled(client: redis.Redis) -> bool | None:
     except redis.ResponseError:
         return None
     return bool(save.strip() if isinstance(save, str) else save.decode().strip())
+
+
+def check_neo4j(client: Neo4jClient) -> Checks:
+    """Driver connectivity latency and server agent; warn (not fail) when not configured."""
+    if not client.is_configured:
+        output = "not configured (NEO4J_URI is empty)"
+        return {"neo4j:responseTime": [Check("datastore", status="warn", output=output)]}
+    try:
+        ping = client.ping()
+    except Neo4jUnavailableError as error:
+        return failing("datastore", ["neo4j:responseTime"], str(error))
+    entry = Check(
+        "datastore",
+        observed_value=ping.latency_ms,
+        observed_unit="ms",
+        extra={"version": ping.agent, "protocol": ping.protocol},
+    )
+    return {"neo4j:responseTime": [entry]}
 
 
 def check_jobs(store: JobStore) -> Checks:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Flask
 
 from webapp.config import get_settings
 from webapp.health import checks
 from webapp.health.probes import Probes, init_app
 from webapp.jobs.extension import get_jobs
+from webapp.neo4j_client import get_neo4j
 from webapp.redis_client import get_redis
 
 
@@ -42,20 +45,6 @@ def register_checks(app: Flask) -> Probes:
     return init_app(app, probes)
 
 
-def _neo4j_check(app: Flask):
-    settings = get_settings(app)
-
-    def not_configured() -> checks.Checks:
-        return {
-            "neo4j:responseTime": [
-                checks.Check(
-                    "datastore",
-                    status="warn",
-                    output="not configured (NEO4J_URI is empty)",
-                )
-            ]
-        }
-
-    if not settings.neo4j_uri:
-        return not_configured
-    return not_configured  # replaced once the Neo4j client is wired
+def _neo4j_check(app: Flask) -> Callable[[], checks.Checks]:
+    client = get_neo4j(app)
+    return lambda: checks.check_neo4j(client)

@@ -217,12 +217,9 @@ class JobStore:
 
     def get(self, run_id: str) -> JobRecord:
         """The job record; JobExpiredError or JobNotFoundError when there is none."""
-        with self.redis.pipeline(transaction=False) as pipe:
-            pipe.hgetall(self.keys.job(run_id))
-            pipe.exists(self.keys.tombstone(run_id))
-            raw, has_tombstone = pipe.execute()
+        raw = self.redis.hgetall(self.keys.job(run_id))
         if not raw:
-            raise JobExpiredError(run_id) if has_tombstone else JobNotFoundError(run_id)
+            self._raise_missing(run_id)
         return JobRecord.from_hash(raw)
 
     def get_result(self, run_id: str) -> tuple[JobRecord, Any]:
@@ -230,10 +227,9 @@ class JobStore:
         with self.redis.pipeline(transaction=False) as pipe:
             pipe.hgetall(self.keys.job(run_id))
             pipe.get(self.keys.result(run_id))
-            pipe.exists(self.keys.tombstone(run_id))
-            raw, result_blob, has_tombstone = pipe.execute()
+            raw, result_blob = pipe.execute()
         if not raw:
-            raise JobExpiredError(run_id) if has_tombstone else JobNotFoundError(run_id)
+            self._raise_missing(run_id)
         record = JobRecord.from_hash(raw)
         if record.status is JobStatus.COMPLETE and result_blob is None:
             # The result key expired a moment before the record: report the job as expired.
@@ -255,6 +251,12 @@ class JobStore:
         return QueueStats(pending=pending, running=running, oldest_pending_age_s=age)
 
     # ------------------------------------------------------------------ internals
+
+    def _raise_missing(self, run_id: str) -> None:
+        """Expired (tombstone left) or never existed: a second round trip, on misses only."""
+        if self.redis.exists(self.keys.tombstone(run_id)):
+            raise JobExpiredError(run_id)
+        raise JobNotFoundError(run_id)
 
     def _finish_attempt(
         self, run_id: str, attempt: int, status: JobStatus, *, error: str, result: Any

@@ -31,13 +31,18 @@ def make_optimize_job(
     """Build the job function; `load_slate` fetches players by slate id when none were sent."""
 
     def run_optimize_job(job_input: dict[str, Any], context: JobContext) -> dict[str, Any]:
+        from webapp.neo4j_client import Neo4jUnavailableError
         from webapp.optimizer import OptimizeOptions, OptimizerError, optimize
+        from webapp.slates.repository import SlateNotFoundError
 
         players = job_input.get("players")
         if players is None:
             if load_slate is None:
                 raise JobFailedError("no players in the request and no slate store configured")
-            players = load_slate(job_input["slate_id"])
+            try:
+                players = load_slate(job_input["slate_id"])
+            except (SlateNotFoundError, Neo4jUnavailableError) as error:
+                raise JobFailedError(f"could not load the slate: {error}") from error
         options = OptimizeOptions(
             **{name: job_input[name] for name in OPTION_FIELDS if name in job_input}
         )

@@ -1,0 +1,6 @@
+"""A no-op task for the RQ baseline."""
+
+
+def noop() -> None:
+    """Do nothing."""
+    return None

@@ -1,0 +1,148 @@
+"""The Neo4j client and slate store against a Bolt peer, a refused port and a silent listener.
+
+No Neo4j server can be installed here: these are the honest stand-ins (see the README).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+
+from tests.support.bolt_peer import Answer, BoltPeer, SilentListener, refused_uri
+from webapp.neo4j_client import Neo4jClient, Neo4jOptions, Neo4jUnavailableError
+from webapp.slates import graph
+from webapp.slates.repository import SlateNotFoundError, load_slate, write_slate
+
+pytestmark = pytest.mark.integration
+
+PASSWORD = "s3cret-pw"
+PLAYER = {
+    "id": "p1", "name": "A Player", "positions": ["QB"], "salary": 7000, "team": "BUF",
+    "opponent": "MIA", "projection": 21.5, "stdev": 6.0,
+}  # fmt: skip
+
+
+@pytest.fixture
+def make_client() -> Iterator:
+    clients: list[Neo4jClient] = []
+
+    def build(uri: str, timeout_s: float = 1.0, password: str = PASSWORD) -> Neo4jClient:
+        client = Neo4jClient(Neo4jOptions(uri=uri, password=password, timeout_s=timeout_s))
+        clients.append(client)
+        return client
+
+    yield build
+    for client in clients:
+        client.close()
+
+
+def _slate_handler(query: str, params: dict) -> Answer:
+    if params.get("slate_id") == "main":
+        return Answer(["sport", "players"], [["nfl", [PLAYER, {**PLAYER, "id": "p2"}]]])
+    return Answer(["sport", "players"], [])
+
+
+def test_ping_against_the_bolt_peer(make_client) -> None:
+    """A reachable server passes, reporting latency, agent and protocol; credentials are sent."""
+    with BoltPeer(password=PASSWORD) as peer:
+        ping = make_client(peer.uri).ping()
+
+    assert ping.agent == "Neo4j/5.26.0" and ping.protocol == "5.4"
+    assert 0 < ping.latency_ms < 1000
+    assert peer.auth[0]["principal"] == "neo4j" and peer.auth[0]["credentials"] == PASSWORD
+
+
+def test_refused_port_fails_at_once(make_client) -> None:
+    """Nothing listening: a clear error in well under a second."""
+    started = time.monotonic()
+    with pytest.raises(Neo4jUnavailableError, match="refused"):
+        make_client(refused_uri()).ping()
+
+    assert time.monotonic() - started < 1.0
+
+
+@pytest.mark.parametrize("timeout_s", [1.0, 3.0])
+def test_silent_server_is_bounded_by_the_timeout(make_client, timeout_s: float) -> None:
+    """A listener that never answers fails the check within the timeout (plus a little)."""
+    with SilentListener() as silent:
+        started = time.monotonic()
+        with pytest.raises(Neo4jUnavailableError):
+            make_client(silent.uri, timeout_s=timeout_s).ping()
+        took = time.monotonic() - started
+
+    assert timeout_s - 0.1 <= took < timeout_s + 0.5
+
+
+def test_load_slate_sends_one_parameterized_query(make_client) -> None:
+    """load_slate runs exactly the documented Cypher with the slate id as a parameter."""
+    with BoltPeer(_slate_handler) as peer:
+        slate = load_slate(make_client(peer.uri), "main")
+
+    assert peer.runs == [(graph.LOAD_SLATE, {"slate_id": "main"})]
+    assert slate.sport == "nfl"
+    assert [p["id"] for p in slate.players] == ["p1", "p2"]
+    assert slate.players[0] == PLAYER
+
+
+def test_unknown_slate_is_a_clear_error(make_client) -> None:
+    """A slate id with no slate gives SlateNotFoundError naming it."""
+    with BoltPeer(_slate_handler) as peer, pytest.raises(SlateNotFoundError, match="'other'"):
+        load_slate(make_client(peer.uri), "other")
+
+
+def test_neo4j_failure_is_reported_without_the_password(make_client, caplog) -> None:
+    """A server-side failure becomes Neo4jUnavailableError; no password in message or logs."""
+    caplog.set_level(logging.DEBUG)
+
+    def failing(query: str, params: dict) -> Answer:
+        return Answer(failure=("Neo.DatabaseError.General.UnknownError", "disk full"))
+
+    with BoltPeer(failing) as peer, pytest.raises(Neo4jUnavailableError) as caught:
+        load_slate(make_client(peer.uri), "main")
+
+    assert "disk full" in str(caught.value)
+    assert PASSWORD not in str(caught.value)
+    assert PASSWORD not in caplog.text
+
+
+def test_write_slate_sends_one_unwind_query(make_client) -> None:
+    """Loading a slate is one parameterized UNWIND query with every player."""
+    with BoltPeer() as peer:
+        write_slate(make_client(peer.uri), "main", "nfl", [PLAYER])
+
+    ((query, params),) = peer.runs
+    assert query == graph.WRITE_SLATE and "UNWIND $players" in query
+    assert params == {"slate_id": "main", "sport": "nfl", "players": [PLAYER]}
+
+
+def test_slates_load_command(tmp_path: Path, make_app) -> None:
+    """`flask slates load FILE` validates the file and writes it with one query."""
+    path = tmp_path / "slate.json"
+    path.write_text(json.dumps([PLAYER, {**PLAYER, "id": "p2", "stdev": None}]))
+    with BoltPeer() as peer:
+        app: Flask = make_app(neo4j_uri=peer.uri)
+        result = app.test_cli_runner().invoke(
+            args=["slates", "load", str(path), "--slate-id", "main", "--sport", "nfl"]
+        )
+
+    assert result.exit_code == 0, result.output
+    assert "2 nfl players" in result.output
+    assert peer.runs[0][1]["slate_id"] == "main"
+
+
+def test_ready_with_neo4j(make_app) -> None:
+    """/ready: the peer passes with its agent; a refused port fails readiness with 503."""
+    with BoltPeer() as peer:
+        healthy = make_app(neo4j_uri=peer.uri).test_client().get("/ready")
+    down = make_app(neo4j_uri=refused_uri()).test_client().get("/ready")
+
+    entry = healthy.json["checks"]["neo4j:responseTime"][0]
+    assert entry["status"] == "pass" and entry["version"] == "Neo4j/5.26.0"
+    assert down.status_code == 503
+    assert down.json["checks"]["neo4j:responseTime"][0]["status"] == "fail"

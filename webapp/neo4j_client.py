@@ -1,0 +1,185 @@
+"""The Neo4j driver as a Flask extension: one driver per process, built on first use, bounded waits.
+
+The official driver waits long by default: `connection_timeout` bounds only the TCP connect,
+while a silent server holds `verify_connectivity` for `connection_acquisition_timeout` (60 s);
+a pooled connection to a server that went silent blocks until `liveness_check_timeout` is set;
+and managed transactions are retried for `max_transaction_retry_time` (30 s). All four are set
+from one timeout here, so readiness checks and slate loads give up within about that time.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import neo4j
+from flask import Flask
+from neo4j.exceptions import DriverError, Neo4jError
+
+from webapp.config import Settings
+
+EXTENSION_KEY = "webapp.neo4j"
+
+
+class Neo4jUnavailableError(Exception):
+    """Neo4j could not be reached or did not answer in time (message safe to show)."""
+
+
+@dataclass(frozen=True)
+class Neo4jOptions:
+    """Where Neo4j is and how long to wait for it."""
+
+    uri: str
+    user: str = "neo4j"
+    password: str = ""
+    database: str = ""
+    timeout_s: float = 3.0
+    max_transaction_retry_s: float = 1.0
+    max_pool_size: int = 10
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Neo4jOptions:
+        """The Neo4j part of the service settings."""
+        return cls(
+            uri=settings.neo4j_uri,
+            user=settings.neo4j_user,
+            password=settings.neo4j_password,
+            database=settings.neo4j_database,
+            timeout_s=settings.ready_check_timeout_s,
+        )
+
+    def __repr__(self) -> str:
+        return f"Neo4jOptions(uri={redact_uri(self.uri)!r}, user={self.user!r})"
+
+
+@dataclass(frozen=True)
+class Neo4jPing:
+    """What a connectivity check learned."""
+
+    latency_ms: float
+    agent: str
+    protocol: str
+    address: str
+
+
+def redact_uri(uri: str) -> str:
+    """The URI without any password it may carry."""
+    parts = urlsplit(uri)
+    if parts.password is None:
+        return uri
+    host = parts.hostname or ""
+    if parts.port:
+        host = f"{host}:{parts.port}"
+    return urlunsplit((parts.scheme, f"{parts.username}:***@{host}", parts.path, "", ""))
+
+
+class Neo4jClient:
+    """Per-app holder of this process's driver."""
+
+    def __init__(self, options: Neo4jOptions) -> None:
+        self.options = options
+        self._lock = threading.Lock()
+        self._driver: neo4j.Driver | None = None
+        self._pid: int | None = None
+
+    @property
+    def is_configured(self) -> bool:
+        """False when no URI is set: the service then runs without Neo4j."""
+        return bool(self.options.uri)
+
+    @property
+    def redacted_uri(self) -> str:
+        return redact_uri(self.options.uri)
+
+    def driver(self) -> neo4j.Driver:
+        """This process's driver (created on first use, after any fork)."""
+        pid = os.getpid()
+        if self._pid != pid or self._driver is None:
+            with self._lock:
+                if self._pid != pid or self._driver is None:
+                    self._driver = self._make_driver()
+                    self._pid = pid
+        return self._driver
+
+    def _make_driver(self) -> neo4j.Driver:
+        opts = self.options
+        auth = (opts.user, opts.password) if opts.password else None
+        return neo4j.GraphDatabase.driver(
+            opts.uri,
+            auth=auth,
+            connection_timeout=opts.timeout_s,
+            connection_acquisition_timeout=opts.timeout_s,
+            liveness_check_timeout=opts.timeout_s,
+            max_transaction_retry_time=opts.max_transaction_retry_s,
+            max_connection_pool_size=opts.max_pool_size,
+            keep_alive=True,
+        )
+
+    def ping(self) -> Neo4jPing:
+        """Check connectivity within the timeout; Neo4jUnavailableError otherwise."""
+        started = time.perf_counter()
+        try:
+            info = self.driver().get_server_info()
+        except (DriverError, Neo4jError, OSError) as error:
+            raise Neo4jUnavailableError(self._describe(error)) from None
+        latency = round((time.perf_counter() - started) * 1000, 2)
+        protocol = ".".join(str(part) for part in info.protocol_version)
+        return Neo4jPing(latency, info.agent, protocol, str(info.address))
+
+    def query(self, cypher: str, parameters: dict[str, Any]) -> list[dict[str, Any]]:
+        """Run one read query and return its records as dicts (bounded retries)."""
+        kwargs: dict[str, Any] = {"routing_": neo4j.RoutingControl.READ}
+        if self.options.database:
+            kwargs["database_"] = self.options.database
+        try:
+            records, _, _ = self.driver().execute_query(cypher, parameters, **kwargs)
+        except (DriverError, Neo4jError, OSError) as error:
+            raise Neo4jUnavailableError(self._describe(error)) from None
+        return [record.data() for record in records]
+
+    def write(self, cypher: str, parameters: dict[str, Any]) -> None:
+        """Run one write query in a transaction (bounded retries)."""
+        kwargs: dict[str, Any] = {"routing_": neo4j.RoutingControl.WRITE}
+        if self.options.database:
+            kwargs["database_"] = self.options.database
+        try:
+            self.driver().execute_query(cypher, parameters, **kwargs)
+        except (DriverError, Neo4jError, OSError) as error:
+            raise Neo4jUnavailableError(self._describe(error)) from None
+
+    def close(self) -> None:
+        """Close this process's driver (safe to call twice)."""
+        with self._lock:
+            if self._driver is not None and self._pid == os.getpid():
+                self._driver.close()
+            self._driver = None
+            self._pid = None
+
+    def _describe(self, error: Exception) -> str:
+        text = str(error) or type(error).__name__
+        if self.options.password:
+            text = text.replace(self.options.password, "***")
+        return f"{self.redacted_uri}: {type(error).__name__}: {text}"
+
+
+def init_app(app: Flask, options: Neo4jOptions) -> Neo4jClient:
+    """Register the Neo4j client on `app`; refuses a second registration."""
+    if EXTENSION_KEY in app.extensions:
+        raise RuntimeError("Neo4j is already registered on this app")
+    client = Neo4jClient(options)
+    app.extensions[EXTENSION_KEY] = client
+    return client
+
+
+def get_neo4j(app: Flask) -> Neo4jClient:
+    """The app's Neo4j client."""
+    try:
+        return app.extensions[EXTENSION_KEY]
+    except KeyError:
+        raise RuntimeError(
+            "Neo4j is not registered on this app: call neo4j_client.init_app"
+        ) from None

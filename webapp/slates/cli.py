@@ -1,0 +1,44 @@
+"""`flask --app webapp slates load FILE --slate-id ID --sport nfl`: fill the graph from a file."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+from marshmallow import ValidationError
+
+from webapp.neo4j_client import Neo4jUnavailableError, get_neo4j
+from webapp.optimize.schemas import PlayerSchema
+from webapp.optimizer.players import check_players
+from webapp.slates.repository import write_slate
+
+slates_cli = click.Group("slates", help="Load slates into Neo4j.")
+
+
+@slates_cli.command("load")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--slate-id", required=True)
+@click.option("--sport", type=click.Choice(["nfl", "nba"]), required=True)
+@with_appcontext
+def load_command(path: Path, slate_id: str, sport: str) -> None:
+    """Load a JSON list of players (the request's player format) as slate SLATE_ID."""
+    client = get_neo4j(current_app)
+    if not client.is_configured:
+        raise click.ClickException("NEO4J_URI is not set")
+    try:
+        players = PlayerSchema(many=True).load(json.loads(path.read_text()))
+    except (ValueError, ValidationError) as error:
+        raise click.ClickException(f"{path}: {error}") from None
+    problems = check_players(players, sport)
+    if problems:
+        raise click.ClickException(f"{path}: {problems}")
+    try:
+        write_slate(client, slate_id, sport, players)
+    except Neo4jUnavailableError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(
+        f"slate {slate_id}: {len(players)} {sport} players loaded into {client.redacted_uri}"
+    )

@@ -1,0 +1,54 @@
+"""Reading and writing slates through the Neo4j client."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from webapp.neo4j_client import Neo4jClient
+from webapp.slates import graph
+
+
+class SlateNotFoundError(LookupError):
+    """No slate with this id, or it has no players."""
+
+    def __init__(self, slate_id: str) -> None:
+        super().__init__(f"slate {slate_id!r} is not in the slate store (or has no players)")
+
+
+@dataclass(frozen=True)
+class Slate:
+    """A slate as stored: its sport and players in the request format, ordered by id."""
+
+    slate_id: str
+    sport: str | None
+    players: list[dict[str, Any]]
+
+
+def load_slate(client: Neo4jClient, slate_id: str) -> Slate:
+    """One parameterized query; SlateNotFoundError or Neo4jUnavailableError (bounded)."""
+    rows = client.query(graph.LOAD_SLATE, {"slate_id": slate_id})
+    if not rows or not rows[0]["players"]:
+        raise SlateNotFoundError(slate_id)
+    players = [_player(row) for row in rows[0]["players"] if row is not None]
+    return Slate(slate_id=slate_id, sport=rows[0].get("sport"), players=players)
+
+
+def write_slate(
+    client: Neo4jClient, slate_id: str, sport: str, players: list[dict[str, Any]]
+) -> None:
+    """Replace the slate's players with `players` in one transaction (idempotent)."""
+    client.write(graph.WRITE_SLATE, {"slate_id": slate_id, "sport": sport, "players": players})
+
+
+def _player(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": str(row["id"]),
+        "name": row.get("name") or str(row["id"]),
+        "positions": list(row["positions"]),
+        "salary": int(row["salary"]),
+        "team": row["team"],
+        "opponent": row["opponent"],
+        "projection": float(row["projection"]),
+        "stdev": None if row.get("stdev") is None else float(row["stdev"]),
+    }
