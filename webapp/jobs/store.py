@@ -101,7 +101,8 @@ class JobStore:
 
     def submit(self, record: JobRecord, idempotency_key: str | None = None) -> Submission:
         """Store a new pending job and queue it, atomically; honour an Idempotency-Key."""
-        digest = body_digest(record.input)
+        # The body digest only matters when an Idempotency-Key ties this body to a run.
+        digest = body_digest(record.input) if idempotency_key else ""
         idem_key = self.keys.idempotency(_sha(idempotency_key)) if idempotency_key else ""
         fields = [item for pair in record.to_hash().items() for item in pair]
         outcome, value = self._submit(
