@@ -23,18 +23,24 @@ class SharedRotatingFileHandler(logging.handlers.RotatingFileHandler):
             filename, mode="a", maxBytes=max_bytes, backupCount=backup_count, encoding="utf-8"
         )
         self._lock_path = f"{self.baseFilename}.lock"
+        self._inode: tuple[int, int] | None = None
 
     def shouldRollover(self, record: logging.LogRecord) -> bool:
-        """Reopen if another process rotated our file away; then check the size on disk."""
-        self._reopen_if_moved()
-        if self.maxBytes <= 0:
-            return False
+        """Reopen if another process rotated our file away; then check the size on disk.
+
+        Unlike the standard handler, the record is not rendered here just to measure it (that
+        doubled the cost of every line): a file is rotated once it reaches max_bytes, so it
+        can exceed the limit by at most one line.
+        """
         try:
-            size = os.stat(self.baseFilename).st_size
+            on_disk = os.stat(self.baseFilename)
         except FileNotFoundError:
+            self._reopen()
             return False
-        message = f"{self.format(record)}\n".encode()
-        return size + len(message) > self.maxBytes
+        if (on_disk.st_dev, on_disk.st_ino) != self._held_inode():
+            self._reopen()
+            return False
+        return 0 < self.maxBytes <= on_disk.st_size
 
     def doRollover(self) -> None:
         """Rotate under an exclusive lock, unless another process just did."""
@@ -45,6 +51,7 @@ class SharedRotatingFileHandler(logging.handlers.RotatingFileHandler):
                     self._reopen()  # another process rotated between our check and the lock
                 elif self._size_on_disk() >= self.maxBytes:
                     super().doRollover()
+                    self._inode = None
             finally:
                 fcntl.flock(lock, fcntl.LOCK_UN)
 
@@ -54,21 +61,24 @@ class SharedRotatingFileHandler(logging.handlers.RotatingFileHandler):
         except FileNotFoundError:
             return 0
 
-    def _file_was_moved(self) -> bool:
+    def _held_inode(self) -> tuple[int, int]:
+        """(device, inode) of the file this process writes to, looked up once per open."""
         if self.stream is None:
-            return False
+            self.stream = self._open()
+        if self._inode is None:
+            held = os.fstat(self.stream.fileno())
+            self._inode = (held.st_dev, held.st_ino)
+        return self._inode
+
+    def _file_was_moved(self) -> bool:
         try:
             on_disk = os.stat(self.baseFilename)
         except FileNotFoundError:
             return True
-        held = os.fstat(self.stream.fileno())
-        return (on_disk.st_dev, on_disk.st_ino) != (held.st_dev, held.st_ino)
-
-    def _reopen_if_moved(self) -> None:
-        if self._file_was_moved():
-            self._reopen()
+        return (on_disk.st_dev, on_disk.st_ino) != self._held_inode()
 
     def _reopen(self) -> None:
         if self.stream is not None:
             self.stream.close()
         self.stream = self._open()
+        self._inode = None

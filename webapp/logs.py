@@ -33,9 +33,20 @@ def shared_processors() -> list[Any]:
     ]
 
 
+class RenderOnceFormatter(structlog.stdlib.ProcessorFormatter):
+    """ProcessorFormatter that renders a record once, however many handlers write it."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        rendered = record.__dict__.get("_webapp_rendered")
+        if rendered is None:
+            rendered = super().format(record)
+            record.__dict__["_webapp_rendered"] = rendered
+        return rendered
+
+
 def json_formatter() -> structlog.stdlib.ProcessorFormatter:
     """A formatter that renders any record as one JSON object on one line."""
-    return structlog.stdlib.ProcessorFormatter(
+    return RenderOnceFormatter(
         foreign_pre_chain=shared_processors(),
         processors=[
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
