@@ -1,37 +1,67 @@
-"""Service vs baselines, side by side in one run on this machine (loopback only, bounded).
+"""The service against its baselines, side by side in one run on this machine (loopback only).
 
-Usage: .venv/bin/python bench/http_bench.py [--seconds 8] [--jobs 2000]
+One private redis-server; the bare app (bench/bare_app.py) and the service under gunicorn with
+the same workers / worker class / threads / keep-alive; 16 closed-loop clients per endpoint.
+Both servers stay up and the runs alternate bare / service (the order flips every round), so
+noise from anything else on the machine lands on both sides of each ratio.
 
-- POST /optimize, GET /optimize/<id>, GET /health: the service (2 gunicorn workers, no-op job
-  kind) against a bare Flask + Redis app under the same gunicorn settings, 16 concurrent clients;
-- no-op jobs end to end: the service's runners draining a queue of N jobs against RQ's
-  SimpleWorker on the same Redis; submit -> running latency of single jobs on idle workers;
-- logging cost: GET status throughput with the log file on, off, and with the access log off;
-- /ready latency with its 1 s cache and uncached.
+  endpoint              target
+  POST /optimize        service >= 60% of bare req/s
+  GET /optimize/<id>    service >= 70% of bare req/s, p99 < 25 ms
+  GET /health           service >= 80% of bare req/s
+  no-op jobs            service end to end >= 2x RQ SimpleWorker jobs/s
+  submit -> running     p50 <= 5 ms on idle runners
+
+Usage:
+  .venv/bin/python bench/http_bench.py --bare-only --json-out var/bench-http.json
+  .venv/bin/python bench/http_bench.py --service-app 'tests.support.apps:create_noop_app()' \\
+      --service-config gunicorn.conf.py --service-env LOG_FILE= --json-out var/bench-http.json
+Options: --seconds/--rounds per endpoint, --client-sweep 1,2,4 (client saturation check on the
+bare app), --wrk (also drive fixed-path GETs with wrk when installed), see --help.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import statistics
+import shutil
+import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-import requests
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from bench.http_load import (  # noqa: E402  (the repository root must be importable first)
+    LoadResult,
+    RequestSpec,
+    format_row,
+    get_path,
+    get_rotating,
+    post_json,
+    run_load,
+    seed_ids,
+)
+from bench.rq_baseline import measure_service_jobs, measure_submit_to_running, rq_baseline  # noqa: E402
+from bench.servers import (  # noqa: E402
+    ProcessHandle,
+    StartError,
+    free_port,
+    machine_busy_cpu_seconds,
+    start_gunicorn,
+    start_redis,
+)
 
-from bench.http_load import LoadResult, run_load
-from bench.rq_baseline import rq_jobs_per_second
-from tests.support.gunicorn_server import GunicornServer
-from tests.support.redis_server import RedisServer
-from tests.support.waiting import wait_until
-from webapp.clock import from_iso
-
-BODY = {
+BARE_APP = "bench.bare_app:create_bare_app()"
+# A body the service accepts (player fields as its submit checks expect); the bare app ignores it.
+DEFAULT_BODY: dict[str, Any] = {
     "slate_id": "bench",
     "n_scenarios": 0,
     "players": [
@@ -40,172 +70,335 @@ BODY = {
         for i in range(2)
     ],
 }  # fmt: skip
-SERVICE = "tests.support.apps:create_noop_app()"
-BARE = "bench.bare_app:create_bare_app()"
+ENDPOINTS = ("POST /optimize", "GET /optimize/<id>", "GET /health")
+TARGETS = {"POST /optimize": 0.60, "GET /optimize/<id>": 0.70, "GET /health": 0.80}
+P99_TARGET_MS = 25.0
 
 
-def start(workdir: Path, app: str, env: dict, name: str, runner: bool = True) -> GunicornServer:
-    server = GunicornServer(
-        workdir, {"LOG_FILE": "", **env}, app=app, workers=2, name=name,
-        ready_event="job_runner_started" if runner else None,
-    )  # fmt: skip
-    return server.start()
+@dataclass
+class App:
+    """One server under test and what the runs collected from it."""
+
+    name: str
+    handle: ProcessHandle
+    ids: list[str] = field(default_factory=list)
+    runs: dict[str, list[LoadResult]] = field(default_factory=dict)
 
 
-def row(label: str, result: LoadResult) -> str:
-    errors = sum(result.errors.values())
-    return (
-        f"{label:34} {result.rps:8.0f} req/s  p50 {result.percentile(50):6.2f} ms  "
-        f"p99 {result.percentile(99):6.2f} ms  errors {errors}"
-    )
+# ---------------------------------------------------------------- arguments
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """Command-line options."""
+    p = argparse.ArgumentParser(description="Service vs bare Flask + Redis app, side by side.")
+    p.add_argument("--seconds", type=float, default=5.0, help="counting window of each run")
+    p.add_argument("--warmup", type=float, default=1.0, help="ignored start of each run")
+    p.add_argument("--rounds", type=int, default=2, help="bare/service alternations per endpoint")
+    p.add_argument("--connections", type=int, default=16)
+    p.add_argument("--client-processes", type=int, default=2)
+    p.add_argument("--client", choices=["raw", "httpclient"], default="raw")
+    p.add_argument("--workers", type=int, default=2)
+    p.add_argument("--threads", type=int, default=8)
+    p.add_argument("--worker-class", default="gthread")
+    p.add_argument("--keepalive", type=int, default=75)
+    p.add_argument("--bare-config", help="gunicorn config file for the bare app (default none)")
+    p.add_argument("--bare-only", action="store_true")
+    p.add_argument("--service-app", default="tests.support.apps:create_noop_app()")
+    p.add_argument("--service-config", default="gunicorn.conf.py")
+    p.add_argument("--service-env", action="append", default=[], metavar="KEY=VAL")
+    p.add_argument("--ready-path", default="/health", help="path that answers once a server is up")
+    p.add_argument("--body-file", type=Path, help="JSON body of POST /optimize")
+    p.add_argument("--jobs", type=int, default=1000, help="service no-op jobs end to end (0: skip)")
+    p.add_argument("--submit-to-running", type=int, default=50, help="single jobs timed (0: skip)")
+    p.add_argument("--rq-jobs", type=int, default=1000, help="RQ SimpleWorker jobs (0: skip)")
+    p.add_argument("--rq-modes", default="inprocess", help="inprocess,subprocess")
+    p.add_argument("--client-sweep", default="", help="e.g. 1,2,4: client processes to compare")
+    p.add_argument("--wrk", action="store_true", help="also measure fixed-path GETs with wrk")
+    p.add_argument("--json-out", type=Path)
+    return p.parse_args(argv)
 
 
-def seed_ids(server: GunicornServer, count: int = 200) -> list[str]:
-    with requests.Session() as session:
-        return [
-            session.post(f"{server.url}/optimize", json=BODY, timeout=10).json()["run_id"]
-            for _ in range(count)
-        ]
+def parse_env(pairs: list[str]) -> dict[str, str]:
+    """KEY=VAL strings to a dict (VAL may be empty)."""
+    env = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep:
+            raise SystemExit(f"--service-env wants KEY=VAL, got {pair!r}")
+        env[key] = value
+    return env
 
 
-def http_round(server: GunicornServer, seconds: float) -> dict[str, LoadResult]:
-    ids = seed_ids(server)
-    return {
-        "POST /optimize": run_load(server.port, "POST", ["/optimize"], body=BODY, duration_s=seconds),
-        "GET /optimize/<id>": run_load(server.port, "GET", [f"/optimize/{i}" for i in ids], duration_s=seconds),
-        "GET /health": run_load(server.port, "GET", ["/health"], duration_s=seconds),
-    }  # fmt: skip
-
-
-def job_throughput(workdir: Path, env: dict, n_jobs: int) -> float:
-    """Queue n_jobs while every runner is paused (drain flag), release them, and measure from
-    the first job's start to the last job's finish, as stored on the records."""
-    from webapp import create_app
-    from webapp.config import Settings
-    from webapp.jobs import service
-    from webapp.jobs.extension import get_jobs
-
-    flag = workdir / "paused.flag"
-    flag.write_text("paused")
-    job_env = {**env, "DRAIN_FLAG_FILE": str(flag), "JOB_WORKERS": "4"}
-    server = start(workdir, SERVICE, job_env, "jobs")
-    prefix = env["REDIS_KEY_PREFIX"]
-    settings = Settings(
-        redis_url=env["REDIS_URL"], redis_key_prefix=prefix, log_file="", log_level="WARNING"
-    )
-    store = get_jobs(create_app(settings)).store()
+# ---------------------------------------------------------------- servers
+def service_import_error(app_spec: str, env: dict[str, str]) -> str | None:
+    """Why the service's module does not import (in a child, like gunicorn would), or None."""
+    module = app_spec.split(":", 1)[0]
+    code = "import importlib, sys; importlib.import_module(sys.argv[1])"
     try:
-        run_ids = [service.submit(store, dict(BODY)).run_id for _ in range(n_jobs)]
-        flag.unlink()
-        wait_until(
-            lambda: store.queue_stats().pending + store.queue_stats().running == 0, 120, 0.05
+        done = subprocess.run(
+            [sys.executable, "-c", code, module], cwd=ROOT, capture_output=True, text=True,
+            timeout=60, env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), **env},
+        )  # fmt: skip
+    except subprocess.TimeoutExpired:
+        return f"importing {module} took over 60 s"
+    return None if done.returncode == 0 else done.stderr.strip()[-1500:]
+
+
+def start_app(args: argparse.Namespace, name: str, spec: str, env: dict, config: str | None, workdir: Path) -> App:
+    """One gunicorn app with the shared settings."""
+    handle = start_gunicorn(
+        spec, free_port(), env, workers=args.workers, threads=args.threads,
+        worker_class=args.worker_class, config_file=config, keepalive=args.keepalive,
+        log_path=workdir / f"{name}.log", ready_path=args.ready_path,
+    )  # fmt: skip
+    return App(name, handle)
+
+
+def start_service(args: argparse.Namespace, env: dict, workdir: Path) -> App | None:
+    """The service, or None (with the reason printed) when it cannot start."""
+    problem = service_import_error(args.service_app, env)
+    if problem:
+        print(f"\n!! service skipped: {args.service_app} does not import:\n{problem}\n")
+        return None
+    try:
+        return start_app(args, "service", args.service_app, env, args.service_config, workdir)
+    except StartError as error:
+        print(f"\n!! service skipped: it did not start:\n{error}\n")
+        return None
+
+
+# ---------------------------------------------------------------- HTTP rounds
+def spec_for(endpoint: str, app: App, body: Any) -> RequestSpec:
+    """The request factory of one endpoint for one app (GETs rotate over its own run ids)."""
+    if endpoint == "POST /optimize":
+        return post_json("/optimize", body)
+    if endpoint == "GET /health":
+        return get_path("/health")
+    if not app.ids:
+        app.ids = seed_ids(app.handle.url, "/optimize", body, 200)
+    return get_rotating("/optimize/", app.ids[:2000], label=endpoint)
+
+
+def probes_for(app: App, redis_handle: ProcessHandle) -> dict[str, Callable[[], float]]:
+    """CPU counters sampled at the edges of every counting window."""
+    return {
+        "server": app.handle.cpu_seconds,
+        "redis": redis_handle.cpu_seconds,
+        "machine": machine_busy_cpu_seconds,
+    }
+
+
+def measure(args: argparse.Namespace, app: App, endpoint: str, body: Any, redis_handle: ProcessHandle, processes: int | None = None) -> LoadResult:
+    """One bounded run of one endpoint against one app."""
+    result = run_load(
+        app.handle.url, spec_for(endpoint, app, body), connections=args.connections,
+        processes=processes or args.client_processes, duration_s=args.seconds,
+        warmup_s=args.warmup, client=args.client, cpu_probes=probes_for(app, redis_handle),
+    )  # fmt: skip
+    result.name = f"{app.name:7} {endpoint}"
+    if endpoint == "POST /optimize":
+        app.ids.extend(result.collected)
+    return result
+
+
+def http_rounds(args: argparse.Namespace, apps: list[App], body: Any, redis_handle: ProcessHandle) -> None:
+    """Every endpoint, `rounds` times, alternating the apps (order flips every round)."""
+    for endpoint in ENDPOINTS:
+        for round_index in range(args.rounds):
+            order = apps if round_index % 2 == 0 else apps[::-1]
+            for app in order:
+                result = measure(args, app, endpoint, body, redis_handle)
+                app.runs.setdefault(endpoint, []).append(result)
+                print(f"  {format_row(result)}")
+
+
+def merged(results: list[LoadResult]) -> LoadResult:
+    """The rounds of one endpoint as one result (latencies pooled, time and CPU summed)."""
+    out = LoadResult(results[0].name, results[0].connections, results[0].processes, results[0].client)
+    for result in results:
+        out.seconds += result.seconds
+        out.latencies_ms.extend(result.latencies_ms)
+        out.errors.update(result.errors)
+        for key, value in result.cpu_seconds.items():
+            out.cpu_seconds[key] = out.cpu_seconds.get(key, 0.0) + value
+    return out
+
+
+def endpoint_summary(app: App, endpoint: str) -> dict[str, Any]:
+    """Pooled numbers of one app on one endpoint, with the per-round req/s."""
+    runs = app.runs[endpoint]
+    summary = merged(runs).summary()
+    summary["name"] = endpoint
+    summary["rounds_rps"] = [round(r.rps, 1) for r in runs]
+    return summary
+
+
+# ---------------------------------------------------------------- client saturation, wrk
+def client_sweep(args: argparse.Namespace, app: App, body: Any, redis_handle: ProcessHandle, counts: list[int]) -> list[dict]:
+    """The same load from 1, 2, 4... client processes: if req/s still grows, the client limits."""
+    rows = []
+    for endpoint in ("GET /health", "GET /optimize/<id>"):
+        for count in counts:
+            result = measure(args, app, endpoint, body, redis_handle, processes=count)
+            result.name = f"{app.name} {endpoint} x{count}p"
+            print(f"  {format_row(result)}")
+            rows.append({**result.summary(), "client_processes": count})
+    return rows
+
+
+def wrk_get(url: str, seconds: float, connections: int) -> dict[str, Any] | None:
+    """wrk on one fixed path (2 threads): req/s and p50/p99 ms, or None without wrk."""
+    if not shutil.which("wrk"):
+        return None
+    args = ["wrk", "-t2", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--latency", url]
+    out = subprocess.run(args, capture_output=True, text=True, timeout=seconds + 30).stdout
+    parsed: dict[str, Any] = {"url": url}
+    for line in out.splitlines():
+        words = line.split()
+        if line.startswith("Requests/sec:"):
+            parsed["rps"] = float(words[1])
+        elif len(words) == 2 and words[0] in ("50%", "99%"):
+            parsed[f"p{words[0][:-1]}_ms"] = _wrk_ms(words[1])
+        elif "Non-2xx" in line or "Socket errors" in line:
+            parsed.setdefault("errors", []).append(line.strip())
+    return parsed
+
+
+def _wrk_ms(text: str) -> float:
+    """wrk's '1.23ms' / '456.00us' / '1.02s' in ms."""
+    for suffix, factor in (("us", 0.001), ("ms", 1.0), ("s", 1000.0)):
+        if text.endswith(suffix):
+            return float(text[: -len(suffix)]) * factor
+    return float(text)
+
+
+# ---------------------------------------------------------------- report
+def print_table(apps: list[App]) -> dict[str, Any]:
+    """The side-by-side table; returns the same numbers for the JSON report."""
+    bare = apps[0]
+    service = apps[1] if len(apps) > 1 else None
+    print("\n== HTTP: 16 concurrent clients, req/s pooled over the rounds ==")
+    print(f"{'endpoint':20} {'bare req/s':>10} {'svc req/s':>10} {'ratio':>6} {'target':>7}  "
+          f"{'bare p50/p99 ms':>16}  {'svc p50/p99 ms':>16}  verdict")  # fmt: skip
+    table: dict[str, Any] = {}
+    for endpoint in ENDPOINTS:
+        b = endpoint_summary(bare, endpoint)
+        s = endpoint_summary(service, endpoint) if service else None
+        ratio = s["rps"] / b["rps"] if s and b["rps"] else None
+        verdict = "-" if ratio is None else _verdict(endpoint, ratio, s)
+        print(
+            f"{endpoint:20} {b['rps']:10.0f} {s['rps'] if s else float('nan'):10.0f} "
+            f"{ratio if ratio is not None else float('nan'):6.2f} {TARGETS[endpoint]:>7.2f}  "
+            f"{b['p50_ms']:7.2f}/{b['p99_ms']:<8.2f}  "
+            f"{(s or {}).get('p50_ms', float('nan')):7.2f}/{(s or {}).get('p99_ms', float('nan')):<8.2f}  {verdict}"
         )
-        records = [store.get(run_id) for run_id in run_ids]
+        table[endpoint] = {"bare": b, "service": s, "ratio": ratio, "target": TARGETS[endpoint], "verdict": verdict}
+    print("\nCPU inside the windows, % of one core (2 cores = 200%; 'machine' includes other load):")
+    for endpoint in ENDPOINTS:
+        for app in apps:
+            cpu = endpoint_summary(app, endpoint)["cpu_percent"]
+            print(f"  {app.name:7} {endpoint:20} " + "  ".join(f"{k} {v:5.0f}" for k, v in cpu.items()))
+    return table
+
+
+def _verdict(endpoint: str, ratio: float, service: dict[str, Any]) -> str:
+    """PASS/FAIL of the ratio target, and of p99 < 25 ms."""
+    parts = ["ratio " + ("PASS" if ratio >= TARGETS[endpoint] else "FAIL")]
+    parts.append("p99 " + ("PASS" if service["p99_ms"] < P99_TARGET_MS else "FAIL"))
+    return ", ".join(parts)
+
+
+def jobs_section(args: argparse.Namespace, service: App | None, redis_url: str, body: Any) -> dict[str, Any]:
+    """Submit -> running on idle runners, the service's no-op jobs end to end, RQ's SimpleWorker."""
+    report: dict[str, Any] = {}
+    if service and args.submit_to_running:
+        report["submit_to_running"] = measure_submit_to_running(service.handle.url, args.submit_to_running, body=body)
+    if service and args.jobs:
+        report["service_jobs"] = measure_service_jobs(service.handle.url, redis_url, args.jobs, body=body)
+    if args.rq_jobs:
+        modes = tuple(m.strip() for m in args.rq_modes.split(",") if m.strip())
+        report["rq"] = rq_baseline(redis_url, args.rq_jobs, modes)
+    print("\n== jobs ==")
+    if "submit_to_running" in report:
+        s2r = report["submit_to_running"]
+        print(f"submit -> running, {s2r['n']} single jobs: records {s2r['record_ms']}  client-seen {s2r['client_ms']}  (target p50 <= 5 ms)")
+    if "service_jobs" in report:
+        print(f"service no-op jobs end to end: {report['service_jobs']}")
+    if "rq" in report:
+        for run in report["rq"]["runs"]:
+            print(f"RQ SimpleWorker {run['how']}: {run['jobs_per_s']:.0f} jobs/s (worker wall {run['wall_s']} s; records {run['record_jobs_per_s']} jobs/s)")
+    if "rq" in report and "service_jobs" in report:
+        ratio = report["service_jobs"]["jobs_per_s"] / report["rq"]["best_jobs_per_s"]
+        report["jobs_ratio"] = ratio
+        print(f"service / RQ: {ratio:.2f} (target >= 2)  {'PASS' if ratio >= 2 else 'FAIL'}")
+    return report
+
+
+# ---------------------------------------------------------------- main
+def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
+    """Everything, with every process stopped on the way out."""
+    body = json.loads(args.body_file.read_text()) if args.body_file else DEFAULT_BODY
+    report: dict[str, Any] = {"settings": {k: str(v) for k, v in vars(args).items()}}
+    redis_handle = start_redis(workdir / "redis")
+    apps: list[App] = []
+    try:
+        env = {"REDIS_URL": redis_handle.url}
+        apps.append(start_app(args, "bare", BARE_APP, env, args.bare_config, workdir))
+        if not args.bare_only:
+            service = start_service(args, {**env, **parse_env(args.service_env)}, workdir)
+            if service:
+                apps.append(service)
+        started = time.monotonic()
+        print(f"== {len(apps)} app(s), {args.rounds} x {args.seconds:.0f} s per endpoint, client: {args.client}, {args.client_processes} processes ==")
+        http_rounds(args, apps, body, redis_handle)
+        report["http"] = print_table(apps)
+        if args.client_sweep:
+            print("\n== client saturation (bare app) ==")
+            counts = [int(c) for c in args.client_sweep.split(",")]
+            report["client_sweep"] = client_sweep(args, apps[0], body, redis_handle, counts)
+        if args.wrk:
+            report["wrk"] = wrk_section(args, apps)
+        for app in apps[:1]:  # the bare app is done; the service runs the job measurements
+            app.handle.stop()
+        service_app = apps[1] if len(apps) > 1 else None
+        report["jobs"] = jobs_section(args, service_app, redis_handle.url, body)
+        report["seconds"] = round(time.monotonic() - started, 1)
+        report["errors_total"] = dict(sum((r.errors for a in apps for rs in a.runs.values() for r in rs), Counter()))
     finally:
-        server.stop()
-    assert all(r.status == "complete" for r in records)
-    first = min(from_iso(r.started_at) for r in records)
-    last = max(from_iso(r.finished_at) for r in records)
-    return n_jobs / (last - first).total_seconds()
+        for app in apps:
+            app.handle.stop()
+        redis_handle.stop()
+    return report
 
 
-def submit_to_running(server: GunicornServer, count: int = 100) -> list[float]:
-    """Milliseconds from created_at to started_at of jobs sent one at a time to idle workers."""
-    waits = []
-    with requests.Session() as session:
-        for _ in range(count):
-            run_id = session.post(f"{server.url}/optimize", json=BODY, timeout=10).json()["run_id"]
-            document = wait_until(
-                lambda r=run_id: (d := session.get(f"{server.url}/optimize/{r}", timeout=10).json())["started_at"] and d,
-                10, 0.005,
-            )  # fmt: skip
-            started, created = from_iso(document["started_at"]), from_iso(document["created_at"])
-            waits.append((started - created).total_seconds() * 1000)
-            time.sleep(0.05)
-    return waits
+def wrk_section(args: argparse.Namespace, apps: list[App]) -> dict[str, Any]:
+    """wrk on /health and one status path of each app (fixed paths only)."""
+    out: dict[str, Any] = {}
+    print("\n== wrk, 2 threads ==")
+    for app in apps:
+        for label, path in (("GET /health", "/health"), ("GET /optimize/<id>", f"/optimize/{app.ids[0]}")):
+            parsed = wrk_get(app.handle.url + path, args.seconds, args.connections)
+            if parsed is None:
+                print("  wrk not installed (apt-get install -y wrk); skipped")
+                return out
+            out[f"{app.name} {label}"] = parsed
+            print(f"  {app.name:7} {label:20} {parsed.get('rps', 0):8.0f} req/s  p50 {parsed.get('p50_ms')} ms  p99 {parsed.get('p99_ms')} ms")
+    return out
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--seconds", type=float, default=8.0)
-    parser.add_argument("--jobs", type=int, default=2000)
-    parser.add_argument("--json-out", type=Path)
-    args = parser.parse_args()
-    report: dict[str, object] = {}
-    with tempfile.TemporaryDirectory() as tmp:
-        workdir = Path(tmp)
-        (workdir / "redis").mkdir()
-        redis_server = RedisServer(workdir / "redis", appendonly=False).start()
-        env = {"REDIS_URL": redis_server.url, "REDIS_KEY_PREFIX": "bench"}
+def main(argv: list[str] | None = None) -> int:
+    """CLI entry point."""
+    args = parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="http-bench-") as tmp:
         try:
-            bare = start(workdir, BARE, env, "bare", runner=False)
-            bare_results = http_round(bare, args.seconds)
-            bare.stop()
-            service = start(workdir, SERVICE, env, "service")
-            service_results = http_round(service, args.seconds)
-            waits = submit_to_running(service)
-            service.stop()
-            print("\n== HTTP, 16 concurrent clients, 2 gunicorn workers (gthread, 8 threads) ==")
-            targets = {"POST /optimize": 0.60, "GET /optimize/<id>": 0.70, "GET /health": 0.80}
-            for name, target in targets.items():
-                b, s = bare_results[name], service_results[name]
-                print(row(f"bare    {name}", b))
-                print(row(f"service {name}", s))
-                print(f"{'':34} ratio {s.rps / b.rps:.2f} (target >= {target:.2f})")
-                report[name] = {"bare_rps": b.rps, "service_rps": s.rps, "ratio": s.rps / b.rps,
-                                "service_p50_ms": s.percentile(50), "service_p99_ms": s.percentile(99)}  # fmt: skip
-            print(f"\nsubmit -> running on idle workers: p50 {statistics.median(waits):.2f} ms, "
-                  f"p90 {sorted(waits)[int(0.9 * len(waits))]:.2f} ms (n={len(waits)})")  # fmt: skip
-            report["submit_to_running_p50_ms"] = statistics.median(waits)
-
-            ours = job_throughput(workdir, {**env, "REDIS_KEY_PREFIX": "benchjobs"}, args.jobs)
-            rq = rq_jobs_per_second(redis_server.url, args.jobs)
-            print(f"\n== no-op jobs, {args.jobs} queued ==")
-            print(f"service runners (2 workers x 4 threads): {ours:8.0f} jobs/s")
-            print(
-                f"RQ SimpleWorker (one process):           {rq:8.0f} jobs/s   ratio {ours / rq:.2f} (target >= 2)"
-            )
-            report["jobs"] = {"service_jobs_per_s": ours, "rq_jobs_per_s": rq, "ratio": ours / rq}
-
-            print("\n== logging cost, GET /optimize/<id> ==")
-            variants = {
-                "log file on": {"LOG_FILE": str(workdir / "svc.log")},
-                "log file off": {"LOG_FILE": ""},
-                "log file off, access log off": {"LOG_FILE": "", "ACCESS_LOG": "false"},
-            }
-            logging_rps = {}
-            for label, extra in variants.items():
-                server = start(workdir, SERVICE, {**env, **extra}, f"log{len(logging_rps)}")
-                ids = seed_ids(server, 100)
-                result = run_load(
-                    server.port, "GET", [f"/optimize/{i}" for i in ids], duration_s=args.seconds
-                )
-                server.stop()
-                logging_rps[label] = result.rps
-                print(row(label, result))
-            base = logging_rps["log file off, access log off"]
-            for label, rps in logging_rps.items():
-                print(f"{label:34} {rps / base:.2f} of the no-logging throughput")
-            report["logging"] = logging_rps
-
-            print("\n== /ready latency, healthy Redis, Neo4j not configured ==")
-            for label, cache in (("cached (1 s)", "1"), ("uncached", "0")):
-                server = start(
-                    workdir, SERVICE, {**env, "READY_CACHE_SECONDS": cache}, f"ready{cache}"
-                )
-                result = run_load(server.port, "GET", ["/ready"], duration_s=args.seconds)
-                server.stop()
-                print(row(f"/ready {label}", result))
-                report[f"ready_{cache}"] = {
-                    "p50_ms": result.percentile(50),
-                    "p99_ms": result.percentile(99),
-                    "rps": result.rps,
-                }
-        finally:
-            redis_server.kill()
+            report = run(args, Path(tmp))
+        except StartError as error:
+            print(f"!! could not start: {error}")
+            return 1
     if args.json_out:
-        args.json_out.write_text(json.dumps(report, indent=2))
+        args.json_out.parent.mkdir(parents=True, exist_ok=True)
+        args.json_out.write_text(json.dumps(report, indent=2, default=str))
+        print(f"\nJSON written to {args.json_out}")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

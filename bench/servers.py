@@ -273,3 +273,10 @@ def start_gunicorn(
 
     _wait_ready(handle, ready, timeout_s, f"gunicorn {app_spec}")
     return handle
+
+
+def machine_busy_cpu_seconds() -> float:
+    """CPU seconds all cores of this machine spent busy since boot (from /proc/stat)."""
+    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = values[3] + (values[4] if len(values) > 4 else 0)  # idle + iowait
+    return (sum(values[:8]) - idle) / CLOCK_TICKS
