@@ -7,8 +7,9 @@ noise from anything else on the machine lands on both sides of each ratio.
 
   endpoint              target
   POST /optimize        service >= 60% of bare req/s
-  GET /optimize/<id>    service >= 70% of bare req/s, p99 < 25 ms
+  GET /optimize/<id>    service >= 70% of bare req/s
   GET /health           service >= 80% of bare req/s
+  each of the three     service p99 < 25 ms at 16 clients
   no-op jobs            service end to end >= 2x RQ SimpleWorker jobs/s
   submit -> running     p50 <= 5 ms on idle runners
 
@@ -23,8 +24,11 @@ bare app), --wrk (also drive fixed-path GETs with wrk when installed), see --hel
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
 import shutil
+import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -73,6 +77,7 @@ DEFAULT_BODY: dict[str, Any] = {
 ENDPOINTS = ("POST /optimize", "GET /optimize/<id>", "GET /health")
 TARGETS = {"POST /optimize": 0.60, "GET /optimize/<id>": 0.70, "GET /health": 0.80}
 P99_TARGET_MS = 25.0
+OTHER_LOAD_WARNING = 20.0  # % of one core used by processes outside the benchmark
 
 
 @dataclass
@@ -81,6 +86,7 @@ class App:
 
     name: str
     handle: ProcessHandle
+    runs_jobs: bool = False  # POSTed jobs get executed (the service) or just stored (bare)
     ids: list[str] = field(default_factory=list)
     runs: dict[str, list[LoadResult]] = field(default_factory=dict)
 
@@ -89,9 +95,9 @@ class App:
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """Command-line options."""
     p = argparse.ArgumentParser(description="Service vs bare Flask + Redis app, side by side.")
-    p.add_argument("--seconds", type=float, default=5.0, help="counting window of each run")
+    p.add_argument("--seconds", type=float, default=4.0, help="counting window of each run")
     p.add_argument("--warmup", type=float, default=1.0, help="ignored start of each run")
-    p.add_argument("--rounds", type=int, default=2, help="bare/service alternations per endpoint")
+    p.add_argument("--rounds", type=int, default=3, help="bare/service alternations per endpoint")
     p.add_argument("--connections", type=int, default=16)
     p.add_argument("--client-processes", type=int, default=2)
     p.add_argument("--client", choices=["raw", "httpclient"], default="raw")
@@ -99,7 +105,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--threads", type=int, default=8)
     p.add_argument("--worker-class", default="gthread")
     p.add_argument("--keepalive", type=int, default=75)
-    p.add_argument("--bare-config", help="gunicorn config file for the bare app (default none)")
+    p.add_argument(
+        "--bare-config",
+        default=None,
+        help="gunicorn config of the bare app (default: --service-config, '' for gunicorn's defaults)",
+    )
     p.add_argument("--bare-only", action="store_true")
     p.add_argument("--service-app", default="tests.support.apps:create_noop_app()")
     p.add_argument("--service-config", default="gunicorn.conf.py")
@@ -142,7 +152,9 @@ def service_import_error(app_spec: str, env: dict[str, str]) -> str | None:
     return None if done.returncode == 0 else done.stderr.strip()[-1500:]
 
 
-def start_app(args: argparse.Namespace, name: str, spec: str, env: dict, config: str | None, workdir: Path) -> App:
+def start_app(
+    args: argparse.Namespace, name: str, spec: str, env: dict, config: str | None, workdir: Path
+) -> App:
     """One gunicorn app with the shared settings."""
     handle = start_gunicorn(
         spec, free_port(), env, workers=args.workers, threads=args.threads,
@@ -159,7 +171,9 @@ def start_service(args: argparse.Namespace, env: dict, workdir: Path) -> App | N
         print(f"\n!! service skipped: {args.service_app} does not import:\n{problem}\n")
         return None
     try:
-        return start_app(args, "service", args.service_app, env, args.service_config, workdir)
+        app = start_app(args, "service", args.service_app, env, args.service_config, workdir)
+        app.runs_jobs = True
+        return app
     except StartError as error:
         print(f"\n!! service skipped: it did not start:\n{error}\n")
         return None
@@ -186,12 +200,21 @@ def probes_for(app: App, redis_handle: ProcessHandle) -> dict[str, Callable[[], 
     }
 
 
-def measure(args: argparse.Namespace, app: App, endpoint: str, body: Any, redis_handle: ProcessHandle, processes: int | None = None) -> LoadResult:
+def measure(
+    args: argparse.Namespace,
+    app: App,
+    endpoint: str,
+    body: Any,
+    redis_handle: ProcessHandle,
+    processes: int | None = None,
+    client: str | None = None,
+) -> LoadResult:
     """One bounded run of one endpoint against one app."""
     result = run_load(
         app.handle.url, spec_for(endpoint, app, body), connections=args.connections,
         processes=processes or args.client_processes, duration_s=args.seconds,
-        warmup_s=args.warmup, client=args.client, cpu_probes=probes_for(app, redis_handle),
+        warmup_s=args.warmup, client=client or args.client,
+        cpu_probes=probes_for(app, redis_handle),
     )  # fmt: skip
     result.name = f"{app.name:7} {endpoint}"
     if endpoint == "POST /optimize":
@@ -199,7 +222,26 @@ def measure(args: argparse.Namespace, app: App, endpoint: str, body: Any, redis_
     return result
 
 
-def http_rounds(args: argparse.Namespace, apps: list[App], body: Any, redis_handle: ProcessHandle) -> None:
+def wait_for_backlog(app: App, body: Any, timeout_s: float = 120.0) -> float:
+    """Submit one more job and wait until it is done: the queue is FIFO, so the jobs the POST
+    runs left behind are done too and their runners stop taking CPU from the next runs."""
+    started = time.monotonic()
+    (run_id,) = seed_ids(app.handle.url, "/optimize", body, 1)
+    conn = http.client.HTTPConnection("127.0.0.1", app.handle.port, timeout=10)
+    try:
+        while time.monotonic() - started < timeout_s:
+            conn.request("GET", f"/optimize/{run_id}")
+            if json.loads(conn.getresponse().read()).get("status") in ("complete", "failed"):
+                return time.monotonic() - started
+            time.sleep(0.05)
+    finally:
+        conn.close()
+    raise TimeoutError(f"{app.name}: job {run_id} not done after {timeout_s:.0f} s")
+
+
+def http_rounds(
+    args: argparse.Namespace, apps: list[App], body: Any, redis_handle: ProcessHandle
+) -> None:
     """Every endpoint, `rounds` times, alternating the apps (order flips every round)."""
     for endpoint in ENDPOINTS:
         for round_index in range(args.rounds):
@@ -208,18 +250,35 @@ def http_rounds(args: argparse.Namespace, apps: list[App], body: Any, redis_hand
                 result = measure(args, app, endpoint, body, redis_handle)
                 app.runs.setdefault(endpoint, []).append(result)
                 print(f"  {format_row(result)}")
+                if endpoint == "POST /optimize" and app.runs_jobs:
+                    print(
+                        f"  {app.name:7} backlog of that run done after {wait_for_backlog(app, body):.1f} s"
+                    )
 
 
 def merged(results: list[LoadResult]) -> LoadResult:
     """The rounds of one endpoint as one result (latencies pooled, time and CPU summed)."""
-    out = LoadResult(results[0].name, results[0].connections, results[0].processes, results[0].client)
+    out = LoadResult(
+        results[0].name, results[0].connections, results[0].processes, results[0].client
+    )
     for result in results:
         out.seconds += result.seconds
+        out.cpu_window_s += result.cpu_window_s
         out.latencies_ms.extend(result.latencies_ms)
         out.errors.update(result.errors)
         for key, value in result.cpu_seconds.items():
             out.cpu_seconds[key] = out.cpu_seconds.get(key, 0.0) + value
     return out
+
+
+def paired_ratio(bare: App, service: App, endpoint: str) -> float | None:
+    """Median over the rounds of service / bare req/s, each pair measured back to back."""
+    pairs = [
+        s.rps / b.rps
+        for b, s in zip(bare.runs[endpoint], service.runs[endpoint], strict=True)
+        if b.rps
+    ]
+    return statistics.median(pairs) if pairs else None
 
 
 def endpoint_summary(app: App, endpoint: str) -> dict[str, Any]:
@@ -232,15 +291,25 @@ def endpoint_summary(app: App, endpoint: str) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------- client saturation, wrk
-def client_sweep(args: argparse.Namespace, app: App, body: Any, redis_handle: ProcessHandle, counts: list[int]) -> list[dict]:
-    """The same load from 1, 2, 4... client processes: if req/s still grows, the client limits."""
+def client_sweep(
+    args: argparse.Namespace, app: App, body: Any, redis_handle: ProcessHandle, counts: list[int]
+) -> list[dict]:
+    """The same 16 connections from 1, 2, 4... raw-client processes, and from http.client: if
+    req/s grows with more or cheaper client processes, the client is the limit. Variants
+    alternate within each round so other load on the machine hits them alike."""
+    variants = [(count, "raw") for count in counts] + [(args.client_processes, "httpclient")]
     rows = []
     for endpoint in ("GET /health", "GET /optimize/<id>"):
-        for count in counts:
-            result = measure(args, app, endpoint, body, redis_handle, processes=count)
-            result.name = f"{app.name} {endpoint} x{count}p"
+        pooled: dict[tuple[int, str], list[LoadResult]] = {}
+        for _ in range(args.rounds):
+            for count, client in variants:
+                result = measure(args, app, endpoint, body, redis_handle, count, client)
+                pooled.setdefault((count, client), []).append(result)
+        for (count, client), results in pooled.items():
+            result = merged(results)
+            result.name = f"{app.name} {endpoint} {count}p {client}"
             print(f"  {format_row(result)}")
-            rows.append({**result.summary(), "client_processes": count})
+            rows.append({**result.summary(), "client_processes": count, "client": client})
     return rows
 
 
@@ -276,26 +345,41 @@ def print_table(apps: list[App]) -> dict[str, Any]:
     bare = apps[0]
     service = apps[1] if len(apps) > 1 else None
     print("\n== HTTP: 16 concurrent clients, req/s pooled over the rounds ==")
-    print(f"{'endpoint':20} {'bare req/s':>10} {'svc req/s':>10} {'ratio':>6} {'target':>7}  "
+    print(f"{'endpoint':20} {'bare req/s':>10} {'svc req/s':>10} {'ratio':>6} {'paired':>6} {'target':>7}  "
           f"{'bare p50/p99 ms':>16}  {'svc p50/p99 ms':>16}  verdict")  # fmt: skip
     table: dict[str, Any] = {}
+    nan = float("nan")
     for endpoint in ENDPOINTS:
         b = endpoint_summary(bare, endpoint)
         s = endpoint_summary(service, endpoint) if service else None
         ratio = s["rps"] / b["rps"] if s and b["rps"] else None
+        paired = paired_ratio(bare, service, endpoint) if service else None
         verdict = "-" if ratio is None else _verdict(endpoint, ratio, s)
         print(
-            f"{endpoint:20} {b['rps']:10.0f} {s['rps'] if s else float('nan'):10.0f} "
-            f"{ratio if ratio is not None else float('nan'):6.2f} {TARGETS[endpoint]:>7.2f}  "
+            f"{endpoint:20} {b['rps']:10.0f} {s['rps'] if s else nan:10.0f} "
+            f"{ratio if ratio is not None else nan:6.2f} {paired if paired is not None else nan:6.2f} {TARGETS[endpoint]:>7.2f}  "
             f"{b['p50_ms']:7.2f}/{b['p99_ms']:<8.2f}  "
             f"{(s or {}).get('p50_ms', float('nan')):7.2f}/{(s or {}).get('p99_ms', float('nan')):<8.2f}  {verdict}"
         )
-        table[endpoint] = {"bare": b, "service": s, "ratio": ratio, "target": TARGETS[endpoint], "verdict": verdict}
-    print("\nCPU inside the windows, % of one core (2 cores = 200%; 'machine' includes other load):")
+        table[endpoint] = {
+            "bare": b, "service": s, "ratio": ratio, "paired_ratio": paired,
+            "target": TARGETS[endpoint], "verdict": verdict,
+        }  # fmt: skip
+    worst_other = 0.0
+    print(
+        "\nCPU inside the windows, % of one core (2 cores = 200%; 'machine' includes other load):"
+    )
     for endpoint in ENDPOINTS:
         for app in apps:
             cpu = endpoint_summary(app, endpoint)["cpu_percent"]
-            print(f"  {app.name:7} {endpoint:20} " + "  ".join(f"{k} {v:5.0f}" for k, v in cpu.items()))
+            print(
+                f"  {app.name:7} {endpoint:20} "
+                + "  ".join(f"{k} {v:5.0f}" for k, v in cpu.items())
+            )
+            worst_other = max(worst_other, cpu.get("other", 0.0))
+    if worst_other > OTHER_LOAD_WARNING:
+        print(f"!! other processes used up to {worst_other:.0f}% of a core during the runs: absolute "
+              "numbers are disturbed; the alternating rounds keep the ratios comparable.")  # fmt: skip
     return table
 
 
@@ -306,25 +390,35 @@ def _verdict(endpoint: str, ratio: float, service: dict[str, Any]) -> str:
     return ", ".join(parts)
 
 
-def jobs_section(args: argparse.Namespace, service: App | None, redis_url: str, body: Any) -> dict[str, Any]:
+def jobs_section(
+    args: argparse.Namespace, service: App | None, redis_url: str, body: Any
+) -> dict[str, Any]:
     """Submit -> running on idle runners, the service's no-op jobs end to end, RQ's SimpleWorker."""
     report: dict[str, Any] = {}
     if service and args.submit_to_running:
-        report["submit_to_running"] = measure_submit_to_running(service.handle.url, args.submit_to_running, body=body)
+        report["submit_to_running"] = measure_submit_to_running(
+            service.handle.url, args.submit_to_running, body=body
+        )
     if service and args.jobs:
-        report["service_jobs"] = measure_service_jobs(service.handle.url, redis_url, args.jobs, body=body)
+        report["service_jobs"] = measure_service_jobs(
+            service.handle.url, redis_url, args.jobs, body=body
+        )
     if args.rq_jobs:
         modes = tuple(m.strip() for m in args.rq_modes.split(",") if m.strip())
         report["rq"] = rq_baseline(redis_url, args.rq_jobs, modes)
     print("\n== jobs ==")
     if "submit_to_running" in report:
         s2r = report["submit_to_running"]
-        print(f"submit -> running, {s2r['n']} single jobs: records {s2r['record_ms']}  client-seen {s2r['client_ms']}  (target p50 <= 5 ms)")
+        print(
+            f"submit -> running, {s2r['n']} single jobs: records {s2r['record_ms']}  client-seen {s2r['client_ms']}  (target p50 <= 5 ms)"
+        )
     if "service_jobs" in report:
         print(f"service no-op jobs end to end: {report['service_jobs']}")
     if "rq" in report:
         for run in report["rq"]["runs"]:
-            print(f"RQ SimpleWorker {run['how']}: {run['jobs_per_s']:.0f} jobs/s (worker wall {run['wall_s']} s; records {run['record_jobs_per_s']} jobs/s)")
+            print(
+                f"RQ SimpleWorker {run['how']}: {run['jobs_per_s']:.0f} jobs/s (worker wall {run['wall_s']} s; records {run['record_jobs_per_s']} jobs/s)"
+            )
     if "rq" in report and "service_jobs" in report:
         ratio = report["service_jobs"]["jobs_per_s"] / report["rq"]["best_jobs_per_s"]
         report["jobs_ratio"] = ratio
@@ -341,13 +435,17 @@ def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     apps: list[App] = []
     try:
         env = {"REDIS_URL": redis_handle.url}
-        apps.append(start_app(args, "bare", BARE_APP, env, args.bare_config, workdir))
+        # The same config file as the service by default: "the same gunicorn settings".
+        bare_config = args.service_config if args.bare_config is None else args.bare_config
+        apps.append(start_app(args, "bare", BARE_APP, env, bare_config or None, workdir))
         if not args.bare_only:
             service = start_service(args, {**env, **parse_env(args.service_env)}, workdir)
             if service:
                 apps.append(service)
         started = time.monotonic()
-        print(f"== {len(apps)} app(s), {args.rounds} x {args.seconds:.0f} s per endpoint, client: {args.client}, {args.client_processes} processes ==")
+        print(
+            f"== {len(apps)} app(s), {args.rounds} x {args.seconds:.0f} s per endpoint, client: {args.client}, {args.client_processes} processes =="
+        )
         http_rounds(args, apps, body, redis_handle)
         report["http"] = print_table(apps)
         if args.client_sweep:
@@ -356,12 +454,13 @@ def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
             report["client_sweep"] = client_sweep(args, apps[0], body, redis_handle, counts)
         if args.wrk:
             report["wrk"] = wrk_section(args, apps)
-        for app in apps[:1]:  # the bare app is done; the service runs the job measurements
-            app.handle.stop()
+        apps[0].handle.stop()  # the bare app is done; its CPU use must not touch the job runs
         service_app = apps[1] if len(apps) > 1 else None
         report["jobs"] = jobs_section(args, service_app, redis_handle.url, body)
         report["seconds"] = round(time.monotonic() - started, 1)
-        report["errors_total"] = dict(sum((r.errors for a in apps for rs in a.runs.values() for r in rs), Counter()))
+        report["errors_total"] = dict(
+            sum((r.errors for a in apps for rs in a.runs.values() for r in rs), Counter())
+        )
     finally:
         for app in apps:
             app.handle.stop()
@@ -374,19 +473,26 @@ def wrk_section(args: argparse.Namespace, apps: list[App]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     print("\n== wrk, 2 threads ==")
     for app in apps:
-        for label, path in (("GET /health", "/health"), ("GET /optimize/<id>", f"/optimize/{app.ids[0]}")):
+        for label, path in (
+            ("GET /health", "/health"),
+            ("GET /optimize/<id>", f"/optimize/{app.ids[0]}"),
+        ):
             parsed = wrk_get(app.handle.url + path, args.seconds, args.connections)
             if parsed is None:
                 print("  wrk not installed (apt-get install -y wrk); skipped")
                 return out
             out[f"{app.name} {label}"] = parsed
-            print(f"  {app.name:7} {label:20} {parsed.get('rps', 0):8.0f} req/s  p50 {parsed.get('p50_ms')} ms  p99 {parsed.get('p99_ms')} ms")
+            print(
+                f"  {app.name:7} {label:20} {parsed.get('rps', 0):8.0f} req/s  p50 {parsed.get('p50_ms')} ms  p99 {parsed.get('p99_ms')} ms"
+            )
     return out
 
 
 def main(argv: list[str] | None = None) -> int:
     """CLI entry point."""
     args = parse_args(argv)
+    # SIGTERM unwinds like Ctrl-C, so the `finally` blocks stop every server this run started.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     with tempfile.TemporaryDirectory(prefix="http-bench-") as tmp:
         try:
             report = run(args, Path(tmp))

@@ -5,7 +5,7 @@ connection per client; each client sends its next request as soon as the previou
 Processes, not only threads, so one interpreter lock does not cap the offered load.
 
 The default "raw" client writes prebuilt request bytes to a socket and reads the answer by its
-Content-Length (or chunks): about a third of the CPU per request of http.client, whose header
+Content-Length (or chunks): about a quarter of the CPU per request of http.client, whose header
 parsing is costly. With client and server sharing two cores, client CPU is server CPU lost.
 
 Every run starts all clients at one instant, ignores a warm-up, then counts answers that arrive
@@ -62,7 +62,9 @@ def get_rotating(prefix: str, ids: Sequence[str], label: str | None = None) -> R
     """GET prefix + id, cycling through `ids` (e.g. run ids from earlier POST answers)."""
     if not ids:
         raise ValueError("no ids to GET")
-    return RequestSpec("GET", tuple(f"{prefix}{i}" for i in ids), label=label or f"GET {prefix}<id>")
+    return RequestSpec(
+        "GET", tuple(f"{prefix}{i}" for i in ids), label=label or f"GET {prefix}<id>"
+    )
 
 
 def get_path(path: str) -> RequestSpec:
@@ -208,7 +210,9 @@ def _run_client(
         connection.close()
     _sleep_until(window.start_at)
     cap = window.max_requests_per_client
-    while (now := time.monotonic()) < window.count_until and (cap is None or len(stats.latencies_ms) < cap):
+    while (now := time.monotonic()) < window.count_until and (
+        cap is None or len(stats.latencies_ms) < cap
+    ):
         index = sent % len(requests)
         sent += 1
         try:
@@ -255,7 +259,11 @@ def _process_main(
     results: list[ClientStats] = []
 
     def thread_main(offset: int) -> None:
-        connection = RawConnection(host, port) if client_kind == "raw" else StdlibConnection(host, port, spec)
+        connection = (
+            RawConnection(host, port)
+            if client_kind == "raw"
+            else StdlibConnection(host, port, spec)
+        )
         results.append(_run_client(connection, spec, requests, window, offset, collect_limit))
 
     threads = [
@@ -266,11 +274,9 @@ def _process_main(
         thread.start()
     _sleep_until(window.count_from)
     cpu_start = sum(os.times()[:2])
-    _sleep_until(window.count_until)
-    cpu_end = sum(os.times()[:2])
     for thread in threads:
-        thread.join(timeout=window.count_until - time.monotonic() + CONNECT_TIMEOUT_S + 5)
-    out.put((results, cpu_end - cpu_start))
+        thread.join(timeout=max(0.0, window.count_until - time.monotonic()) + CONNECT_TIMEOUT_S + 5)
+    out.put((results, sum(os.times()[:2]) - cpu_start))
 
 
 # ---------------------------------------------------------------- a run
@@ -287,6 +293,7 @@ class LoadResult:
     errors: Counter = field(default_factory=Counter)
     collected: list[str] = field(default_factory=list, repr=False)
     cpu_seconds: dict[str, float] = field(default_factory=dict)
+    cpu_window_s: float = 0.0
 
     @property
     def ok(self) -> int:
@@ -306,8 +313,15 @@ class LoadResult:
         return ordered[min(rank, len(ordered)) - 1]
 
     def cpu_percent(self) -> dict[str, float]:
-        """CPU use inside the window, in percent of one core."""
-        return {k: 100 * v / self.seconds for k, v in self.cpu_seconds.items()} if self.seconds else {}
+        """CPU use inside the window, in percent of one core; with a "machine" probe, "other" is
+        what the rest of the machine used (load that is not this benchmark)."""
+        if not self.cpu_window_s:
+            return {}
+        percent = {k: 100 * v / self.cpu_window_s for k, v in self.cpu_seconds.items()}
+        if "machine" in percent:
+            ours = sum(v for k, v in percent.items() if k != "machine")
+            percent["other"] = max(0.0, percent["machine"] - ours)
+        return percent
 
     def summary(self) -> dict[str, Any]:
         """A JSON-ready digest (no raw latencies)."""
@@ -377,11 +391,16 @@ def run_load(
         probes = cpu_probes or {}
         _sleep_until(window.count_from)
         before = {name: probe() for name, probe in probes.items()}
-        _sleep_until(window.count_until)
-        after = {name: probe() for name, probe in probes.items()}
+        if max_requests is None:
+            _sleep_until(window.count_until)
+            after, cpu_until = {name: probe() for name, probe in probes.items()}, time.monotonic()
+        reports = [
+            out.get(timeout=max(0.0, window.count_until - time.monotonic()) + 30) for _ in children
+        ]
+        if max_requests is not None:  # the clients stop early: sample when the last one is done
+            after, cpu_until = {name: probe() for name, probe in probes.items()}, time.monotonic()
         client_cpu, last_done = 0.0, 0.0
-        for _ in children:
-            stats, cpu = out.get(timeout=max(0.0, window.count_until - time.monotonic()) + 30)
+        for stats, cpu in reports:
             client_cpu += cpu
             for one in stats:
                 result.latencies_ms.extend(one.latencies_ms)
@@ -389,18 +408,30 @@ def run_load(
                 result.collected.extend(one.collected)
                 last_done = max(last_done, one.last_done)
     except queue.Empty as error:
+        _kill(children)
         raise RuntimeError(f"a client process of {spec.name} did not report") from error
-    finally:
-        for child in children:
-            child.join(timeout=5)
-            if child.is_alive():
-                child.kill()
-                child.join(timeout=5)
+    except BaseException:  # Ctrl-C / SIGTERM: the clients must not outlive the run
+        _kill(children)
+        raise
+    for child in children:
+        child.join(timeout=5)
+    _kill(children)
     result.seconds = duration_s
     if max_requests is not None and last_done:
         result.seconds = min(duration_s, last_done - window.count_from)
     result.cpu_seconds = {"client": client_cpu, **{k: after[k] - before[k] for k in probes}}
+    result.cpu_window_s = cpu_until - window.count_from
     return result
+
+
+def _kill(children: list[multiprocessing.Process]) -> None:
+    """SIGKILL and reap every client process still alive."""
+    for child in children:
+        if child.pid is None:  # never started
+            continue
+        if child.is_alive():
+            child.kill()
+        child.join(timeout=5)
 
 
 # ---------------------------------------------------------------- helpers
@@ -415,7 +446,9 @@ def seed_ids(url: str, path: str, body: Any, count: int, field_name: str = "run_
             response = conn.getresponse()
             payload = response.read()
             if response.status >= 400:
-                raise RuntimeError(f"seeding POST {path} answered {response.status}: {payload[:300]!r}")
+                raise RuntimeError(
+                    f"seeding POST {path} answered {response.status}: {payload[:300]!r}"
+                )
             ids.append(json.loads(payload)[field_name])
     finally:
         conn.close()
@@ -437,7 +470,9 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description="Closed-loop HTTP load against one endpoint.")
     parser.add_argument("--url", required=True, help="base URL, e.g. http://127.0.0.1:8000")
     parser.add_argument("--mode", choices=["health", "path", "post", "get"], default="health")
-    parser.add_argument("--path", default=None, help="path for --mode path/post (default /optimize)")
+    parser.add_argument(
+        "--path", default=None, help="path for --mode path/post (default /optimize)"
+    )
     parser.add_argument("--body", default='{"slate_id": "bench", "players": []}', help="JSON body")
     parser.add_argument("--body-file", type=Path, help="JSON body from a file")
     parser.add_argument("--seed", type=int, default=200, help="ids POSTed first for --mode get")

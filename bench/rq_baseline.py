@@ -85,7 +85,9 @@ def rq_simpleworker_inprocess(redis_url: str, n_jobs: int = 2000) -> dict[str, A
     return _rq_report("in-process", n_jobs, wall, span, done)
 
 
-def rq_simpleworker_subprocess(redis_url: str, n_jobs: int = 2000, timeout_s: float = 120.0) -> dict[str, Any]:
+def rq_simpleworker_subprocess(
+    redis_url: str, n_jobs: int = 2000, timeout_s: float = 120.0
+) -> dict[str, Any]:
     """`rq worker --burst` with SimpleWorker in a child process draining n_jobs no-op jobs."""
     connection = redis.Redis.from_url(redis_url)
     try:
@@ -128,7 +130,9 @@ def _rq_report(how: str, n_jobs: int, wall: float, span: float, done: int) -> di
     }
 
 
-def rq_baseline(redis_url: str, n_jobs: int = 2000, modes: tuple[str, ...] = ("inprocess", "subprocess")) -> dict[str, Any]:
+def rq_baseline(
+    redis_url: str, n_jobs: int = 2000, modes: tuple[str, ...] = ("inprocess", "subprocess")
+) -> dict[str, Any]:
     """Every requested way of running SimpleWorker, and the fastest jobs/s (worker wall time)."""
     runs = []
     for mode in modes:
@@ -169,7 +173,9 @@ class _JobsShare:
     errors: list[str] = field(default_factory=list)
 
 
-def _submit_and_wait(base_url: str, path: str, body: Any, count: int, deadline: float, poll_s: float) -> _JobsShare:
+def _submit_and_wait(
+    base_url: str, path: str, body: Any, count: int, deadline: float, poll_s: float
+) -> _JobsShare:
     """Submit `count` jobs back to back, then wait for each in submit order (bounded)."""
     share, client, run_ids = _JobsShare(), _Client(base_url), []
     try:
@@ -246,7 +252,9 @@ def measure_service_jobs(
     counts = [n // submitters + (1 if i < n % submitters else 0) for i in range(submitters)]
     threads = [
         threading.Thread(
-            target=lambda c=c: shares.append(_submit_and_wait(base_url, path, body, c, deadline, poll_s)),
+            target=lambda c=c: shares.append(
+                _submit_and_wait(base_url, path, body, c, deadline, poll_s)
+            ),
             daemon=True,
         )
         for c in counts
@@ -275,7 +283,9 @@ def measure_service_jobs(
     return report
 
 
-def _wait_not_pending(client: _Client, path: str, run_id: str, deadline: float) -> tuple[float, dict]:
+def _wait_not_pending(
+    client: _Client, path: str, run_id: str, deadline: float
+) -> tuple[float, dict]:
     """Poll as fast as one client can until the job leaves pending; (time seen, document)."""
     while time.monotonic() < deadline:
         _, document = client.call("GET", f"{path}/{run_id}")
@@ -286,7 +296,13 @@ def _wait_not_pending(client: _Client, path: str, run_id: str, deadline: float) 
 
 
 def measure_submit_to_running(
-    base_url: str, n: int = 100, *, body: Any = None, path: str = "/optimize", timeout_s: float = 30.0, gap_s: float = 0.02
+    base_url: str,
+    n: int = 100,
+    *,
+    body: Any = None,
+    path: str = "/optimize",
+    timeout_s: float = 30.0,
+    gap_s: float = 0.02,
 ) -> dict[str, Any]:
     """Jobs sent one at a time to idle runners: how long each stays pending.
 
@@ -312,7 +328,11 @@ def measure_submit_to_running(
             time.sleep(gap_s)  # let the runners go idle again
     finally:
         client.close()
-    return {"n": len(client_ms), "record_ms": _quantiles(record_ms), "client_ms": _quantiles(client_ms)}
+    return {
+        "n": len(client_ms),
+        "record_ms": _quantiles(record_ms),
+        "client_ms": _quantiles(client_ms),
+    }
 
 
 def _quantiles(values: list[float]) -> dict[str, float] | None:
@@ -348,7 +368,9 @@ def main(argv: list[str] | None = None) -> int:
         with tempfile.TemporaryDirectory() as tmp, start_redis(Path(tmp)) as server:
             report["rq"] = rq_baseline(server.url, args.jobs, modes)
     if args.service_url:
-        report["service"] = measure_service_jobs(args.service_url, args.service_redis_url, args.jobs)
+        report["service"] = measure_service_jobs(
+            args.service_url, args.service_redis_url, args.jobs
+        )
     print(json.dumps(report, indent=2))
     if args.json_out:
         args.json_out.write_text(json.dumps(report, indent=2))

@@ -86,7 +86,9 @@ def group_cpu_seconds(pgid: int) -> float:
     return total / CLOCK_TICKS
 
 
-def _start_group(args: list[str], log_path: Path, env: dict[str, str], cwd: Path) -> subprocess.Popen:
+def _start_group(
+    args: list[str], log_path: Path, env: dict[str, str], cwd: Path
+) -> subprocess.Popen:
     """Start `args` as the leader of a new process group with output to `log_path`."""
     with log_path.open("ab") as log_file:
         return subprocess.Popen(
@@ -173,13 +175,17 @@ class RedisHandle(ProcessHandle):
         return f"redis://127.0.0.1:{self.port}/0"
 
 
-def _wait_ready(handle: ProcessHandle, ready: Callable[[], bool], timeout_s: float, what: str) -> None:
+def _wait_ready(
+    handle: ProcessHandle, ready: Callable[[], bool], timeout_s: float, what: str
+) -> None:
     """Poll `ready()` until it holds; stop the group and raise on exit or deadline."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if handle.process.poll() is not None:
             handle.stop()
-            raise StartError(f"{what} exited early (code {handle.process.returncode}):\n{handle.log_tail()}")
+            raise StartError(
+                f"{what} exited early (code {handle.process.returncode}):\n{handle.log_tail()}"
+            )
         if ready():
             return
         time.sleep(0.05)
