@@ -1,22 +1,20 @@
-"""DraftKings Classic lineup optimizer (numpy + OR-Tools; no web or storage code).
+"""DraftKings Classic lineup optimizer: exact lineups by projection, scored on simulations.
 
-`optimize(players, options, *, progress=None, checkpoint=None)` returns
-`{"lineups", "exposures", "settings", "n_candidates", "warnings"}`. With n_scenarios == 0 the
-lineups are the n best by projection, solved exactly; otherwise candidates are built from
-correlated simulated outcomes and chosen by the selection rule. Options and their bounds are
-documented in options.py.
+`optimize(players, options)` returns `{"lineups": [...], "exposures": {...}, "settings": {...},
+"warnings": [...]}`. Lineups are the n best distinct lineups by projection under the salary cap,
+roster slots, minimum games, locks, excludes, exposure limits and NFL stacks, solved exactly
+(OR-Tools CP-SAT). With n_scenarios > 0 every lineup is also scored on correlated simulated
+outcomes (seeded: the same request and seed give the same numbers): mean, stdev, p50, p90, p99
+and how often it was the best of the returned lineups.
 """
 
-from webapp.optimizer.checkpoint import Checkpoint
-from webapp.optimizer.engine import optimize
+from webapp.optimizer.engine import OptimizeOptions, optimize
 from webapp.optimizer.errors import InfeasibleError, OptimizerError
-from webapp.optimizer.options import OptimizeOptions
 from webapp.optimizer.players import check_players
 from webapp.optimizer.rules import RULES
 
 __all__ = [
     "RULES",
-    "Checkpoint",
     "InfeasibleError",
     "OptimizeOptions",
     "OptimizerError",
