@@ -17,24 +17,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from tests.support.processes import free_port, port_answers
+
 ROOT = Path(__file__).resolve().parents[1]
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def port_answers(port: int, timeout_s: float = 0.2) -> bool:
-    """True when a TCP connect to 127.0.0.1:port succeeds."""
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=timeout_s):
-            return True
-    except OSError:
-        return False
+__all__ = ["free_port", "port_answers"]  # shared with the tests, re-exported for bench scripts
 
 
 def http_status(port: int, path: str, timeout_s: float = 1.0) -> int | None:

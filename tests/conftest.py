@@ -21,7 +21,6 @@ from tests.support.kinds import scripted_kinds
 from webapp import create_app
 from webapp.config import Settings
 from webapp.jobs.extension import get_jobs
-from webapp.jobs.keys import Keys
 from webapp.jobs.store import JobStore
 from webapp.neo4j_client import get_neo4j
 from webapp.redis_client import get_redis
@@ -126,24 +125,6 @@ def real_app(settings: Settings, real_redis: redis.Redis) -> Iterator[Flask]:
 @pytest.fixture
 def real_store(real_app: Flask) -> JobStore:
     return get_jobs(real_app).store()
-
-
-@pytest.fixture
-def make_store(settings: Settings) -> Callable[..., JobStore]:
-    """Build a JobStore on any client with this test's prefix and timings (overridable)."""
-
-    def build(client: redis.Redis, **overrides: object) -> JobStore:
-        s = replace(settings, **overrides)  # type: ignore[arg-type]
-        return JobStore(
-            client,
-            Keys(s.redis_key_prefix),
-            ttl_seconds=s.job_ttl_seconds,
-            tombstone_ttl_seconds=s.tombstone_ttl_seconds,
-            lease_seconds=s.job_lease_seconds,
-            max_attempts=s.max_attempts,
-        )
-
-    return build
 
 
 def capture_logs_into(capture: LogCapture) -> None:
