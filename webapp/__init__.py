@@ -22,6 +22,7 @@ from webapp import (
 from webapp.config import SETTINGS_KEY, Settings
 from webapp.jobs import extension as jobs_extension
 from webapp.jobs.kinds import JobKinds
+from webapp.json_provider import OrjsonProvider
 from webapp.logs import configure_logging
 
 __all__ = ["create_app"]
@@ -46,7 +47,7 @@ def create_app(settings: Settings | None = None, *, kinds: JobKinds | None = Non
     configure_logging(settings)
     app = Flask(__name__)
     app.config.update(settings.flask_config())
-    app.json.sort_keys = False
+    app.json = OrjsonProvider(app)
     app.extensions[SETTINGS_KEY] = settings
     connections = redis_client.init_app(app, redis_client.RedisOptions.from_settings(settings))
     neo4j = neo4j_client.init_app(app, neo4j_client.Neo4jOptions.from_settings(settings))

@@ -91,30 +91,27 @@ class JobRecord:
     @classmethod
     def from_hash(cls, raw: Mapping[bytes | str, bytes | str]) -> JobRecord:
         """Rebuild from HGETALL output; tolerant of missing optional fields."""
-        data = {_text(k): v for k, v in raw.items()}
-
-        def text(name: str) -> str | None:
-            value = data.get(name)
-            return _text(value) or None if value is not None else None
-
+        blobs = {"input", "metadata"}
+        data = {_text(k): (v if _text(k) in blobs else _text(v)) for k, v in raw.items()}
+        get = data.get
         return cls(
-            run_id=text("run_id") or "",
-            kind=text("kind") or "optimize",
-            status=JobStatus(text("status") or "pending"),
-            input=decode_blob(_bytes(data.get("input"))) or {},
-            metadata=decode_blob(_bytes(data.get("metadata"))) or {},
-            progress=float(text("progress") or 0.0),
-            phase=text("phase") or "",
-            error=text("error"),
-            attempts=int(text("attempts") or 0),
-            handbacks=int(text("handbacks") or 0),
-            created_at=text("created_at") or "",
-            updated_at=text("updated_at") or "",
-            started_at=text("started_at"),
-            finished_at=text("finished_at"),
-            request_id=text("request_id"),
-            user_id=text("user_id"),
-            owner=text("owner"),
+            run_id=get("run_id") or "",
+            kind=get("kind") or "optimize",
+            status=JobStatus(get("status") or "pending"),
+            input=decode_blob(_bytes(get("input"))) or {},
+            metadata=decode_blob(_bytes(get("metadata"))) or {},
+            progress=float(get("progress") or 0.0),
+            phase=get("phase") or "",
+            error=get("error") or None,
+            attempts=int(get("attempts") or 0),
+            handbacks=int(get("handbacks") or 0),
+            created_at=get("created_at") or "",
+            updated_at=get("updated_at") or "",
+            started_at=get("started_at") or None,
+            finished_at=get("finished_at") or None,
+            request_id=get("request_id") or None,
+            user_id=get("user_id") or None,
+            owner=get("owner") or None,
         )
 
     def to_status_document(self) -> dict[str, Any]:
