@@ -1,8 +1,10 @@
 """Seeded generator of realistic DraftKings Classic slates (players in the request format).
 
 Usage: python bench/slates.py --sport nfl --seed 1 --out nfl.json
-NFL: 12 games, ~460 players (QB, RB, WR, TE, DST with DraftKings-like salaries and
-projections rising with salary). NBA: ~8 games, ~260 players, many with two positions.
+NFL: 12 games, ~460 players (QB, RB, WR, TE, DST; salaries 2,000-10,000, DST 2,000-5,000;
+projections rising with salary, some backups projected low). NFL players have one position.
+NBA: 8 games, 256 players, many with two positions (e.g. ["PG", "SG"]).
+The same seed always gives the same slate.
 """
 
 from __future__ import annotations
@@ -14,11 +16,11 @@ from pathlib import Path
 
 # position: (players per team, salary low, salary high, points per 1,000 salary, stdev share)
 NFL = {
-    "QB": (3, 4800, 8400, 2.75, 0.30),
-    "RB": (5, 4000, 9200, 2.45, 0.40),
-    "WR": (7, 3000, 9000, 2.35, 0.45),
+    "QB": (3, 4500, 8500, 2.75, 0.30),
+    "RB": (5, 4000, 9500, 2.45, 0.40),
+    "WR": (7, 3000, 9800, 2.35, 0.45),
     "TE": (3, 2500, 7500, 2.10, 0.45),
-    "DST": (1, 2200, 4200, 2.20, 0.55),
+    "DST": (1, 2000, 5000, 2.00, 0.55),
 }
 NBA_POSITIONS = [
     ["PG"],

@@ -22,6 +22,8 @@ OPTION_FIELDS = (
     "max_exposure",
     "exposure",
     "stack",
+    "selection",
+    "percentile",
 )
 
 

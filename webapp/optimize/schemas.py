@@ -7,10 +7,12 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from webapp.optimizer.players import check_players
+from webapp.optimizer.rules import RULES
 
 ID_PATTERN = r"^[A-Za-z0-9._:-]{1,64}$"
 SPORTS = ("nfl", "nba")
 STATUSES = ("pending", "running", "complete", "failed")
+SELECTIONS = ("mean", "percentile", "best_frequency")
 MAX_PLAYERS = 1000
 
 
@@ -76,6 +78,8 @@ class OptimizeRequestSchema(Schema):
         validate=validate.Length(max=MAX_PLAYERS),
     )
     stack = fields.Nested(StackSchema, load_default=None, allow_none=True)
+    selection = fields.String(load_default="mean", validate=validate.OneOf(SELECTIONS))
+    percentile = fields.Float(load_default=90.0, validate=validate.Range(1, 99))
 
     @validates_schema
     def _check_cross_fields(self, data: dict[str, Any], **_: Any) -> None:
@@ -85,6 +89,9 @@ class OptimizeRequestSchema(Schema):
         overlap = set(data.get("locks") or ()) & set(data.get("excludes") or ())
         if overlap:
             errors["locks"] = [f"players both locked and excluded: {sorted(overlap)}"]
+        roster_size = RULES[data.get("sport", "nfl")].size
+        if data.get("min_unique", 1) > roster_size:
+            errors["min_unique"] = [f"at most {roster_size} for {data.get('sport', 'nfl')}"]
         if data.get("players"):
             errors.update(check_players(data["players"], data.get("sport", "nfl")))
         if errors:

@@ -1,20 +1,34 @@
-"""DraftKings Classic lineup optimizer: exact lineups by projection, scored on simulations.
+"""DraftKings Classic lineup optimizer (numpy + OR-Tools; no web or storage code).
 
-`optimize(players, options)` returns `{"lineups": [...], "exposures": {...}, "settings": {...},
-"warnings": [...]}`. Lineups are the n best distinct lineups by projection under the salary cap,
-roster slots, minimum games, locks, excludes, exposure limits and NFL stacks, solved exactly
-(OR-Tools CP-SAT). With n_scenarios > 0 every lineup is also scored on correlated simulated
-outcomes (seeded: the same request and seed give the same numbers): mean, stdev, p50, p90, p99
-and how often it was the best of the returned lineups.
+`optimize(players, options, *, progress=None, checkpoint=None) -> dict` returns
+`{"lineups", "exposures", "settings", "n_candidates", "warnings"}`:
+
+- lineups: best first; each `{"players": [{"slot", "id"}, ...] in roster slot order, "salary",
+  "projection", "mean", "stdev", "p50", "p90", "p99", "best_frequency"}` (the simulated
+  statistics are None when n_scenarios is 0).
+- exposures: {player id: fraction of the lineups he is in}.
+- settings: the options used, with the seed actually used.
+- n_candidates: lineups considered (solved candidates, or lineups found when n_scenarios is 0).
+- warnings: e.g. fewer lineups than asked exist under the constraints (those that exist are
+  returned rather than failing).
+
+With n_scenarios == 0 the lineups are the n best by projection, each solved exactly (CP-SAT on
+LP-pruned player pools, search.py). Otherwise candidates are the exact best lineups of
+individual correlated scenarios (candidates.py), scored on every scenario and chosen by the
+selection rule (selection.py). Options and their bounds: options.py. Invalid requests raise
+OptimizerError; impossible ones InfeasibleError, found by cheap checks before any simulation.
 """
 
-from webapp.optimizer.engine import OptimizeOptions, optimize
+from webapp.optimizer.checkpoint import Checkpoint
+from webapp.optimizer.engine import optimize
 from webapp.optimizer.errors import InfeasibleError, OptimizerError
+from webapp.optimizer.options import OptimizeOptions
 from webapp.optimizer.players import check_players
 from webapp.optimizer.rules import RULES
 
 __all__ = [
     "RULES",
+    "Checkpoint",
     "InfeasibleError",
     "OptimizeOptions",
     "OptimizerError",

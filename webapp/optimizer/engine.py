@@ -1,145 +1,205 @@
-"""The optimize() entry point: check, solve, score, report."""
+"""The optimize() entry point: check, solve or simulate, select, report."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
-from typing import Any, Protocol
+from dataclasses import asdict
+from typing import Any
 
 import numpy as np
 
-from webapp.optimizer.errors import OptimizerError
+from webapp.optimizer.bounds import BoundsModel
+from webapp.optimizer.candidates import (
+    best_lineup,
+    build_candidates,
+    candidate_count,
+    distinct,
+)
+from webapp.optimizer.checkpoint import (
+    Checkpoint,
+    derived_seed,
+    fingerprint,
+    load_state,
+    new_state,
+)
+from webapp.optimizer.errors import InfeasibleError, OptimizerError
 from webapp.optimizer.feasibility import check_feasible
-from webapp.optimizer.players import Player, to_players
+from webapp.optimizer.options import OptimizeOptions, check_options
+from webapp.optimizer.players import check_players, to_players
+from webapp.optimizer.report import add_stats, exposures, lineup_document
 from webapp.optimizer.rules import RULES
-from webapp.optimizer.simulation import scenario_batches
-from webapp.optimizer.solver import Lineup, SolverOptions, Stack, solve_lineups
+from webapp.optimizer.search import LineupSearch, best_lineups, exposure_limits
+from webapp.optimizer.selection import choose, ranking, score
+from webapp.optimizer.simulation import Simulator
+from webapp.optimizer.slate import Slate, Stack
 
 Progress = Callable[[float, str], None]
 
-
-class Checkpoint(Protocol):
-    """Resume state of a job: small and JSON-serialisable."""
-
-    def load(self) -> dict[str, Any] | None: ...
-
-    def save(self, state: dict[str, Any]) -> None: ...
+# Shares of the overall progress of a simulated run, by phase.
+SIMULATING_SHARE = 0.05
+BUILDING_SHARE = 0.75
+CHECKPOINT_EVERY = 10  # candidates between saved states
+NO_LINEUP = "no lineup satisfies the salary cap, roster slots, games and the request's constraints"
 
 
-@dataclass(frozen=True)
-class OptimizeOptions:
-    """What a request asks of the optimizer (bounds are enforced by the request schema)."""
+class _Run:
+    """One optimize call: the prepared slate and everything derived from the request."""
 
-    sport: str = "nfl"
-    n_lineups: int = 1
-    n_scenarios: int = 1000
-    seed: int | None = None
-    min_unique: int = 1
-    locks: Sequence[str] = ()
-    excludes: Sequence[str] = ()
-    max_exposure: float = 1.0
-    exposure: Mapping[str, float] = field(default_factory=dict)
-    stack: Mapping[str, int] | None = None
+    def __init__(
+        self,
+        raw: Sequence[Mapping[str, Any]],
+        options: OptimizeOptions,
+        progress: Progress | None,
+        checkpoint: Checkpoint | None,
+    ) -> None:
+        check_options(options)
+        errors = check_players(raw, options.sport)
+        if errors:
+            raise OptimizerError(f"invalid players: {errors}")
+        rules = RULES[options.sport]
+        try:
+            players = to_players(raw)
+        except (KeyError, TypeError, ValueError) as error:
+            raise OptimizerError(f"invalid players: {error!r}") from error
+        locks, excludes = frozenset(options.locks), frozenset(options.excludes)
+        check_feasible(players, rules, locks, excludes)
+        stack = Stack(**options.stack) if options.stack else None
+        self.slate = Slate([p for p in players if p.id not in excludes], rules, locks, stack)
+        self.options = options
+        self.report = progress or (lambda _fraction, _phase: None)
+        self.checkpoint = checkpoint
+        normalised = [asdict(p) for p in players]
+        settings = options.to_settings(options.seed)
+        self.seed = options.seed if options.seed is not None else derived_seed(normalised, settings)
+        self.settings = options.to_settings(self.seed)
+        self.digest = fingerprint(normalised, self.settings)
+        self.state = load_state(checkpoint, self.digest)
+        self.limits = exposure_limits(
+            self.slate, options.n_lineups, options.max_exposure, dict(options.exposure)
+        )
+
+    def save(self, **fields: Any) -> None:
+        if self.checkpoint is not None:
+            self.checkpoint.save(new_state(self.digest, **fields))
+
+    def ids(self, lineups: Sequence[Sequence[int]]) -> list[list[str]]:
+        return [[self.slate.players[i].id for i in lineup] for lineup in lineups]
+
+    def indices(self, lineups: Sequence[Sequence[str]]) -> list[list[int]]:
+        return [[self.slate.index[i] for i in lineup] for lineup in lineups]
 
 
-def _solver_options(options: OptimizeOptions) -> SolverOptions:
-    return SolverOptions(
-        n_lineups=options.n_lineups,
-        min_unique=options.min_unique,
-        locks=frozenset(options.locks),
-        excludes=frozenset(options.excludes),
-        max_exposure=options.max_exposure,
-        exposure=tuple(sorted(options.exposure.items())),
-        stack=Stack(**options.stack) if options.stack else None,
+def _exact(run: _Run) -> tuple[list[list[int]], dict[str, Any]]:
+    """The n best lineups by projection, each solved exactly."""
+    options, slate = run.options, run.slate
+    search = LineupSearch(slate, slate.scaled(slate.projections), BoundsModel(slate))
+    done = run.indices(run.state.get("lineups", []))
+
+    def on_lineup(lineups: list[list[int]]) -> None:
+        run.save(lineups=run.ids(lineups), search=search.state())
+        run.report(len(lineups) / options.n_lineups, "building")
+
+    run.report(0.0, "building")
+    lineups = best_lineups(
+        search,
+        options.n_lineups,
+        options.min_unique,
+        run.limits,
+        done=done,
+        resume_state=run.state.get("search"),
+        on_lineup=on_lineup,
     )
+    run.report(1.0, "selecting")
+    documents = [lineup_document(slate, lineup) for lineup in lineups]
+    for document in documents:
+        add_stats(document, None, 0)
+    return lineups, {"lineups": documents, "n_candidates": len(lineups)}
 
 
-def _lineup_document(lineup: Lineup) -> dict[str, Any]:
-    return {
-        "players": [{"slot": slot, "id": player.id} for slot, player in lineup.slots],
-        "salary": lineup.salary,
-        "projection": lineup.projection,
-    }
+def _candidates(run: _Run, simulator: Simulator) -> list[list[int]]:
+    options, slate = run.options, run.slate
+    count = candidate_count(options.n_lineups, options.n_scenarios)
+    forbidden = np.flatnonzero(run.limits <= 0).tolist()
+    done = run.indices(run.state.get("candidates", []))
+    if not done:
+        # The projection candidate first: an impossible request fails here, before simulating.
+        first = best_lineup(slate, slate.scaled(slate.projections), BoundsModel(slate), forbidden)
+        if first is None:
+            raise InfeasibleError(NO_LINEUP)
+        done = [sorted(first)]
+    run.report(0.0, "simulating")
+    rows = simulator.first_rows(count, options.n_scenarios, run.seed)
+    run.report(SIMULATING_SHARE, "simulating")
+
+    def on_candidate(candidates: list[list[int]]) -> None:
+        if len(candidates) % CHECKPOINT_EVERY == 0 or len(candidates) == count + 1:
+            run.save(candidates=run.ids(candidates))
+        share = SIMULATING_SHARE + BUILDING_SHARE * len(candidates) / (count + 1)
+        run.report(share, "building")
+
+    return distinct(build_candidates(slate, rows, forbidden, done, on_candidate))
 
 
-def _score(
-    players: Sequence[Player],
-    lineups: Sequence[Lineup],
-    options: OptimizeOptions,
-    seed: int,
-    progress: Progress,
-) -> list[dict[str, float]]:
-    """Simulated statistics of each lineup: one matrix product per scenario batch."""
-    index = {p.id: i for i, p in enumerate(players)}
-    incidence = np.zeros((len(players), len(lineups)), dtype=np.float32)
-    for column, lineup in enumerate(lineups):
-        for player_id in lineup.player_ids:
-            incidence[index[player_id], column] = 1.0
-    totals = []
-    done = 0
-    for batch in scenario_batches(players, options.sport, options.n_scenarios, seed):
-        totals.append(batch @ incidence)
-        done += len(batch)
-        progress(0.6 + 0.35 * done / options.n_scenarios, "simulating")
-    points = np.concatenate(totals).astype(np.float64)  # (scenarios, lineups)
-    best = np.bincount(points.argmax(axis=1), minlength=len(lineups)) / len(points)
-    p50, p90, p99 = np.percentile(points, [50, 90, 99], axis=0)
-    return [
-        {
-            "mean": round(float(points[:, i].mean()), 3),
-            "stdev": round(float(points[:, i].std()), 3),
-            "p50": round(float(p50[i]), 3),
-            "p90": round(float(p90[i]), 3),
-            "p99": round(float(p99[i]), 3),
-            "best_frequency": round(float(best[i]), 4),
-        }
-        for i in range(len(lineups))
-    ]
+def _simulated(run: _Run) -> tuple[list[list[int]], dict[str, Any]]:
+    """Candidates from scenarios, scored on every scenario, chosen by the selection rule."""
+    options, slate = run.options, run.slate
+    simulator = Simulator(slate.players, options.sport)
+    candidates = _candidates(run, simulator)
+    start = SIMULATING_SHARE + BUILDING_SHARE
+
+    def on_batch(done: int) -> None:
+        run.report(start + (1 - start) * 0.95 * done / options.n_scenarios, "selecting")
+
+    scores = score(
+        candidates,
+        len(slate),
+        simulator.batches(options.n_scenarios, run.seed),
+        options.n_scenarios,
+        options.percentile,
+        on_batch,
+    )
+    order = ranking(scores, options.selection)
+    size = slate.rules.size
+    kept = choose(candidates, order, options.n_lineups, size, options.min_unique, run.limits)
+    documents = []
+    for candidate in kept:
+        document = lineup_document(slate, candidates[candidate])
+        add_stats(document, scores, candidate)
+        documents.append(document)
+    run.report(1.0, "selecting")
+    return [candidates[c] for c in kept], {"lineups": documents, "n_candidates": len(candidates)}
 
 
 def optimize(
-    raw_players: Sequence[Mapping[str, Any]],
+    players: Sequence[Mapping[str, Any]],
     options: OptimizeOptions,
     *,
     progress: Progress | None = None,
     checkpoint: Checkpoint | None = None,
 ) -> dict[str, Any]:
-    """Build the lineups a request asks for; raise OptimizerError when it cannot be done."""
-    report = progress or (lambda _fraction, _phase: None)
-    if options.sport not in RULES:
-        raise OptimizerError(f"unknown sport {options.sport!r}")
-    rules = RULES[options.sport]
-    players = to_players(raw_players)
-    solver_options = _solver_options(options)
-    check_feasible(players, rules, solver_options.locks, solver_options.excludes)
-    report(0.0, "building")
-    lineups = solve_lineups(
-        players,
-        rules,
-        solver_options,
-        on_lineup=lambda k: report(0.6 * k / options.n_lineups, "building"),
-    )
-    documents = [_lineup_document(lineup) for lineup in lineups]
-    seed = options.seed if options.seed is not None else 0
-    if options.n_scenarios > 0:
-        for document, stats in zip(
-            documents, _score(players, lineups, options, seed, report), strict=True
-        ):
-            document.update(stats)
-    report(1.0, "selecting")
-    counts: dict[str, int] = {}
-    for lineup in lineups:
-        for player_id in lineup.player_ids:
-            counts[player_id] = counts.get(player_id, 0) + 1
+    """Build the lineups a request asks for.
+
+    Raises OptimizerError for an invalid request and InfeasibleError (a subclass) when no
+    lineup satisfies it. When fewer than n lineups exist, returns those there are and says so
+    in "warnings". Exceptions raised by `progress` propagate (that is how a job is stopped);
+    a later call with the same input and `checkpoint` resumes and gives the same result.
+    """
+    run = _Run(players, options, progress, checkpoint)
+    if options.n_scenarios == 0:
+        lineups, result = _exact(run)
+    else:
+        lineups, result = _simulated(run)
+    if not lineups:
+        raise InfeasibleError(NO_LINEUP)
     warnings = []
     if len(lineups) < options.n_lineups:
         warnings.append(
-            f"only {len(lineups)} distinct lineups satisfy the constraints "
-            f"({options.n_lineups} asked)"
+            f"only {len(lineups)} lineups satisfy the constraints, uniqueness and exposure "
+            f"limits ({options.n_lineups} asked)"
         )
     return {
-        "lineups": documents,
-        "exposures": {pid: round(c / len(lineups), 4) for pid, c in sorted(counts.items())},
-        "settings": {**asdict(options), "seed": seed, "method": "exact-projection"},
+        **result,
+        "exposures": exposures(run.slate, lineups),
+        "settings": run.settings,
         "warnings": warnings,
     }

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from webapp.optimizer.rules import RULES
+from webapp.optimizer.rules import valid_positions
 
 
 @dataclass(frozen=True)
@@ -23,9 +23,10 @@ class Player:
     stdev: float | None = None
 
     @property
-    def game(self) -> frozenset[str]:
-        """The game, as the pair of teams playing it."""
-        return frozenset((self.team, self.opponent))
+    def game(self) -> tuple[str, str]:
+        """The game, as the sorted pair of teams playing it."""
+        a, b = sorted((self.team, self.opponent))
+        return (a, b)
 
 
 def to_players(raw: Sequence[Mapping[str, Any]]) -> list[Player]:
@@ -45,24 +46,28 @@ def to_players(raw: Sequence[Mapping[str, Any]]) -> list[Player]:
     ]
 
 
+def _is_negative(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and value < 0
+
+
 def check_players(raw: Sequence[Mapping[str, Any]], sport: str) -> dict[str, list[str]]:
     """Errors keyed by field path (players.<i>.<field>): duplicate ids, positions unknown for
     the sport, negative salaries. Empty when the list is fine."""
     errors: dict[str, list[str]] = {}
-    known = RULES[sport].positions
+    known = valid_positions(sport)
     seen: dict[str, int] = {}
     for index, player in enumerate(raw):
         player_id = str(player.get("id"))
         if player_id in seen:
             errors[f"players.{index}.id"] = [
-                f"duplicate id {player_id!r} (first at {seen[player_id]})"
+                f"duplicate id {player_id!r} (first at players.{seen[player_id]})"
             ]
         seen.setdefault(player_id, index)
-        unknown = sorted(set(player.get("positions", ())) - known)
+        unknown = sorted(set(player.get("positions") or ()) - known)
         if unknown:
             errors[f"players.{index}.positions"] = [
                 f"unknown for {sport}: {unknown}; expected some of {sorted(known)}"
             ]
-        if int(player.get("salary", 0)) < 0:
+        if _is_negative(player.get("salary")):
             errors[f"players.{index}.salary"] = ["must not be negative"]
     return errors

@@ -1,4 +1,4 @@
-"""Roster rules as data: one table per site and sport. Another sport is another entry."""
+"""Roster rules as data: one frozen entry per site and sport; a new sport is a new entry."""
 
 from __future__ import annotations
 
@@ -23,6 +23,11 @@ class RosterRules:
     slots: tuple[Slot, ...]
     salary_cap: int
     min_games: int
+    # Positions that count as a QB's pass catchers and as a bring-back in an NFL stack;
+    # empty for sports without stacks.
+    stack_anchor: str = ""
+    stack_catchers: frozenset[str] = frozenset()
+    stack_bring_back: frozenset[str] = frozenset()
 
     @property
     def positions(self) -> frozenset[str]:
@@ -34,12 +39,16 @@ class RosterRules:
         """Players per lineup."""
         return len(self.slots)
 
+    def eligible_slots(self, positions: tuple[str, ...]) -> frozenset[int]:
+        """Indices of the slots a player with these positions may fill."""
+        return frozenset(i for i, slot in enumerate(self.slots) if slot.positions & set(positions))
+
 
 def _slot(name: str, *positions: str) -> Slot:
     return Slot(name, frozenset(positions or (name,)))
 
 
-# DraftKings Classic.
+# DraftKings Classic: $50,000 cap, players from at least two games.
 RULES: Mapping[str, RosterRules] = MappingProxyType(
     {
         "nfl": RosterRules(
@@ -57,6 +66,9 @@ RULES: Mapping[str, RosterRules] = MappingProxyType(
             ),
             salary_cap=50_000,
             min_games=2,
+            stack_anchor="QB",
+            stack_catchers=frozenset({"WR", "TE"}),
+            stack_bring_back=frozenset({"RB", "WR", "TE"}),
         ),
         "nba": RosterRules(
             sport="nba",
@@ -75,3 +87,9 @@ RULES: Mapping[str, RosterRules] = MappingProxyType(
         ),
     }
 )
+
+
+def valid_positions(sport: str) -> frozenset[str]:
+    """The positions a player of `sport` may list (empty for an unknown sport)."""
+    rules = RULES.get(sport)
+    return rules.positions if rules is not None else frozenset()

@@ -38,8 +38,8 @@ def lineup_problems(lineup: dict, players: dict[str, dict], sport: str) -> list[
     games = {frozenset((players[i]["team"], players[i]["opponent"])) for i in ids}
     if len(games) < 2:
         problems.append("players from fewer than 2 games")
-    projection = round(sum(players[i]["projection"] for i in ids), 2)
-    if abs(projection - lineup["projection"]) > 1e-6:
+    projection = sum(players[i]["projection"] for i in ids)
+    if abs(projection - lineup["projection"]) > 1e-3:
         problems.append(f"reported projection {lineup['projection']} != {projection}")
     return problems
 

@@ -1,0 +1,82 @@
+"""Upper bounds on the best lineup containing each player, from one LP relaxation (GLOP).
+
+For a maximisation LP at its optimum z* with reduced costs d (d_i <= 0 for a variable at its
+lower bound 0), every feasible x satisfies c.x <= z* + sum over such i of d_i * x_i. So a lineup
+that contains player i is worth at most z* + d_i. The LP holds only constraints every lineup
+obeys (size, slots, cap, locks, stack), so the bound holds for every lineup the exact model
+allows, whatever cuts are added later; the solver uses it to leave out players who cannot
+reach a threshold.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from ortools.linear_solver import pywraplp
+
+from webapp.optimizer.slate import Slate
+
+# Slack added to every bound, in objective units, so LP round-off never drops a player
+# whose true bound reaches the threshold.
+SAFETY = 1.0
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """LP optimum and per-player upper bounds, in objective units."""
+
+    lp_value: float
+    player_bounds: np.ndarray
+
+
+class BoundsModel:
+    """The LP relaxation of one slate; re-solved cheaply for each set of objective values."""
+
+    def __init__(self, slate: Slate) -> None:
+        self.slate = slate
+        solver = pywraplp.Solver.CreateSolver("GLOP")
+        self.solver = solver
+        locks = set(slate.locks)
+        self.x = [solver.NumVar(1.0 if i in locks else 0.0, 1.0, "") for i in range(len(slate))]
+        self._add_constraints()
+
+    def _row(self, low: float, high: float, members: tuple[int, ...] | list[int]) -> None:
+        row = self.solver.Constraint(low, high)
+        for i in members:
+            row.SetCoefficient(self.x[i], 1.0)
+
+    def _add_constraints(self) -> None:
+        slate, infinity = self.slate, self.solver.infinity()
+        size = slate.rules.size
+        self._row(size, size, range(len(slate)))
+        for members, open_slots in slate.hall:
+            self._row(-infinity, open_slots, members)
+        cap = self.solver.Constraint(-infinity, slate.rules.salary_cap)
+        for i, salary in enumerate(slate.salaries):
+            cap.SetCoefficient(self.x[i], float(salary))
+        for group in slate.stacks:
+            self._stack_row(group.anchor, group.catchers, slate.stack.qb_with)
+            self._stack_row(group.anchor, group.opponents, slate.stack.bring_back)
+
+    def _stack_row(self, anchor: int, members: tuple[int, ...], need: int) -> None:
+        if need <= 0:
+            return
+        row = self.solver.Constraint(0.0, self.solver.infinity())  # sum(members) - need*x >= 0
+        for i in members:
+            row.SetCoefficient(self.x[i], 1.0)
+        row.SetCoefficient(self.x[anchor], -float(need))
+
+    def solve(self, values: np.ndarray) -> Bounds | None:
+        """Bounds for these integer objective values; None when the LP is infeasible."""
+        objective = self.solver.Objective()
+        for var, value in zip(self.x, values.tolist(), strict=True):
+            objective.SetCoefficient(var, float(value))
+        objective.SetMaximization()
+        if self.solver.Solve() != pywraplp.Solver.OPTIMAL:
+            return None
+        z = objective.Value()
+        at_zero = np.array([v.solution_value() < 1e-9 for v in self.x])
+        reduced = np.array([v.reduced_cost() for v in self.x])
+        bounds = np.where(at_zero, z + np.minimum(reduced, 0.0), z) + SAFETY
+        return Bounds(z, bounds)

@@ -1,0 +1,113 @@
+"""A CP-SAT model of the lineups that can be built from a pool of a slate's players."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+from ortools.sat.python import cp_model
+
+from webapp.optimizer.errors import OptimizerError
+from webapp.optimizer.slate import Slate
+
+NO_FLOOR = -(2**62)
+SOLVE_TIME_LIMIT_S = 120.0  # per solve; only a pathological request gets near it
+
+
+class PoolModel:
+    """One boolean per pooled player; slots (Hall's condition), cap, games, locks, stacks.
+
+    Cuts and exposure caps are added as lineups are found, so the model is reused from one
+    lineup to the next.
+    """
+
+    def __init__(self, slate: Slate, pool: Sequence[int], values: np.ndarray) -> None:
+        self.slate = slate
+        self.pool = sorted(pool)
+        self.model = cp_model.CpModel()
+        self.var = {i: self.model.new_bool_var(f"p{i}") for i in self.pool}
+        self._add_roster()
+        self._add_games()
+        self._add_stacks()
+        for i in slate.locks:
+            self.model.add(self.var[i] == 1)
+        objective = self._sum(self.pool, values[self.pool].tolist())
+        # Only lineups worth at least a floor are wanted; stating it prunes the search a lot.
+        # The floor changes between solves, so it is one row whose bound is edited in place.
+        self._floor = self.model.add(objective >= NO_FLOOR).proto.linear.domain
+        self.model.maximize(objective)
+
+    def _sum(self, members: Iterable[int], weights: Sequence[int] | None = None) -> object:
+        chosen = [i for i in members if i in self.var]
+        variables = [self.var[i] for i in chosen]
+        if weights is None:
+            return cp_model.LinearExpr.sum(variables)
+        return cp_model.LinearExpr.weighted_sum(variables, list(weights))
+
+    def _add_roster(self) -> None:
+        slate = self.slate
+        self.model.add(self._sum(self.pool) == slate.rules.size)
+        for members, open_slots in slate.hall:
+            if sum(1 for i in members if i in self.var) > open_slots:
+                self.model.add(self._sum(members) <= open_slots)
+        salaries = slate.salaries[self.pool].tolist()
+        self.model.add(self._sum(self.pool, salaries) <= slate.rules.salary_cap)
+
+    def _add_games(self) -> None:
+        games = [[i for i in game if i in self.var] for game in self.slate.games]
+        games = [game for game in games if game]
+        needed = self.slate.rules.min_games
+        if needed <= 1:
+            return
+        if needed == 2:
+            # "At least two games" is "not all from one game": one row per game, no new variables.
+            for game in games:
+                inside = set(game)
+                self.model.add(self._sum(i for i in self.pool if i not in inside) >= 1)
+            return
+        present = []
+        for game in games:
+            flag = self.model.new_bool_var("")
+            self.model.add(self._sum(game) >= 1).only_enforce_if(flag)
+            self.model.add(self._sum(game) == 0).only_enforce_if(~flag)
+            present.append(flag)
+        self.model.add(cp_model.LinearExpr.sum(present) >= needed)
+
+    def _add_stacks(self) -> None:
+        stack = self.slate.stack
+        for group in self.slate.stacks:
+            if group.anchor not in self.var:
+                continue
+            anchor = self.var[group.anchor]
+            self.model.add(self._sum(group.catchers) >= stack.qb_with).only_enforce_if(anchor)
+            if stack.bring_back:
+                need = stack.bring_back
+                self.model.add(self._sum(group.opponents) >= need).only_enforce_if(anchor)
+
+    def add_cut(self, lineup: Sequence[int], max_shared: int) -> None:
+        """Forbid lineups sharing more than `max_shared` players with `lineup`."""
+        self.model.add(self._sum(lineup) <= max_shared)
+
+    def solve(
+        self, hint: Sequence[int] = (), floor: float = -math.inf
+    ) -> tuple[list[int], int] | None:
+        """(players, objective) of an optimal lineup worth at least `floor`, or None."""
+        self._floor[0] = NO_FLOOR if floor <= NO_FLOOR else math.ceil(floor)
+        self.model.clear_hints()
+        chosen = set(hint)
+        for i, var in self.var.items():
+            self.model.add_hint(var, i in chosen)
+        solver = cp_model.CpSolver()
+        # One worker: the search is deterministic, so equal requests give equal lineups even
+        # among ties. Probing costs more than it saves on these small models (measured).
+        solver.parameters.num_workers = 1
+        solver.parameters.cp_model_probing_level = 0
+        solver.parameters.max_time_in_seconds = SOLVE_TIME_LIMIT_S
+        status = solver.solve(self.model)
+        if status == cp_model.INFEASIBLE:
+            return None
+        if status != cp_model.OPTIMAL:
+            raise OptimizerError(f"the solver stopped without a proven optimum ({status.name})")
+        players = [i for i, var in self.var.items() if solver.boolean_value(var)]
+        return players, round(solver.objective_value)

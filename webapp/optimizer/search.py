@@ -1,0 +1,169 @@
+"""Exact lineup search: the best lineup, and the n best that differ enough, by any values.
+
+Each solve works on a pool: the players whose LP upper bound (see bounds.py) reaches a
+threshold L. If the pool's optimum is at least L it is the optimum over every player, because
+any lineup using a left-out player is worth less than L; ties included, since such a lineup
+can't tie either. Otherwise L is lowered (the gap to the LP value doubles), the pool grows
+and the same step is solved again, until L is below every bound and the pool is everyone.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from webapp.optimizer.bounds import Bounds, BoundsModel
+from webapp.optimizer.errors import InfeasibleError
+from webapp.optimizer.model import PoolModel
+from webapp.optimizer.slate import SCALE, Slate
+
+# First gap between the LP value and the threshold, as a share of the LP value (at least one
+# point): about what the 150 best NFL lineups span; a wider gap only makes the pool bigger.
+FIRST_GAP_SHARE = 0.004
+GAP_GROWTH = 2.0
+STEP_SHARE = 0.05  # first floor below the last lineup's value, as a share of the first gap
+
+
+class LineupSearch:
+    """Finds lineups one at a time, each the best still allowed: exact, not greedy."""
+
+    def __init__(
+        self,
+        slate: Slate,
+        values: np.ndarray,
+        bounds_model: BoundsModel,
+        *,
+        first_gap_share: float = FIRST_GAP_SHARE,
+        tight_floors: bool = True,
+    ) -> None:
+        self.slate = slate
+        self.values = values
+        bounds = bounds_model.solve(values)
+        if bounds is None:
+            raise InfeasibleError(
+                "no lineup fits the salary cap and roster slots with these locks and stacks"
+            )
+        self.bounds: Bounds = bounds
+        self.gap = max(first_gap_share * abs(bounds.lp_value), float(SCALE))
+        self.tight_floors = tight_floors
+        self.cuts: list[tuple[tuple[int, ...], int]] = []
+        self.forbidden: set[int] = set()
+        self.last = bounds.lp_value  # no later lineup is worth more than the last one
+        self.step = STEP_SHARE * self.gap
+        # No lineup is worth less than its `size` lowest values.
+        self.lowest = float(np.sort(values)[: slate.rules.size].sum())
+        self.hint: list[int] = []
+
+    def _pool_for(self, threshold: float) -> list[int]:
+        keep = self.bounds.player_bounds >= threshold
+        keep[list(self.slate.locks)] = True
+        return [i for i in np.flatnonzero(keep).tolist() if i not in self.forbidden]
+
+    def _model_for(self, pool: list[int]) -> PoolModel:
+        # A fresh model per step, built only from (pool, cuts): the answer then depends on
+        # the search state alone, so a resumed run picks the same lineups among ties.
+        model = PoolModel(self.slate, pool, self.values)
+        for lineup, max_shared in self.cuts:
+            model.add_cut(lineup, max_shared)
+        return model
+
+    def next(self) -> list[int] | None:
+        """The best lineup allowed by the cuts and exclusions so far; None if none is left."""
+        while True:
+            threshold = self.bounds.lp_value - self.gap
+            everyone = bool(np.all(self.bounds.player_bounds >= threshold))
+            if everyone:
+                threshold = -math.inf
+            found = self._solve_above(self._model_for(self._pool_for(threshold)), threshold)
+            if found is not None:
+                self.hint, self.last = found
+                return found[0]
+            if everyone:
+                return None
+            self.gap *= GAP_GROWTH
+
+    def _solve_above(self, model: PoolModel, threshold: float) -> tuple[list[int], int] | None:
+        """The pool's optimum if it reaches the threshold, trying tight floors first.
+
+        A floor just under the last lineup's value makes the proof quick; an optimum found
+        above a floor is the pool's optimum, and an empty floor is lowered until it reaches
+        the threshold."""
+        while True:
+            floor = max(threshold, self.last - self.step) if self.tight_floors else threshold
+            if floor <= self.lowest:
+                floor = threshold  # the floor no longer excludes anything
+            found = model.solve(self.hint, floor)
+            if found is not None or floor == threshold:
+                return found
+            self.step *= GAP_GROWTH
+
+    def add_cut(self, lineup: Sequence[int], max_shared: int) -> None:
+        """Forbid lineups sharing more than `max_shared` players with `lineup`."""
+        self.cuts.append((tuple(lineup), max_shared))
+
+    def forbid(self, player: int) -> None:
+        """Keep a player out of every later lineup (its exposure limit is reached)."""
+        self.forbidden.add(player)
+
+    def state(self) -> dict[str, float]:
+        """What, with the lineups found, lets a later run continue exactly as this one would."""
+        return {"gap": self.gap, "step": self.step}
+
+    def resume(self, state: dict[str, float], last: Sequence[int]) -> None:
+        """Continue after `last`, the latest lineup of an earlier run that saved `state`."""
+        self.gap, self.step = float(state["gap"]), float(state["step"])
+        self.hint = list(last)
+        self.last = int(self.values[list(last)].sum())
+
+
+def exposure_limits(
+    slate: Slate, n_lineups: int, max_exposure: float, overrides: dict[str, float]
+) -> np.ndarray:
+    """How many lineups each player may appear in: floor(share * n), at least 1 unless 0."""
+    shares = np.array([overrides.get(p.id, max_exposure) for p in slate.players])
+    limits = np.floor(shares * n_lineups + 1e-9).astype(np.int64)
+    limits = np.where(shares > 0, np.maximum(limits, 1), 0)
+    limits[list(slate.locks)] = n_lineups
+    return limits
+
+
+def best_lineups(
+    search: LineupSearch,
+    n_lineups: int,
+    min_unique: int,
+    limits: np.ndarray,
+    *,
+    done: Sequence[Sequence[int]] = (),
+    resume_state: dict[str, float] | None = None,
+    on_lineup: Callable[[list[list[int]]], None] | None = None,
+) -> list[list[int]]:
+    """The n best lineups in turn, each differing from earlier ones by `min_unique` players
+    and within the exposure limits; fewer when fewer exist. `done` and `resume_state` (from
+    `LineupSearch.state()`) resume an earlier run."""
+    counts = np.zeros(len(search.slate), dtype=np.int64)
+    lineups: list[list[int]] = []
+    for i in np.flatnonzero(limits <= 0).tolist():
+        search.forbid(i)
+
+    def record(lineup: list[int]) -> None:
+        lineups.append(lineup)
+        search.add_cut(lineup, search.slate.rules.size - min_unique)
+        counts[lineup] += 1
+        for i in lineup:
+            if counts[i] >= limits[i]:
+                search.forbid(i)
+
+    for lineup in done:
+        record(list(lineup))
+    if done and resume_state is not None:
+        search.resume(resume_state, done[-1])
+    while len(lineups) < n_lineups:
+        lineup = search.next()
+        if lineup is None:
+            break
+        record(lineup)
+        if on_lineup is not None:
+            on_lineup(lineups)
+    return lineups
