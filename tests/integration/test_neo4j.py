@@ -146,3 +146,25 @@ def test_ready_with_neo4j(make_app) -> None:
     assert entry["status"] == "pass" and entry["version"] == "Neo4j/5.26.0"
     assert down.status_code == 503
     assert down.json["checks"]["neo4j:responseTime"][0]["status"] == "fail"
+
+
+def test_slates_load_command_reads_a_draftkings_csv(tmp_path: Path, make_app) -> None:  # noqa: ANN001
+    """A DraftKings salary CSV is parsed and written as one UNWIND query."""
+    path = tmp_path / "DKSalaries.csv"
+    path.write_text(
+        "Position,Name + ID,Name,ID,Roster Position,Salary,Game Info,TeamAbbrev,AvgPointsPerGame\n"
+        "QB,A (1),A,1,QB,8200,BUF@MIA 09/10/2023 01:00PM ET,BUF,24.1\n"
+        "WR,B (2),B,2,WR/FLEX,8800,BUF@MIA 09/10/2023 01:00PM ET,MIA,21.0\n"
+    )
+    with BoltPeer() as peer:
+        app: Flask = make_app(neo4j_uri=peer.uri)
+        result = app.test_cli_runner().invoke(
+            args=["slates", "load", str(path), "--slate-id", "wk1", "--sport", "nfl"]
+        )
+
+    assert result.exit_code == 0, result.output
+    players = peer.runs[0][1]["players"]
+    assert [(p["id"], p["team"], p["opponent"]) for p in players] == [
+        ("1", "BUF", "MIA"),
+        ("2", "MIA", "BUF"),
+    ]

@@ -13,6 +13,7 @@ from marshmallow import ValidationError
 from webapp.neo4j_client import Neo4jUnavailableError, get_neo4j
 from webapp.optimize.schemas import PlayerSchema
 from webapp.optimizer.players import check_players
+from webapp.slates.importer import parse_dk_csv
 from webapp.slates.repository import write_slate
 
 slates_cli = click.Group("slates", help="Load slates into Neo4j.")
@@ -22,14 +23,29 @@ slates_cli = click.Group("slates", help="Load slates into Neo4j.")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--slate-id", required=True)
 @click.option("--sport", type=click.Choice(["nfl", "nba"]), required=True)
+@click.option(
+    "--format",
+    "file_format",
+    type=click.Choice(["json", "dk-csv"]),
+    default=None,
+    help="default: from the file's extension",
+)
+@click.option("--projection-column", default="AvgPointsPerGame", show_default=True)
 @with_appcontext
-def load_command(path: Path, slate_id: str, sport: str) -> None:
-    """Load a JSON list of players (the request's player format) as slate SLATE_ID."""
+def load_command(
+    path: Path, slate_id: str, sport: str, file_format: str | None, projection_column: str
+) -> None:
+    """Load a JSON list of players (the request's format) or a DraftKings salary CSV."""
     client = get_neo4j(current_app)
     if not client.is_configured:
         raise click.ClickException("NEO4J_URI is not set")
+    file_format = file_format or ("dk-csv" if path.suffix.lower() == ".csv" else "json")
     try:
-        players = PlayerSchema(many=True).load(json.loads(path.read_text()))
+        if file_format == "dk-csv":
+            raw = parse_dk_csv(path.read_text(encoding="utf-8-sig"), projection_column)
+        else:
+            raw = json.loads(path.read_text())
+        players = PlayerSchema(many=True).load(raw)
     except (ValueError, ValidationError) as error:
         raise click.ClickException(f"{path}: {error}") from None
     problems = check_players(players, sport)
