@@ -148,7 +148,7 @@ def test_ready_with_neo4j(make_app) -> None:
     assert down.json["checks"]["neo4j:responseTime"][0]["status"] == "fail"
 
 
-def test_slates_load_command_reads_a_draftkings_csv(tmp_path: Path, make_app) -> None:  # noqa: ANN001
+def test_slates_load_command_reads_a_draftkings_csv(tmp_path: Path, make_app) -> None:
     """A DraftKings salary CSV is parsed and written as one UNWIND query."""
     path = tmp_path / "DKSalaries.csv"
     path.write_text(
