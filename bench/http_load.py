@@ -181,6 +181,9 @@ class Window:
     count_from: float
     count_until: float
     max_requests_per_client: int | None = None
+    # Paced clients send one request every pace_s seconds on a fixed schedule (None: closed
+    # loop); latency counts from the scheduled moment, so a stalled server is not hidden.
+    pace_s: float | None = None
 
 
 @dataclass
@@ -210,9 +213,14 @@ def _run_client(
         connection.close()
     _sleep_until(window.start_at)
     cap = window.max_requests_per_client
+    pace = window.pace_s
+    next_at = window.start_at + (pace * (offset % 1000) / 1000 if pace else 0.0)
     while (now := time.monotonic()) < window.count_until and (
         cap is None or len(stats.latencies_ms) < cap
     ):
+        if pace:
+            _sleep_until(next_at)
+            now, next_at = next_at, next_at + pace
         index = sent % len(requests)
         sent += 1
         try:
@@ -359,8 +367,10 @@ def run_load(
     client: str = "raw",
     collect_limit: int = 2000,
     cpu_probes: dict[str, Callable[[], float]] | None = None,
+    pace_s: float | None = None,
 ) -> LoadResult:
-    """Run `connections` closed-loop clients over `processes` processes against `url`.
+    """Run `connections` clients over `processes` processes against `url`: closed loop, or
+    each sending one request every `pace_s` seconds when given.
 
     cpu_probes: name -> cumulative CPU seconds of something (e.g. the server's process group),
     sampled at the edges of the counting window.
@@ -369,7 +379,7 @@ def run_load(
     host, port = parts.hostname or "127.0.0.1", parts.port or 80
     processes = max(1, min(processes, connections))
     start_at = time.monotonic() + 0.3 + 0.05 * processes  # time for every fork to connect
-    window = Window(start_at, start_at + warmup_s, start_at + warmup_s + duration_s)
+    window = Window(start_at, start_at + warmup_s, start_at + warmup_s + duration_s, pace_s=pace_s)
     if max_requests is not None:
         window.max_requests_per_client = max(1, -(-max_requests // connections))
     result = LoadResult(spec.name, connections, processes, client)

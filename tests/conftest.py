@@ -29,6 +29,22 @@ from webapp.redis_client import get_redis
 SHARED_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Refuse to run when the Neo4j driver is not the one this run was meant to test."""
+    import neo4j
+
+    expected = os.environ.get("EXPECT_NEO4J_DRIVER")
+    if expected and neo4j.__version__ != expected:
+        raise pytest.UsageError(f"neo4j driver {neo4j.__version__} loaded, expected {expected}")
+
+
+def pytest_report_header() -> str:
+    """Name the client versions under test (scripts/test runs the Neo4j tests on two drivers)."""
+    import neo4j
+
+    return f"neo4j driver {neo4j.__version__}, redis-py {redis.__version__}, {SHARED_REDIS_URL}"
+
+
 def close_app(app: Flask) -> None:
     """Stop an app's threads and close its clients."""
     get_jobs(app).runner.shutdown()

@@ -51,6 +51,13 @@ def _non_negative_float(raw: str) -> float:
     return value
 
 
+def _nice_increment(raw: str) -> int:
+    value = int(raw)
+    if not 0 <= value <= 19:
+        raise ValueError
+    return value
+
+
 def _bool(raw: str) -> bool:
     lowered = raw.strip().lower()
     if lowered in {"1", "true", "yes", "on"}:
@@ -96,6 +103,7 @@ _EXPECTED = {
     _non_negative_int: "a non-negative integer",
     _positive_float: "a positive number",
     _non_negative_float: "a non-negative number",
+    _nice_increment: "an integer from 0 to 19",
     _bool: "a boolean (true/false/1/0)",
     _log_level: "one of DEBUG, INFO, WARNING, ERROR, CRITICAL",
     _redis_url: "a redis://, rediss:// or unix:// URL",
@@ -122,6 +130,8 @@ class Settings:
     job_ttl_seconds: int = _env("JOB_TTL_SECONDS", 604800, _positive_int)
     tombstone_ttl_seconds: int = _env("TOMBSTONE_TTL_SECONDS", 2592000, _positive_int)
     job_workers: int = _env("JOB_WORKERS", 2, _positive_int)
+    job_thread_nice: int = _env("JOB_THREAD_NICE", 10, _nice_increment)
+    gc_freeze: bool = _env("GC_FREEZE", True, _bool)
     job_lease_seconds: float = _env("JOB_LEASE_SECONDS", 30.0, _positive_float)
     recovery_scan_seconds: float = _env("RECOVERY_SCAN_SECONDS", 10.0, _positive_float)
     max_attempts: int = _env("MAX_ATTEMPTS", 3, _positive_int)

@@ -18,6 +18,7 @@ import structlog
 from flask import Flask
 
 from webapp.config import get_settings
+from webapp.gc_freeze import freeze_startup_objects
 from webapp.jobs.extension import get_jobs
 from webapp.jobs.runner import RunningJob
 
@@ -81,7 +82,9 @@ def is_service_app(app: object) -> bool:
 
 
 def start(app: Flask) -> None:
-    """Start this process's job runner (call after the fork)."""
+    """Start this process's job runner (call after the fork, once the app is built)."""
+    if get_settings(app).gc_freeze:
+        freeze_startup_objects()
     get_jobs(app).runner.start()
 
 

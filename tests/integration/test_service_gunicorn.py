@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 import redis
@@ -162,3 +164,50 @@ def test_real_optimizer_job_end_to_end(
     for lineup in result["lineups"]:
         assert lineup_problems(lineup, by_id, "nfl") == []
         assert {"mean", "stdev", "p50", "p90", "p99", "best_frequency"} <= lineup.keys()
+
+
+def _thread_nice_values(pid: int) -> dict[int, int]:
+    """Thread id -> nice value of every thread of a process (Linux /proc)."""
+    values = {}
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        stat = (task / "stat").read_text()
+        fields = stat[stat.rindex(")") + 2 :].split()
+        values[int(task.name)] = int(fields[16])  # field 19 of stat(5), counted after the name
+    return values
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread nice is Linux-only")
+def test_job_threads_run_at_a_lower_cpu_priority(
+    start_gunicorn: Callable[..., GunicornServer], service_env: dict
+) -> None:
+    """With JOB_THREAD_NICE=7 the two executor threads are 7 nicer; request threads are not."""
+    server = start_gunicorn({**service_env, "JOB_WORKERS": "2", "JOB_THREAD_NICE": "7"})
+    (started,) = server.wait_for_log("job_runner_started")
+    worker_pid = int(started["owner"].rsplit(":", 1)[1])
+
+    run_ids = [_post(server.url, "sleep:3") for _ in range(2)]
+    wait_until(lambda: all(_status(server.url, r)["status"] == "running" for r in run_ids), 10)
+    for _ in range(20):  # several requests so the gthread pool has threads of its own
+        requests.get(f"{server.url}/optimize/{run_ids[0]}", timeout=10)
+    nice = _thread_nice_values(worker_pid)
+
+    base = nice[worker_pid]  # the worker's main thread
+    lowered = [tid for tid, value in nice.items() if value == min(19, base + 7)]
+    assert len(lowered) == 2, nice
+    assert all(value == base for tid, value in nice.items() if tid not in lowered), nice
+    assert len(nice) > 4  # main, dispatcher, maintenance and request threads were looked at
+
+
+@pytest.mark.parametrize("gc_freeze", ["true", "false"])
+def test_startup_objects_are_frozen_out_of_gc(
+    start_gunicorn: Callable[..., GunicornServer], service_env: dict, gc_freeze: str
+) -> None:
+    """Each worker freezes its startup heap (tens of thousands of objects) unless turned off."""
+    server = start_gunicorn({**service_env, "GC_FREEZE": gc_freeze}, workers=2)
+
+    frozen = [line for line in server.log_lines() if line.get("event") == "gc_frozen"]
+    if gc_freeze == "true":
+        assert len(frozen) == 2
+        assert all(line["objects"] > 20_000 for line in frozen), frozen
+    else:
+        assert frozen == []

@@ -41,6 +41,7 @@ BAD = [
     ("JOB_TTL_SECONDS", "abc", "a positive integer"),
     ("JOB_TTL_SECONDS", "0", "a positive integer"),
     ("JOB_WORKERS", "-1", "a positive integer"),
+    ("JOB_THREAD_NICE", "20", "an integer from 0 to 19"),
     ("MAX_CONTENT_LENGTH", "1.5", "a positive integer"),
     ("REDIS_URL", "http://x", "redis://"),
     ("REDIS_SOCKET_TIMEOUT", "nan", "a positive number"),

@@ -36,6 +36,7 @@ class Jobs:
             self.kinds,
             RunnerOptions(
                 workers=s.job_workers,
+                thread_nice=s.job_thread_nice,
                 lease_seconds=s.job_lease_seconds,
                 recovery_scan_seconds=s.recovery_scan_seconds,
                 result_write_retry_seconds=s.result_write_retry_seconds,

@@ -23,6 +23,7 @@ import structlog
 
 from webapp.jobs.context import JobCancelledError, JobContext
 from webapp.jobs.kinds import JobKinds
+from webapp.jobs.priority import lower_current_thread
 from webapp.jobs.states import TransitionRefusedError
 from webapp.jobs.store import Claim, JobStore
 
@@ -45,6 +46,7 @@ class RunnerOptions:
     """How many jobs run at once here, and the timings of leases and recovery."""
 
     workers: int = 2
+    thread_nice: int = 0  # added to the nice value of the executor threads (Linux)
     lease_seconds: float = 30.0
     recovery_scan_seconds: float = 10.0
     result_write_retry_seconds: float = 300.0
@@ -110,7 +112,10 @@ class JobRunner:
             return
         self.owner = f"{socket.gethostname()}:{os.getpid()}"
         self._executor = ThreadPoolExecutor(
-            max_workers=self.options.workers, thread_name_prefix="job-runner"
+            max_workers=self.options.workers,
+            thread_name_prefix="job-runner",
+            initializer=lower_current_thread,
+            initargs=(self.options.thread_nice,),
         )
         self._started.set()
         for target, name in (
@@ -120,7 +125,12 @@ class JobRunner:
             thread = threading.Thread(target=target, name=name, daemon=True)
             thread.start()
             self._threads.append(thread)
-        log.info("job_runner_started", workers=self.options.workers, owner=self.owner)
+        log.info(
+            "job_runner_started",
+            workers=self.options.workers,
+            thread_nice=self.options.thread_nice,
+            owner=self.owner,
+        )
 
     def stop_accepting(self) -> None:
         """Take no new job from now on (safe to call from a signal handler)."""
