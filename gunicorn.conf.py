@@ -43,6 +43,7 @@ timeout = int(_number("GUNICORN_TIMEOUT", graceful_timeout))
 # gunicorn's own error log goes through the same JSON rendering as the service.
 # The service writes one access line per request itself (see webapp.access_log).
 accesslog = None
+logger_class = "webapp.gunicorn_logging.ServiceLogger"
 errorlog = "-"
 logconfig_dict = _logconfig_dict()
 

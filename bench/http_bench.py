@@ -446,8 +446,9 @@ def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         print(
             f"== {len(apps)} app(s), {args.rounds} x {args.seconds:.0f} s per endpoint, client: {args.client}, {args.client_processes} processes =="
         )
-        http_rounds(args, apps, body, redis_handle)
-        report["http"] = print_table(apps)
+        if args.rounds:  # --rounds 0: the job figures only
+            http_rounds(args, apps, body, redis_handle)
+            report["http"] = print_table(apps)
         if args.client_sweep:
             print("\n== client saturation (bare app) ==")
             counts = [int(c) for c in args.client_sweep.split(",")]

@@ -6,8 +6,8 @@ Bench-only dependency: `.venv/bin/pip install rq` (not a dependency of the servi
   burst SimpleWorker draining them (jobs/s = N / wall time of the worker). The subprocess
   variant (`rq worker --burst --worker-class rq.worker.SimpleWorker`) also pays interpreter
   start-up, so its first-start-to-last-end span from the job records is reported beside it.
-- measure_service_jobs: POST N jobs to the service, poll each until complete, jobs/s from the
-  first submit to the last completion seen.
+- measure_service_jobs: POST N jobs to the service from 16 clients in 2 processes, then read
+  each record once done; jobs/s from the first job accepted to the last finished (records).
 - measure_submit_to_running: one job at a time on idle runners, how long a job stays pending.
 
 CLI: .venv/bin/python -m bench.rq_baseline --jobs 2000   (starts and stops a private Redis)
@@ -23,10 +23,8 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import uuid
-from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -162,51 +160,6 @@ class _Client:
         self.conn.close()
 
 
-@dataclass
-class _JobsShare:
-    """What one submitting thread saw."""
-
-    first_submit: float = float("inf")
-    last_complete: float = 0.0
-    documents: list[dict[str, Any]] = field(default_factory=list)
-    failed: int = 0
-    errors: list[str] = field(default_factory=list)
-
-
-def _submit_and_wait(
-    base_url: str, path: str, body: Any, count: int, deadline: float, poll_s: float
-) -> _JobsShare:
-    """Submit `count` jobs back to back, then wait for each in submit order (bounded)."""
-    share, client, run_ids = _JobsShare(), _Client(base_url), []
-    try:
-        for _ in range(count):
-            sent = time.monotonic()
-            status, document = client.call("POST", path, body)
-            share.first_submit = min(share.first_submit, sent)
-            if status != 202:
-                share.errors.append(f"POST {status}: {str(document)[:200]}")
-                continue
-            run_ids.append(document["run_id"])
-        for run_id in run_ids:
-            while time.monotonic() < deadline:
-                status, document = client.call("GET", f"{path}/{run_id}")
-                state = (document or {}).get("status")
-                if state in ("complete", "failed", "expired"):
-                    share.last_complete = time.monotonic()
-                    share.failed += state != "complete"
-                    share.documents.append(document)
-                    break
-                time.sleep(poll_s)  # the job is not done: leave the CPU to the runners
-            else:
-                share.errors.append(f"{run_id} not complete before the deadline")
-                break
-    except (OSError, http.client.HTTPException, ValueError) as error:
-        share.errors.append(repr(error))
-    finally:
-        client.close()
-    return share
-
-
 def _record_jobs_per_s(documents: list[dict[str, Any]]) -> float | None:
     """Jobs/s from the first started_at to the last finished_at on the records, if present."""
     try:
@@ -236,50 +189,62 @@ def measure_service_jobs(
     *,
     body: Any = None,
     path: str = "/optimize",
-    submitters: int = 8,
+    connections: int = 16,
+    client_processes: int = 2,
     timeout_s: float = 120.0,
-    poll_s: float = 0.005,
 ) -> dict[str, Any]:
-    """Submit n jobs over `submitters` keep-alive clients and poll each until it completes.
+    """Submit about n jobs over `connections` keep-alive clients in `client_processes` processes
+    (a single Python process cannot submit as fast as the service accepts), then read each
+    job's record once it is done.
 
-    jobs/s = n / (first submit .. last completion seen). With redis_url, also Redis commands per
-    job (every command the server processed in the meantime, polls included).
+    jobs/s = jobs / (first created_at .. last finished_at on the records): from the first job
+    accepted to the last one finished. With redis_url, also Redis commands per job (every
+    command the server processed meanwhile, the final status reads included).
     """
+    from bench.http_load import post_json, run_load
+
     body = DEFAULT_BODY if body is None else body
-    deadline = time.monotonic() + timeout_s
     commands_before = _redis_commands(redis_url)
-    shares: list[_JobsShare] = []
-    counts = [n // submitters + (1 if i < n % submitters else 0) for i in range(submitters)]
-    threads = [
-        threading.Thread(
-            target=lambda c=c: shares.append(
-                _submit_and_wait(base_url, path, body, c, deadline, poll_s)
-            ),
-            daemon=True,
-        )
-        for c in counts
-        if c
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=max(0.0, deadline - time.monotonic()) + 15)
+    submitted = run_load(
+        base_url, post_json(path, body), connections=connections, processes=client_processes,
+        duration_s=timeout_s, warmup_s=0.0, max_requests=n, collect_limit=n + connections,
+    )  # fmt: skip
+    run_ids = submitted.collected
+    client, documents, errors = _Client(base_url), [], dict(submitted.errors)
+    deadline = time.monotonic() + timeout_s
+    try:
+        for run_id in run_ids:
+            while time.monotonic() < deadline:
+                _, document = client.call("GET", f"{path}/{run_id}")
+                if (document or {}).get("status") in ("complete", "failed", "expired"):
+                    documents.append(document)
+                    break
+                time.sleep(0.01)
+            else:
+                errors[f"{run_id} not done before the deadline"] = 1
+                break
+    finally:
+        client.close()
     commands_after = _redis_commands(redis_url)
-    documents = [d for s in shares for d in s.documents]
-    first = min((s.first_submit for s in shares), default=float("nan"))
-    last = max((s.last_complete for s in shares), default=float("nan"))
-    done = len(documents)
     report: dict[str, Any] = {
-        "jobs": n,
-        "done": done,
-        "failed": sum(s.failed for s in shares),
-        "errors": [e for s in shares for e in s.errors][:10],
-        "wall_s": round(last - first, 3),
-        "jobs_per_s": round(done / (last - first), 1) if done and last > first else 0.0,
-        "record_jobs_per_s": _record_jobs_per_s(documents),
+        "jobs": len(run_ids),
+        "done": sum(d["status"] == "complete" for d in documents),
+        "failed": sum(d["status"] != "complete" for d in documents),
+        "errors": errors,
+        "submit_req_per_s": round(submitted.rps, 1),
+        "jobs_per_s": 0.0,
     }
-    if commands_before is not None and commands_after is not None and n:
-        report["redis_commands_per_job"] = round((commands_after - commands_before) / n, 1)
+    if documents:
+        first = min(datetime.fromisoformat(d["created_at"]) for d in documents)
+        last = max(datetime.fromisoformat(d["finished_at"]) for d in documents)
+        span = (last - first).total_seconds()
+        report["wall_s"] = round(span, 3)
+        report["jobs_per_s"] = round(len(documents) / span, 1) if span > 0 else 0.0
+        report["record_jobs_per_s"] = _record_jobs_per_s(documents)
+    if commands_before is not None and commands_after is not None and run_ids:
+        report["redis_commands_per_job"] = round(
+            (commands_after - commands_before) / len(run_ids), 1
+        )
     return report
 
 

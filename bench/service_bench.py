@@ -1,6 +1,7 @@
 """Service-only figures, side by side in one run: logging cost, /ready latency, queue drain rate.
 
 Usage: .venv/bin/python bench/service_bench.py [--seconds 4] [--rounds 3] [--jobs 2000]
+       [--parts logging,ready,drain]
 
 - Logging cost: GET /optimize/<id> throughput with the JSON log file on, off, and with the access
   log off too; the variants run in alternating rounds so machine noise lands on all of them.
@@ -22,6 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.http_load import format_row, get_path, get_rotating, run_load, seed_ids
 from bench.rq_baseline import rq_simpleworker_inprocess
+from bench.servers import group_cpu_seconds
 from tests.support.gunicorn_server import GunicornServer
 from tests.support.redis_server import RedisServer
 from tests.support.waiting import wait_until
@@ -59,20 +61,32 @@ def logging_cost(workdir: Path, env: dict, seconds: float, rounds: int) -> None:
             for label, server in servers.items()
         }
         rps: dict[str, list[float]] = {label: [] for label in variants}
+        cpu_us: dict[str, list[float]] = {label: [] for label in variants}
         for round_ in range(rounds):
             order = list(variants) if round_ % 2 == 0 else list(reversed(variants))
             for label in order:
-                result = run_load(servers[label].url, specs[label], duration_s=seconds)
+                pgid = servers[label].process.pid
+                result = run_load(
+                    servers[label].url,
+                    specs[label],
+                    duration_s=seconds,
+                    cpu_probes={"server": lambda pgid=pgid: group_cpu_seconds(pgid)},
+                )
                 rps[label].append(result.rps)
+                cpu_us[label].append(1e6 * result.cpu_seconds["server"] / max(1, result.ok))
                 print(f"  round {round_ + 1} {label:30} {format_row(result)}")
     finally:
         for server in servers.values():
             server.stop()
     base = statistics.median(rps["log file off, access log off"])
+    base_cpu = statistics.median(cpu_us["log file off, access log off"])
     print("\n== logging cost, GET /optimize/<id>, 16 clients (median of rounds) ==")
     for label, values in rps.items():
+        cpu = statistics.median(cpu_us[label])
         print(
-            f"  {label:30} {statistics.median(values):8.0f} req/s  {statistics.median(values) / base:.2f} of no logging"
+            f"  {label:30} {statistics.median(values):8.0f} req/s  "
+            f"{statistics.median(values) / base:.2f} of no logging;  "
+            f"server CPU {cpu:5.0f} us/request, {cpu / base_cpu:.2f} of no logging"
         )
 
 
@@ -131,16 +145,23 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=4.0)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--jobs", type=int, default=2000)
+    parser.add_argument(
+        "--parts", default="logging,ready,drain", help="which of logging,ready,drain to run"
+    )
     args = parser.parse_args()
+    parts = set(args.parts.split(","))
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
         (workdir / "redis").mkdir()
         redis_server = RedisServer(workdir / "redis", appendonly=False).start()
         env = {"REDIS_URL": redis_server.url, "REDIS_KEY_PREFIX": "svcbench"}
         try:
-            logging_cost(workdir, env, args.seconds, args.rounds)
-            ready_latency(workdir, env, args.seconds)
-            queue_drain(workdir, env, redis_server.url, args.jobs)
+            if "logging" in parts:
+                logging_cost(workdir, env, args.seconds, args.rounds)
+            if "ready" in parts:
+                ready_latency(workdir, env, args.seconds)
+            if "drain" in parts:
+                queue_drain(workdir, env, redis_server.url, args.jobs)
         finally:
             redis_server.kill()
 

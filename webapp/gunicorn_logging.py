@@ -8,6 +8,23 @@ from __future__ import annotations
 
 from typing import Any
 
+from gunicorn.glogging import Logger
+
+
+class ServiceLogger(Logger):
+    """gunicorn's logger without its access line.
+
+    The service writes its own access line per request (webapp.access_log), with the request
+    id. gunicorn's is muted in `logconfig_dict`, but because a logconfig is set gunicorn still
+    builds the atoms of its line for every request before the muted logger drops it; this
+    logger tells gunicorn there is no access log, so that work is skipped.
+    """
+
+    access_log_enabled = False
+
+    def access(self, resp: Any, req: Any, environ: Any, request_time: Any) -> None:
+        """No gunicorn access line (see the class docstring)."""
+
 
 def logconfig_dict() -> dict[str, Any]:
     """A dictConfig that renders gunicorn's error log as JSON on stdout and mutes its access log."""

@@ -3,11 +3,11 @@
 Called once per process from the app factory (gunicorn builds the app in each worker after the
 fork). Calling it again replaces the handlers instead of stacking them.
 
-The service's own events take a short path: structlog renders them and writes the line to the
-same handlers the standard library uses (under their locks), with no LogRecord, logger lookup or
-caller search on the way; that is most of the cost of a line through `logging`, and every request
-writes one. Lines from libraries (Flask, werkzeug, redis, neo4j, gunicorn) still go through
-`logging` and the same JSON rendering.
+The service's own events take a short path: structlog renders them and hands the line to the
+process's LineWriter (webapp.log_writer), with no LogRecord, logger lookup or caller search on
+the way; that is most of the cost of a line through `logging`, and every request writes one.
+Lines from libraries (Flask, werkzeug, redis, neo4j, gunicorn) still go through `logging` and
+the same JSON rendering, into the same LineWriter, so both keep one order.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ import structlog.tracebacks
 
 from webapp.config import Settings
 from webapp.log_files import SharedRotatingFileHandler
+from webapp.log_writer import LineWriter, LineWriterHandler
 
 # Marks the handlers this module installs, so a second call can find and replace them.
 _HANDLER_TAG = "_webapp_handler"
@@ -40,20 +41,9 @@ def shared_processors() -> list[Any]:
     ]
 
 
-class RenderOnceFormatter(structlog.stdlib.ProcessorFormatter):
-    """ProcessorFormatter that renders a record once, however many handlers write it."""
-
-    def format(self, record: logging.LogRecord) -> str:
-        rendered = record.__dict__.get("_webapp_rendered")
-        if rendered is None:
-            rendered = super().format(record)
-            record.__dict__["_webapp_rendered"] = rendered
-        return rendered
-
-
 def json_formatter() -> structlog.stdlib.ProcessorFormatter:
     """A formatter that renders any record as one JSON object on one line."""
-    return RenderOnceFormatter(
+    return structlog.stdlib.ProcessorFormatter(
         foreign_pre_chain=shared_processors(),
         processors=[
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
@@ -75,45 +65,33 @@ def _exception_renderer() -> structlog.processors.ExceptionRenderer:
     )
 
 
-class HandlerSink:
-    """A structlog logger that writes rendered lines straight to logging handlers."""
+class WriterSink:
+    """A structlog logger that hands rendered lines to the process's LineWriter."""
 
-    def __init__(self, name: str, handlers: list[logging.Handler]) -> None:
+    def __init__(self, name: str, writer: LineWriter) -> None:
         self.name = name
-        self._handlers = handlers
+        self._writer = writer
 
     def msg(self, message: str) -> None:
-        """Write one line to every handler, rotating the file first when it is due."""
-        line = message + "\n"
-        for handler in self._handlers:
-            handler.acquire()
-            try:
-                if isinstance(handler, SharedRotatingFileHandler) and handler.shouldRollover(None):  # type: ignore[arg-type]
-                    handler.doRollover()
-                stream = handler.stream  # type: ignore[attr-defined]
-                stream.write(line)
-                stream.flush()
-            except (OSError, ValueError):
-                sys.stderr.write(line)  # the sink is broken: keep the line
-            finally:
-                handler.release()
+        """Queue one line."""
+        self._writer.write(message)
 
     debug = info = warning = warn = error = critical = fatal = exception = msg
 
 
-class HandlerSinkFactory:
-    """Makes a HandlerSink per logger name, all writing to the same handlers."""
+class WriterSinkFactory:
+    """Makes a WriterSink per logger name, all writing through the same LineWriter."""
 
-    def __init__(self, handlers: list[logging.Handler]) -> None:
-        self._handlers = handlers
+    def __init__(self, writer: LineWriter) -> None:
+        self._writer = writer
 
-    def __call__(self, *args: Any) -> HandlerSink:
+    def __call__(self, *args: Any) -> WriterSink:
         name = str(args[0]) if args else "webapp"
-        return HandlerSink(name, self._handlers)
+        return WriterSink(name, self._writer)
 
 
 def build_handlers(settings: Settings) -> list[logging.Handler]:
-    """stdout, plus a size-rotated file unless LOG_FILE is empty."""
+    """The streams lines go to: stdout, plus a size-rotated file unless LOG_FILE is empty."""
     handlers: list[logging.Handler] = [logging.StreamHandler(sys.stdout)]
     if settings.log_file:
         path = Path(settings.log_file)
@@ -123,10 +101,6 @@ def build_handlers(settings: Settings) -> list[logging.Handler]:
                 path, max_bytes=settings.log_max_bytes, backup_count=settings.log_backup_count
             )
         )
-    formatter = json_formatter()
-    for handler in handlers:
-        handler.setFormatter(formatter)
-        setattr(handler, _HANDLER_TAG, True)
     return handlers
 
 
@@ -136,9 +110,11 @@ def configure_logging(settings: Settings) -> None:
     for handler in [h for h in root.handlers if getattr(h, _HANDLER_TAG, False)]:
         root.removeHandler(handler)
         handler.close()
-    handlers = build_handlers(settings)
-    for handler in handlers:
-        root.addHandler(handler)
+    writer = LineWriter(build_handlers(settings), flush_interval_s=settings.log_flush_seconds)
+    root_handler = LineWriterHandler(writer)
+    root_handler.setFormatter(json_formatter())
+    setattr(root_handler, _HANDLER_TAG, True)
+    root.addHandler(root_handler)
     root.setLevel(settings.log_level)
     structlog.configure(
         processors=[
@@ -149,7 +125,7 @@ def configure_logging(settings: Settings) -> None:
             _exception_renderer(),
             structlog.processors.JSONRenderer(serializer=_dumps),
         ],
-        logger_factory=HandlerSinkFactory(handlers),
+        logger_factory=WriterSinkFactory(writer),
         wrapper_class=structlog.make_filtering_bound_logger(
             logging.getLevelName(settings.log_level)
         ),

@@ -88,7 +88,7 @@ def test_kill_9_of_the_whole_tree_loses_no_job(
     assert _counter(client, "finishes", run_ids) == [1] * 10
     assert _counter(client, "starts", run_ids) == [2] * 10
     assert recovery_s < 15, f"recovery took {recovery_s:.1f} s"
-    reclaimed = [line for line in second.log_lines() if line.get("event") == "job_reclaimed"]
+    reclaimed = second.wait_for_log("job_reclaimed", count=len(run_ids))
     assert {line["job_id"] for line in reclaimed} == set(run_ids)
 
 
@@ -142,7 +142,7 @@ def test_sigterm_hands_back_a_long_job_to_another_instance(
     assert 1.0 <= exit_after < 3.0, f"exited {exit_after:.2f} s after SIGTERM with a 1 s drain"
     record = client.hgetall(f"{PREFIX}:job:{run_id}")
     assert record[b"attempts"] == b"2" and record[b"handbacks"] == b"1"
-    assert any(line.get("event") == "job_completed" for line in other.log_lines())
+    assert other.wait_for_log("job_completed")
 
 
 def test_idle_server_exits_quickly_on_sigterm(

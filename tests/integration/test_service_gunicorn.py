@@ -79,7 +79,7 @@ def test_200_jobs_from_8_threads_each_run_exactly_once(
     owners = {
         line["owner"] for line in server.log_lines() if line.get("event") == "job_runner_started"
     }
-    ran_in = {line["job_id"] for line in server.log_lines() if line.get("event") == "job_completed"}
+    ran_in = {line["job_id"] for line in server.wait_for_log("job_completed", count=200)}
     assert len(owners) == 2 and len(ran_in) == 200
 
 
@@ -93,8 +93,11 @@ def test_two_instances_share_the_queue(
     run_ids = [_post(first.url, "sleep:0.3") for _ in range(6)]
     wait_until(lambda: all(_status(second.url, r)["status"] == "complete" for r in run_ids), 30)
 
-    ran_on_first = {l["job_id"] for l in first.log_lines() if l.get("event") == "job_completed"}  # noqa: E741
-    ran_on_second = {l["job_id"] for l in second.log_lines() if l.get("event") == "job_completed"}  # noqa: E741
+    def completed(server: GunicornServer) -> set[str]:
+        return {l["job_id"] for l in server.log_lines() if l.get("event") == "job_completed"}  # noqa: E741
+
+    wait_until(lambda: len(completed(first)) + len(completed(second)) >= 6, 10)
+    ran_on_first, ran_on_second = completed(first), completed(second)
     assert ran_on_first and ran_on_second
     assert ran_on_first | ran_on_second == set(run_ids)
     assert not ran_on_first & ran_on_second

@@ -32,6 +32,8 @@ def log_file(tmp_path: Path) -> Iterator[Path]:
 
 
 def _lines(path: Path) -> list[dict]:
+    for handler in logging.getLogger().handlers:
+        handler.flush()  # lines are written in batches
     return [json.loads(line) for line in path.read_text().splitlines()]
 
 

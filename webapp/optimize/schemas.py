@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import re
 from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
@@ -20,10 +22,24 @@ def _int(**kwargs: Any) -> fields.Integer:
     return fields.Integer(strict=True, **kwargs)
 
 
+class FullMatch(validate.Regexp):
+    """Regexp that must match the whole value: `$` alone would also let a trailing newline in.
+    (Still a Regexp, so the OpenAPI document shows the pattern.)"""
+
+    def __call__(self, value: str) -> str:
+        if self.regex.fullmatch(value) is None:
+            raise ValidationError(self._format_error(value))
+        return value
+
+
+def _id(**kwargs: Any) -> fields.String:
+    return fields.String(validate=FullMatch(ID_PATTERN), **kwargs)
+
+
 class PlayerSchema(Schema):
     """One player of a slate, as the client sends it."""
 
-    id = fields.String(required=True, validate=validate.Regexp(ID_PATTERN))
+    id = _id(required=True)
     name = fields.String(required=True, validate=validate.Length(1, 100))
     positions = fields.List(
         fields.String(validate=validate.Length(1, 8)),
@@ -37,6 +53,70 @@ class PlayerSchema(Schema):
     stdev = fields.Float(load_default=None, allow_none=True, validate=validate.Range(0, 1000))
 
 
+_ID = re.compile(ID_PATTERN)
+_PLAYER_KEYS = frozenset(PlayerSchema._declared_fields)
+_REQUIRED_PLAYER_KEYS = _PLAYER_KEYS - {"stdev"}
+
+
+def _short_text(value: object, longest: int) -> bool:
+    return type(value) is str and 1 <= len(value) <= longest
+
+
+def _number_in(value: object, low: float, high: float) -> bool:
+    return (
+        (type(value) is float or type(value) is int)
+        and math.isfinite(value)
+        and low <= value <= high
+    )
+
+
+def plain_player(raw: object) -> dict[str, Any] | None:
+    """What PlayerSchema().load(raw) returns, for a player made only of plain JSON values well
+    inside the rules; None for anything else, which then gets the schema's full load (and its
+    error messages). A 456-player slate loads ~10x faster this way; tests/unit compare the two
+    on valid, boundary and broken players."""
+    if type(raw) is not dict or not _REQUIRED_PLAYER_KEYS <= raw.keys() <= _PLAYER_KEYS:
+        return None
+    player_id, positions, salary = raw["id"], raw["positions"], raw["salary"]
+    stdev = raw.get("stdev")
+    if not (
+        type(player_id) is str
+        and _ID.fullmatch(player_id)
+        and _short_text(raw["name"], 100)
+        and type(positions) is list
+        and 1 <= len(positions) <= 4
+        and all(_short_text(position, 8) for position in positions)
+        and type(salary) is int
+        and 0 <= salary <= 100_000
+        and _short_text(raw["team"], 8)
+        and _short_text(raw["opponent"], 8)
+        and _number_in(raw["projection"], -100, 1000)
+        and (stdev is None or _number_in(stdev, 0, 1000))
+    ):
+        return None
+    return {
+        "id": player_id,
+        "name": raw["name"],
+        "positions": list(positions),
+        "salary": salary,
+        "team": raw["team"],
+        "opponent": raw["opponent"],
+        "projection": float(raw["projection"]),
+        "stdev": None if stdev is None else float(stdev),
+    }
+
+
+class PlayersField(fields.List):
+    """The players list: plain players take the fast path, any other list the full load."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> list:
+        if type(value) is list:
+            players = [plain_player(raw) for raw in value]
+            if None not in players:
+                return players
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
 class StackSchema(Schema):
     """NFL stack: a QB with some of his pass catchers, optionally a bring-back."""
 
@@ -47,24 +127,24 @@ class StackSchema(Schema):
 class OptimizeRequestSchema(Schema):
     """POST /optimize body."""
 
-    slate_id = fields.String(required=True, validate=validate.Regexp(ID_PATTERN))
+    slate_id = _id(required=True)
     sport = fields.String(load_default="nfl", validate=validate.OneOf(SPORTS))
     n_lineups = _int(load_default=1, validate=validate.Range(1, 150))
     n_scenarios = _int(load_default=1000, validate=validate.Range(0, 100_000))
     seed = _int(load_default=None, allow_none=True, validate=validate.Range(0, 2**63 - 1))
-    players = fields.List(
+    players = PlayersField(
         fields.Nested(PlayerSchema),
         load_default=None,
         validate=validate.Length(2, MAX_PLAYERS),
     )
     min_unique = _int(load_default=1, validate=validate.Range(1, 9))
     locks = fields.List(
-        fields.String(validate=validate.Regexp(ID_PATTERN)),
+        _id(),
         load_default=list,
         validate=validate.Length(0, 9),
     )
     excludes = fields.List(
-        fields.String(validate=validate.Regexp(ID_PATTERN)),
+        _id(),
         load_default=list,
         validate=validate.Length(0, MAX_PLAYERS),
     )
@@ -72,7 +152,7 @@ class OptimizeRequestSchema(Schema):
         load_default=1.0, validate=validate.Range(0, 1, min_inclusive=False)
     )
     exposure = fields.Dict(
-        keys=fields.String(validate=validate.Regexp(ID_PATTERN)),
+        keys=_id(),
         values=fields.Float(validate=validate.Range(0, 1)),
         load_default=dict,
         validate=validate.Length(max=MAX_PLAYERS),
