@@ -7,7 +7,8 @@ import time
 
 import structlog
 from flask import Flask, Response, g, request
-from ulid import ULID
+
+from webapp.ids import new_ulid
 
 HEADER = "X-Correlation-ID"
 # A ULID, or 1-64 characters from a conservative set: nothing that can break a log line.
@@ -16,7 +17,7 @@ _WELL_FORMED = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
 def new_correlation_id() -> str:
     """A fresh ULID string."""
-    return str(ULID())
+    return new_ulid()
 
 
 def accept_or_mint(raw: str | None) -> tuple[str, int | None]:

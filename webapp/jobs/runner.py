@@ -1,7 +1,8 @@
 """JobRunner: runs jobs from the global Redis queue on this process's executor threads.
 
-A dispatcher thread claims a job only when an executor thread is free, so no pending job ever
-waits in this process's memory: any process can run any job and the queue depth is global.
+A job is claimed only when an executor thread is free (by the dispatcher for an idle thread, or
+by a thread that just finished a job and keeps its slot), so no pending job ever waits in this
+process's memory: any process can run any job and the queue depth is global.
 A maintenance thread renews the leases of the running attempts (heartbeat) and requeues the jobs
 of processes that died without a word (recovery). `drain` stops both and hands stragglers back.
 """
@@ -202,16 +203,29 @@ class JobRunner:
                     self._slots.release()
 
     def _claim_one(self) -> bool:
-        """Claim and start one job; on an empty queue, wait for a wake-up. True if claimed.
+        """Claim and start one job; on an empty queue, wait for a wake-up. True if claimed."""
+        store = self._store_factory()
+        job = self._try_claim(store)
+        if job is None:
+            if self.is_accepting:
+                store.wait_for_work(IDLE_POLL_S)
+            return False
+        assert self._executor is not None
+        self._executor.submit(self._run, job, store)
+        return True
+
+    def _try_claim(self, store: JobStore) -> RunningJob | None:
+        """The next pending job, claimed for this process; None if the queue is empty or this
+        process takes no more jobs.
 
         A claim in flight is counted, so a drain that starts meanwhile waits for the job to be
         registered instead of missing it (it would otherwise be left running without an owner).
         """
-        store = self._store_factory()
         with self._idle:
             if not self.is_accepting:
-                return False
+                return None
             self._claims_in_flight += 1
+        job = None
         try:
             claim = store.claim_next(self.owner)
             if claim is not None:
@@ -223,16 +237,26 @@ class JobRunner:
             with self._idle:
                 self._claims_in_flight -= 1
                 self._idle.notify_all()
-        if claim is None:
-            store.wait_for_work(IDLE_POLL_S)
-            return False
-        assert self._executor is not None
-        self._executor.submit(self._run, job, store)
-        return True
+        return job
 
     # ------------------------------------------------------------------ one job
 
-    def _run(self, job: RunningJob, store: JobStore) -> None:
+    def _run(self, job: RunningJob | None, store: JobStore) -> None:
+        """Run the job, then keep this thread's slot for the next pending one while there is
+        one: under load a job goes from the queue to a thread without the dispatcher's hand-off.
+        """
+        try:
+            while job is not None:
+                self._run_one(job, store)
+                try:
+                    job = self._try_claim(store)
+                except redis.RedisError as error:  # the dispatcher retries with back-off
+                    log.warning("job_claim_failed", error=str(error))
+                    job = None
+        finally:
+            self._slots.release()
+
+    def _run_one(self, job: RunningJob, store: JobStore) -> None:
         record = job.claim.record
         # Executor threads do not inherit the request's context: bind what the record holds.
         structlog.contextvars.clear_contextvars()
@@ -248,7 +272,6 @@ class JobRunner:
             with self._idle:
                 self._running.pop(record.run_id, None)
                 self._idle.notify_all()
-            self._slots.release()
 
     def _execute(self, job: RunningJob, store: JobStore) -> None:
         record, attempt = job.claim.record, job.claim.attempt

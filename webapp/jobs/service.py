@@ -5,9 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ulid import ULID
-
 from webapp.clock import now_iso
+from webapp.ids import new_ulid
 from webapp.jobs.record import JobRecord
 from webapp.jobs.states import JobStatus
 from webapp.jobs.store import JobStore, Submission
@@ -31,7 +30,7 @@ class Origin:
 
 def new_run_id() -> str:
     """A fresh run id (a ULID: time-ordered, URL-safe)."""
-    return str(ULID())
+    return new_ulid()
 
 
 def submit(
