@@ -75,7 +75,7 @@ class LineWriter:
             waiting = len(self._pending)
             if self._thread_pid != os.getpid() and not self._stopping:
                 self._start()
-        if waiting >= self.max_pending:
+        if waiting == self.max_pending:  # once per batch, not on every line past the limit
             self._wake.set()
 
     def flush(self) -> None:
