@@ -12,9 +12,9 @@ def utcnow() -> datetime:
 
 def to_iso(moment: datetime) -> str:
     """ISO 8601 with milliseconds and a trailing Z, e.g. 2026-01-28T10:30:45.123Z."""
-    return (
-        moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
-    )
+    # isoformat is C code and truncates to the millisecond, as the format promises; strftime
+    # cost several times more, and every job write stamps a time.
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds")[:-6] + "Z"
 
 
 def from_iso(text: str) -> datetime:
@@ -24,4 +24,4 @@ def from_iso(text: str) -> datetime:
 
 def now_iso() -> str:
     """to_iso(utcnow())."""
-    return to_iso(utcnow())
+    return datetime.now(UTC).isoformat(timespec="milliseconds")[:-6] + "Z"

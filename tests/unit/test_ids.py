@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import time
 
 from ulid import ULID
 
-from webapp.ids import new_ulid
+from webapp.ids import encode_ulid, new_ulid
 
 
 def test_a_new_id_is_a_ulid_of_now() -> None:
@@ -26,3 +27,12 @@ def test_ids_are_unique_and_sort_by_millisecond() -> None:
     stamps = [ULID.from_str(i).milliseconds for i in ids]
     assert stamps == sorted(stamps)
     assert sorted(ids, key=lambda i: i[:10]) == ids  # the time part leads
+
+
+def test_encoding_matches_python_ulid() -> None:
+    """The base32 shortcut writes exactly what python-ulid writes, edges included."""
+    values = [bytes(16), b"\xff" * 16, bytes(15) + b"\x01", b"\x80" + bytes(15)]
+    values += [os.urandom(16) for _ in range(5_000)]
+
+    for value in values:
+        assert encode_ulid(value) == str(ULID.from_bytes(value))

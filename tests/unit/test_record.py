@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import math
+
+import numpy as np
 import pytest
 
 from webapp.jobs.record import COMPRESS_MIN_BYTES, JobRecord, decode_blob, encode_blob
@@ -92,3 +96,21 @@ def test_status_document_has_no_result_and_no_bookkeeping() -> None:
 
     assert "owner" not in document and "handbacks" not in document and "result" not in document
     assert document["status"] == "running" and document["input"]["slate_id"] == "s1"
+
+
+def test_blobs_take_numpy_values_and_integers_past_64_bits() -> None:
+    """Results may hold numpy numbers; a value orjson refuses is written by json instead."""
+    assert decode_blob(encode_blob({"mean": np.float64(1.5), "count": np.int64(3)})) == {
+        "mean": 1.5,
+        "count": 3,
+    }
+    assert decode_blob(encode_blob({"big": 2**70})) == {"big": 2**70}
+
+
+def test_blobs_written_with_nan_by_older_versions_still_read() -> None:
+    """json.dumps wrote NaN and Infinity, which strict JSON parsers refuse."""
+    older = b"j" + json.dumps({"stdev": float("nan"), "p99": float("inf")}).encode()
+
+    decoded = decode_blob(older)
+
+    assert math.isnan(decoded["stdev"]) and decoded["p99"] == float("inf")
