@@ -5,6 +5,7 @@ gunicorn runs `webapp:create_app()`, so every worker builds its own app after th
 
 from __future__ import annotations
 
+import logging
 import os
 
 from flask import Flask
@@ -44,7 +45,7 @@ def default_kinds(neo4j: neo4j_client.Neo4jClient) -> JobKinds:
 def create_app(settings: Settings | None = None, *, kinds: JobKinds | None = None) -> Flask:
     """Build a configured app. Tests pass their own Settings; production reads the environment."""
     settings = settings or Settings.from_env(os.environ)
-    configure_logging(settings)
+    log_writer = configure_logging(settings)
     app = Flask(__name__)
     app.config.update(settings.flask_config())
     app.json = OrjsonProvider(app)
@@ -54,8 +55,8 @@ def create_app(settings: Settings | None = None, *, kinds: JobKinds | None = Non
     jobs_extension.init_app(app, settings, connections, kinds or default_kinds(neo4j))
     lifecycle.init_app(app)
     correlation.init_app(app, user_id_header=settings.user_id_header)
-    if settings.access_log:
-        access_log.init_app(app, include_probes=settings.access_log_probes)
+    if settings.access_log and logging.getLevelName(settings.log_level) <= logging.INFO:
+        access_log.init_app(app, log_writer.write, include_probes=settings.access_log_probes)
     errors.register_error_handlers(app)
     cli.init_app(app)
     _register_blueprints(app)

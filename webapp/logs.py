@@ -104,8 +104,9 @@ def build_handlers(settings: Settings) -> list[logging.Handler]:
     return handlers
 
 
-def configure_logging(settings: Settings) -> None:
-    """Route structlog and stdlib logging through the same JSON rendering."""
+def configure_logging(settings: Settings) -> LineWriter:
+    """Route structlog and stdlib logging through the same JSON rendering; return the process's
+    LineWriter, which the access log writes its rendered lines to."""
     root = logging.getLogger()
     for handler in [h for h in root.handlers if getattr(h, _HANDLER_TAG, False)]:
         root.removeHandler(handler)
@@ -135,6 +136,7 @@ def configure_logging(settings: Settings) -> None:
     # Python warnings and uncaught thread exceptions become JSON lines too.
     logging.captureWarnings(True)
     threading.excepthook = _log_thread_exception
+    return writer
 
 
 def _log_thread_exception(args: threading.ExceptHookArgs) -> None:
