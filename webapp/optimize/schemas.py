@@ -8,6 +8,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from webapp.optimize.plain_load import PlainLoader, list_of
 from webapp.optimizer.players import check_players
 from webapp.optimizer.rules import RULES
 
@@ -172,19 +173,40 @@ class OptimizeRequestSchema(Schema):
 
     @validates_schema
     def _check_cross_fields(self, data: dict[str, Any], **_: Any) -> None:
-        errors: dict[str, list[str]] = {}
-        if data.get("stack") and data.get("sport") != "nfl":
-            errors["stack"] = ["stacks apply to nfl only"]
-        overlap = set(data.get("locks") or ()) & set(data.get("excludes") or ())
-        if overlap:
-            errors["locks"] = [f"players both locked and excluded: {sorted(overlap)}"]
-        roster_size = RULES[data.get("sport", "nfl")].size
-        if data.get("min_unique", 1) > roster_size:
-            errors["min_unique"] = [f"at most {roster_size} for {data.get('sport', 'nfl')}"]
-        if data.get("players"):
-            errors.update(check_players(data["players"], data.get("sport", "nfl")))
+        errors = cross_field_errors(data)
         if errors:
             raise ValidationError(errors)
+
+
+def cross_field_errors(data: dict[str, Any]) -> dict[str, list[str]]:
+    """The rules of a request that span fields: errors keyed by field (empty when it is fine)."""
+    errors: dict[str, list[str]] = {}
+    if data.get("stack") and data.get("sport") != "nfl":
+        errors["stack"] = ["stacks apply to nfl only"]
+    overlap = set(data.get("locks") or ()) & set(data.get("excludes") or ())
+    if overlap:
+        errors["locks"] = [f"players both locked and excluded: {sorted(overlap)}"]
+    roster_size = RULES[data.get("sport", "nfl")].size
+    if data.get("min_unique", 1) > roster_size:
+        errors["min_unique"] = [f"at most {roster_size} for {data.get('sport', 'nfl')}"]
+    if data.get("players"):
+        errors.update(check_players(data["players"], data.get("sport", "nfl")))
+    return errors
+
+
+_request_schema = OptimizeRequestSchema()
+PLAIN_REQUEST_LOADER = PlainLoader(
+    _request_schema,
+    check=cross_field_errors,
+    special={PlayersField: lambda field: list_of(field, plain_player)},
+)
+
+
+def load_optimize_request(body: Any) -> dict[str, Any]:
+    """The validated POST /optimize body: the plain-body fast path (webapp.optimize.plain_load)
+    when it applies, else OptimizeRequestSchema's full load (ValidationError on bad input)."""
+    loaded = PLAIN_REQUEST_LOADER.load(body)
+    return loaded if loaded is not None else _request_schema.load(body)
 
 
 class LinksSchema(Schema):

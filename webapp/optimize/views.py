@@ -12,12 +12,11 @@ from webapp.errors import BadRequest, Unavailable, Unprocessable
 from webapp.jobs import service
 from webapp.jobs.extension import get_jobs
 from webapp.optimize import bp
-from webapp.optimize.schemas import OptimizeRequestSchema
+from webapp.optimize.schemas import load_optimize_request
 
 # Crockford base32 ULID: 26 characters, the first at most 7 (128 bits).
 _RUN_ID = re.compile(r"[0-7][0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{25}")
 _IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{1,255}")
-_request_schema = OptimizeRequestSchema()
 
 
 def _links(run_id: str) -> dict[str, str]:
@@ -49,7 +48,7 @@ def submit() -> tuple[Response, int, dict[str, str]]:
             headers={"Retry-After": "10"},
         )
     key = _idempotency_key()
-    job_input: dict[str, Any] = _request_schema.load(request.get_json())
+    job_input: dict[str, Any] = load_optimize_request(request.get_json())
     if job_input["players"] is None and not lifecycle.has_slate_store(current_app):
         raise Unprocessable(
             "no players were given and no slate store (Neo4j) is configured to load "
