@@ -202,3 +202,34 @@ def test_stale_attempt_cannot_overwrite_the_checkpoint(store: JobStore) -> None:
 
     assert not store.save_checkpoint(run_id, old.attempt, {"batch": 1})
     assert store.load_checkpoint(run_id) == {"batch": 5}
+
+
+def test_finishing_can_claim_the_next_job_in_the_same_script(store: JobStore) -> None:
+    """complete/fail with claim_for end the attempt and start the oldest pending job for it."""
+    first, second, third = _submit(store), _submit(store), _submit(store)
+    claim = store.claim_next("owner")
+
+    after_first = store.complete(first, claim.attempt, {"n": 1}, claim_for="owner")
+    after_second = store.fail(second, after_first.attempt, "no lineup", claim_for="owner")
+
+    assert store.get(first).status == JobStatus.COMPLETE
+    assert store.get(second).status == JobStatus.FAILED
+    assert after_first.record.run_id == second and after_first.record.owner == "owner"
+    assert after_second.record.run_id == third and after_second.attempt == 1
+    assert after_second.record.status == JobStatus.RUNNING
+    assert store.queue_stats().pending == 0 and store.queue_stats().running == 1
+    assert store.complete(third, after_second.attempt, {}, claim_for="owner") is None
+
+
+def test_a_refused_finish_claims_nothing(store: JobStore) -> None:
+    """A fenced attempt's final write is refused and leaves the queue alone."""
+    run_id, waiting = _submit(store), _submit(store)
+    old = store.claim_next("owner-a")
+    store.hand_back(run_id, old.attempt)
+    store.claim_next("owner-b")  # takes run_id again (it keeps its place), attempt 2
+
+    with pytest.raises(TransitionRefusedError):
+        store.complete(run_id, old.attempt, {"from": "zombie"}, claim_for="owner-a")
+
+    assert store.get(waiting).status == JobStatus.PENDING
+    assert store.queue_stats().pending == 1

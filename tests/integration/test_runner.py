@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import replace
 
@@ -59,6 +60,33 @@ def test_runner_claims_only_when_a_thread_is_free(
         assert _status(store, second) == JobStatus.PENDING
         assert store.queue_stats().pending == 1
         wait_until(lambda: _status(store, second) == JobStatus.COMPLETE, 5)
+    finally:
+        close_app(app)
+
+
+def test_a_busy_thread_claims_its_next_job_with_the_last_ones_final_write(
+    settings: Settings, real_redis: redis.Redis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One executor thread, ten queued jobs: after the dispatcher's first claim, each next job
+    comes with the previous job's completion, never from a separate claim by the thread."""
+    app = create_app(replace(settings, job_workers=1), kinds=scripted_kinds())
+    store = get_jobs(app).store()
+    claims_by_thread: list[str] = []
+    claim_next = JobStore.claim_next
+
+    def counted_claim_next(self: JobStore, owner: str) -> object:
+        claims_by_thread.append(threading.current_thread().name)
+        return claim_next(self, owner)
+
+    monkeypatch.setattr(JobStore, "claim_next", counted_claim_next)
+    try:
+        run_ids = [_submit(store, "noop") for _ in range(10)]
+        get_jobs(app).runner.start()
+
+        wait_until(lambda: all(_status(store, r) == JobStatus.COMPLETE for r in run_ids), 10)
+        assert all(store.get(r).attempts == 1 for r in run_ids)
+        assert claims_by_thread[0] == "job-dispatcher"
+        assert not [name for name in claims_by_thread if name.startswith("job-runner")]
     finally:
         close_app(app)
 

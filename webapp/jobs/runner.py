@@ -1,7 +1,8 @@
 """JobRunner: runs jobs from the global Redis queue on this process's executor threads.
 
 A job is claimed only when an executor thread is free (by the dispatcher for an idle thread, or
-by a thread that just finished a job and keeps its slot), so no pending job ever waits in this
+by a thread that just finished a job and keeps its slot: the script that writes the outcome
+claims the next pending job in the same round trip), so no pending job ever waits in this
 process's memory: any process can run any job and the queue depth is global.
 A maintenance thread renews the leases of the running attempts (heartbeat) and requeues the jobs
 of processes that died without a word (recovery). `drain` stops both and hands stragglers back.
@@ -14,8 +15,9 @@ import random
 import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -60,6 +62,14 @@ class RunningJob:
     claim: Claim
     context: JobContext
     started: float
+
+
+class _NotAsked:
+    """The next job was not claimed with the last one's final write: claim it separately."""
+
+
+NOT_ASKED = _NotAsked()
+NextJob = RunningJob | None | _NotAsked
 
 
 class JobRunner:
@@ -216,27 +226,40 @@ class JobRunner:
 
     def _try_claim(self, store: JobStore) -> RunningJob | None:
         """The next pending job, claimed for this process; None if the queue is empty or this
-        process takes no more jobs.
+        process takes no more jobs."""
+        with self._claiming() as accepting:
+            if not accepting:
+                return None
+            return self._register(store, store.claim_next(self.owner))
 
-        A claim in flight is counted, so a drain that starts meanwhile waits for the job to be
-        registered instead of missing it (it would otherwise be left running without an owner).
+    @contextmanager
+    def _claiming(self) -> Iterator[bool]:
+        """Count a claim in flight while the block runs; yields False (and counts nothing) when
+        this process takes no more jobs.
+
+        A drain that starts meanwhile waits for the claimed job to be registered instead of
+        missing it (it would otherwise be left running without an owner).
         """
         with self._idle:
-            if not self.is_accepting:
-                return None
-            self._claims_in_flight += 1
-        job = None
+            accepting = self.is_accepting
+            if accepting:
+                self._claims_in_flight += 1
         try:
-            claim = store.claim_next(self.owner)
-            if claim is not None:
-                context = JobContext(store, claim.record.run_id, claim.attempt)
-                job = RunningJob(claim=claim, context=context, started=time.monotonic())
-                with self._idle:
-                    self._running[claim.record.run_id] = job
+            yield accepting
         finally:
-            with self._idle:
-                self._claims_in_flight -= 1
-                self._idle.notify_all()
+            if accepting:
+                with self._idle:
+                    self._claims_in_flight -= 1
+                    self._idle.notify_all()
+
+    def _register(self, store: JobStore, claim: Claim | None) -> RunningJob | None:
+        """Record a claimed attempt as running here (call within _claiming)."""
+        if claim is None:
+            return None
+        context = JobContext(store, claim.record.run_id, claim.attempt)
+        job = RunningJob(claim=claim, context=context, started=time.monotonic())
+        with self._idle:
+            self._running[claim.record.run_id] = job
         return job
 
     # ------------------------------------------------------------------ one job
@@ -247,7 +270,10 @@ class JobRunner:
         """
         try:
             while job is not None:
-                self._run_one(job, store)
+                next_job = self._run_one(job, store)
+                if next_job is not NOT_ASKED:
+                    job = next_job  # claimed by the script that finished the last one
+                    continue
                 try:
                     job = self._try_claim(store)
                 except redis.RedisError as error:  # the dispatcher retries with back-off
@@ -256,7 +282,8 @@ class JobRunner:
         finally:
             self._slots.release()
 
-    def _run_one(self, job: RunningJob, store: JobStore) -> None:
+    def _run_one(self, job: RunningJob, store: JobStore) -> NextJob:
+        """Run one attempt; return the job claimed with its final write, or NOT_ASKED."""
         record = job.claim.record
         # Executor threads do not inherit the request's context: bind what the record holds.
         structlog.contextvars.clear_contextvars()
@@ -264,16 +291,17 @@ class JobRunner:
             job_id=record.run_id, request_id=record.request_id, user_id=record.user_id
         )
         try:
-            self._execute(job, store)
+            return self._execute(job, store)
         except Exception:
             log.exception("job_runner_error")
+            return NOT_ASKED
         finally:
             structlog.contextvars.clear_contextvars()
             with self._idle:
                 self._running.pop(record.run_id, None)
                 self._idle.notify_all()
 
-    def _execute(self, job: RunningJob, store: JobStore) -> None:
+    def _execute(self, job: RunningJob, store: JobStore) -> NextJob:
         record, attempt = job.claim.record, job.claim.attempt
         log.info("job_started", kind=record.kind, attempt=attempt)
         try:
@@ -282,15 +310,13 @@ class JobRunner:
             job.context.raise_if_cancelled()
         except JobCancelledError:
             log.warning("job_fenced", attempt=attempt, phase="running")
-            return
+            return NOT_ASKED
         except JobFailedError as error:
-            self._finish(store, job, error=str(error))
-            return
+            return self._finish(store, job, error=str(error))
         except Exception as error:
             log.exception("job_crashed", attempt=attempt)
-            self._finish(store, job, error=f"{type(error).__name__}: {error}")
-            return
-        self._finish(store, job, result=result)
+            return self._finish(store, job, error=f"{type(error).__name__}: {error}")
+        return self._finish(store, job, result=result)
 
     def _finish(
         self,
@@ -299,17 +325,24 @@ class JobRunner:
         *,
         result: Any = None,
         error: str | None = None,
-    ) -> None:
-        """Write the outcome, retrying while Redis is unreachable (the result waits in memory)."""
+    ) -> NextJob:
+        """Write the outcome, retrying while Redis is unreachable (the result waits in memory).
+
+        While this process takes jobs, the same script claims the next pending one for it,
+        which is returned (None: the queue was empty); otherwise NOT_ASKED.
+        """
         run_id, attempt = job.claim.record.run_id, job.claim.attempt
         deadline = time.monotonic() + self.options.result_write_retry_seconds
         backoff = BACKOFF_MIN_S
         while True:
             try:
-                if error is None:
-                    store.complete(run_id, attempt, result)
-                else:
-                    store.fail(run_id, attempt, error)
+                with self._claiming() as accepting:
+                    claim_for = self.owner if accepting else None
+                    if error is None:
+                        claim = store.complete(run_id, attempt, result, claim_for=claim_for)
+                    else:
+                        claim = store.fail(run_id, attempt, error, claim_for=claim_for)
+                    next_job = self._register(store, claim) if accepting else NOT_ASKED
             except TransitionRefusedError as refused:
                 log.warning(
                     "job_fenced",
@@ -317,11 +350,11 @@ class JobRunner:
                     phase="finishing",
                     current=refused.current,
                 )
-                return
+                return NOT_ASKED
             except (redis.ConnectionError, redis.TimeoutError) as outage:
                 if time.monotonic() + backoff > deadline:
                     log.error("job_result_lost", attempt=attempt, error=str(outage))
-                    return
+                    return NOT_ASKED
                 log.warning(
                     "job_result_write_retry",
                     attempt=attempt,
@@ -335,7 +368,7 @@ class JobRunner:
                 log.info("job_completed", attempt=attempt, duration_ms=elapsed_ms)
             else:
                 log.warning("job_failed", attempt=attempt, duration_ms=elapsed_ms, error=error)
-            return
+            return next_job
 
     # ------------------------------------------------------------------ maintenance
 

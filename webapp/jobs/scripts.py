@@ -41,29 +41,36 @@ return {'created', ARGV[4]}
 """
 )
 
+# claim_next(pending, leases, prefix, lease_ms, owner, now_iso, now_ms): pops pending ids until
+# one whose record is still pending; marks it running with attempts+1 and takes its lease.
+# Returns false | {run_id, attempts, hgetall...}
+_CLAIM_NEXT = """
+local function claim_next(pending, leases, prefix, lease_ms, owner, now_iso, now_ms)
+  for _ = 1, 100 do
+    local popped = redis.call('ZPOPMIN', pending)
+    if #popped == 0 then return false end
+    local run_id = popped[1]
+    local job = prefix .. ':job:' .. run_id
+    if redis.call('HGET', job, 'status') == 'pending' then
+      local attempts = redis.call('HINCRBY', job, 'attempts', 1)
+      redis.call('HSET', job, 'status', 'running', 'started_at', now_iso, 'updated_at', now_iso,
+        'owner', owner, 'progress', '0.0', 'phase', '')
+      redis.call('HDEL', job, 'error')
+      redis.call('ZADD', leases, now_ms + tonumber(lease_ms), run_id)
+      return {run_id, attempts, redis.call('HGETALL', job)}
+    end
+  end
+  return false
+end
+"""
+
 # KEYS: pending, leases
 # ARGV: key_prefix, lease_ms, owner, now_iso
-# Pops pending ids until one whose record is still pending; marks it running with attempts+1.
 # Returns false | {run_id, attempts, hgetall...}
 CLAIM = (
     _NOW_MS
-    + """
-for _ = 1, 100 do
-  local popped = redis.call('ZPOPMIN', KEYS[1])
-  if #popped == 0 then return false end
-  local run_id = popped[1]
-  local job = ARGV[1] .. ':job:' .. run_id
-  if redis.call('HGET', job, 'status') == 'pending' then
-    local attempts = redis.call('HINCRBY', job, 'attempts', 1)
-    redis.call('HSET', job, 'status', 'running', 'started_at', ARGV[4], 'updated_at', ARGV[4],
-      'owner', ARGV[3], 'progress', '0.0', 'phase', '')
-    redis.call('HDEL', job, 'error')
-    redis.call('ZADD', KEYS[2], now_ms + tonumber(ARGV[2]), run_id)
-    return {run_id, attempts, redis.call('HGETALL', job)}
-  end
-end
-return false
-"""
+    + _CLAIM_NEXT
+    + "return claim_next(KEYS[1], KEYS[2], ARGV[1], ARGV[2], ARGV[3], ARGV[4], now_ms)\n"
 )
 
 # KEYS: job
@@ -111,30 +118,58 @@ return lost
 """
 )
 
+# finish(job, result, leases, checkpoint, tombstone, attempt, new_status, now_iso, ttl,
+#        tombstone_ttl, run_id, error, result_blob): ends a running attempt as complete or failed.
+# Returns {'ok'} | {'already'} | {'refused', status, attempts}
+_FINISH = """
+local function finish(job, result, leases, checkpoint, tombstone, attempt, new_status, now_iso,
+                      ttl, tombstone_ttl, run_id, error, result_blob)
+  local status = redis.call('HGET', job, 'status')
+  local attempts = redis.call('HGET', job, 'attempts')
+  if status == new_status and attempts == attempt then return {'already'} end
+  if status ~= 'running' or attempts ~= attempt then
+    return {'refused', status or '', attempts or ''}
+  end
+  redis.call('HSET', job, 'status', new_status, 'finished_at', now_iso, 'updated_at', now_iso,
+    'owner', '')
+  if new_status == 'complete' then
+    redis.call('HSET', job, 'progress', '1.0')
+    redis.call('SET', result, result_blob, 'EX', ttl)
+  else
+    redis.call('HSET', job, 'error', error)
+  end
+  redis.call('EXPIRE', job, ttl)
+  redis.call('SET', tombstone, '1', 'EX', tombstone_ttl)
+  redis.call('ZREM', leases, run_id)
+  redis.call('DEL', checkpoint)
+  return {'ok'}
+end
+"""
+_FINISH_CALL = (
+    "local finished = finish(KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], ARGV[1], ARGV[2], "
+    "ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8])\n"
+)
+
 # KEYS: job, result, leases, checkpoint, tombstone
 # ARGV: attempt, new_status, now_iso, ttl, tombstone_ttl, run_id, error, result_blob
 # Returns {'ok'} | {'already'} | {'refused', status, attempts}
-FINISH = """
-local status = redis.call('HGET', KEYS[1], 'status')
-local attempts = redis.call('HGET', KEYS[1], 'attempts')
-if status == ARGV[2] and attempts == ARGV[1] then return {'already'} end
-if status ~= 'running' or attempts ~= ARGV[1] then
-  return {'refused', status or '', attempts or ''}
-end
-redis.call('HSET', KEYS[1], 'status', ARGV[2], 'finished_at', ARGV[3], 'updated_at', ARGV[3],
-  'owner', '')
-if ARGV[2] == 'complete' then
-  redis.call('HSET', KEYS[1], 'progress', '1.0')
-  redis.call('SET', KEYS[2], ARGV[8], 'EX', ARGV[4])
-else
-  redis.call('HSET', KEYS[1], 'error', ARGV[7])
-end
-redis.call('EXPIRE', KEYS[1], ARGV[4])
-redis.call('SET', KEYS[5], '1', 'EX', ARGV[5])
-redis.call('ZREM', KEYS[3], ARGV[6])
-redis.call('DEL', KEYS[4])
-return {'ok'}
+FINISH = _FINISH + _FINISH_CALL + "return finished\n"
+
+# FINISH, then (unless refused) CLAIM for the same process in the same round trip: an executor
+# thread that ends a job while the queue has work goes straight on to the next one.
+# KEYS: job, result, leases, checkpoint, tombstone, pending
+# ARGV: FINISH's eight, then key_prefix, lease_ms, owner
+# Returns {finish reply, claim reply (nil when the queue is empty or the finish was refused)}
+FINISH_AND_CLAIM = (
+    _NOW_MS
+    + _FINISH
+    + _CLAIM_NEXT
+    + _FINISH_CALL
+    + """
+if finished[1] == 'refused' then return {finished, false} end
+return {finished, claim_next(KEYS[6], KEYS[3], ARGV[9], ARGV[10], ARGV[11], ARGV[3], now_ms)}
 """
+)
 
 # KEYS: job, leases, pending, wake
 # ARGV: attempt, now_iso, run_id, counts_against_budget ('0' | '1')

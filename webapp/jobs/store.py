@@ -94,6 +94,7 @@ class JobStore:
         self._checkpoint = client.register_script(scripts.CHECKPOINT)
         self._heartbeat = client.register_script(scripts.HEARTBEAT)
         self._finish = client.register_script(scripts.FINISH)
+        self._finish_and_claim = client.register_script(scripts.FINISH_AND_CLAIM)
         self._hand_back = client.register_script(scripts.HAND_BACK)
         self._reclaim = client.register_script(scripts.RECLAIM)
 
@@ -134,11 +135,7 @@ class JobStore:
             keys=[self.keys.pending, self.keys.leases],
             args=[self.keys.prefix, self.lease_ms, owner, now_iso()],
         )
-        if not reply:
-            return None
-        _, attempt, flat = reply
-        raw = dict(zip(flat[::2], flat[1::2], strict=True))
-        return Claim(record=JobRecord.from_hash(raw), attempt=int(attempt))
+        return _claim_from_reply(reply)
 
     def report_progress(self, run_id: str, attempt: int, progress: float, phase: str) -> bool:
         """Write progress for an attempt; False when that attempt no longer owns the job."""
@@ -158,13 +155,25 @@ class JobStore:
         lost = self._heartbeat(keys=[self.keys.leases], args=args)
         return [run_id.decode() for run_id in lost]
 
-    def complete(self, run_id: str, attempt: int, result: Any) -> None:
-        """Store the result and mark the attempt complete, or raise TransitionRefusedError."""
-        self._finish_attempt(run_id, attempt, JobStatus.COMPLETE, error="", result=result)
+    def complete(
+        self, run_id: str, attempt: int, result: Any, *, claim_for: str | None = None
+    ) -> Claim | None:
+        """Store the result and mark the attempt complete, or raise TransitionRefusedError.
 
-    def fail(self, run_id: str, attempt: int, error: str) -> None:
-        """Mark the attempt failed with `error`, or raise TransitionRefusedError."""
-        self._finish_attempt(run_id, attempt, JobStatus.FAILED, error=error, result=None)
+        With `claim_for` (an owner), claim the next pending job for it in the same round trip
+        and return it (None when the queue is empty)."""
+        return self._finish_attempt(
+            run_id, attempt, JobStatus.COMPLETE, error="", result=result, claim_for=claim_for
+        )
+
+    def fail(
+        self, run_id: str, attempt: int, error: str, *, claim_for: str | None = None
+    ) -> Claim | None:
+        """Mark the attempt failed with `error`, or raise TransitionRefusedError; `claim_for`
+        as for complete()."""
+        return self._finish_attempt(
+            run_id, attempt, JobStatus.FAILED, error=error, result=None, claim_for=claim_for
+        )
 
     def hand_back(self, run_id: str, attempt: int, *, counts_as_attempt: bool = False) -> bool:
         """Put a running attempt back on the queue; False when the attempt no longer owns it."""
@@ -260,31 +269,54 @@ class JobStore:
         raise JobNotFoundError(run_id)
 
     def _finish_attempt(
-        self, run_id: str, attempt: int, status: JobStatus, *, error: str, result: Any
-    ) -> None:
+        self,
+        run_id: str,
+        attempt: int,
+        status: JobStatus,
+        *,
+        error: str,
+        result: Any,
+        claim_for: str | None,
+    ) -> Claim | None:
         check_transition(JobStatus.RUNNING, status)
-        reply = self._finish(
-            keys=[
-                self.keys.job(run_id),
-                self.keys.result(run_id),
-                self.keys.leases,
-                self.keys.checkpoint(run_id),
-                self.keys.tombstone(run_id),
-            ],
-            args=[
-                attempt,
-                str(status),
-                now_iso(),
-                self.ttl_seconds,
-                self.tombstone_ttl_seconds,
-                run_id,
-                error,
-                encode_blob(result) if result is not None else b"",
-            ],
-        )
-        if reply[0] == b"refused":
-            current = reply[1].decode() or None
+        keys = [
+            self.keys.job(run_id),
+            self.keys.result(run_id),
+            self.keys.leases,
+            self.keys.checkpoint(run_id),
+            self.keys.tombstone(run_id),
+        ]
+        args: list[Any] = [
+            attempt,
+            str(status),
+            now_iso(),
+            self.ttl_seconds,
+            self.tombstone_ttl_seconds,
+            run_id,
+            error,
+            encode_blob(result) if result is not None else b"",
+        ]
+        claim = None
+        if claim_for is None:
+            finished = self._finish(keys=keys, args=args)
+        else:
+            finished, claim = self._finish_and_claim(
+                keys=[*keys, self.keys.pending],
+                args=[*args, self.keys.prefix, self.lease_ms, claim_for],
+            )
+        if finished[0] == b"refused":
+            current = finished[1].decode() or None
             raise TransitionRefusedError(current, status)
+        return _claim_from_reply(claim)
+
+
+def _claim_from_reply(reply: list | None) -> Claim | None:
+    """A claim script's reply ({run_id, attempts, hgetall...} or nil) as a Claim."""
+    if not reply:
+        return None
+    _, attempt, flat = reply
+    raw = dict(zip(flat[::2], flat[1::2], strict=True))
+    return Claim(record=JobRecord.from_hash(raw), attempt=int(attempt))
 
 
 def _sha(text: str) -> str:
