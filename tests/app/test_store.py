@@ -233,3 +233,19 @@ def test_a_refused_finish_claims_nothing(store: JobStore) -> None:
 
     assert store.get(waiting).status == JobStatus.PENDING
     assert store.queue_stats().pending == 1
+
+
+def test_an_empty_queue_drops_stale_wake_up_tokens(store: JobStore) -> None:
+    """Each submit leaves a wake-up token; once a claim finds no pending job, none is left for
+    idle dispatchers to wake up for."""
+    first, second = _submit(store), _submit(store)
+    claim = store.claim_next("owner")
+    store.complete(first, claim.attempt, {}, claim_for="owner")  # takes the second job along
+    assert store.redis.llen(store.keys.wake) == 2
+
+    assert store.claim_next("other") is None
+
+    assert store.redis.llen(store.keys.wake) == 0
+    assert store.get(second).status == JobStatus.RUNNING
+    _submit(store)
+    assert store.redis.llen(store.keys.wake) == 1

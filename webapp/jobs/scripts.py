@@ -41,14 +41,20 @@ return {'created', ARGV[4]}
 """
 )
 
-# claim_next(pending, leases, prefix, lease_ms, owner, now_iso, now_ms): pops pending ids until
-# one whose record is still pending; marks it running with attempts+1 and takes its lease.
+# claim_next(pending, leases, wake, prefix, lease_ms, owner, now_iso, now_ms): pops pending ids
+# until one whose record is still pending; marks it running with attempts+1 and takes its lease.
+# On an empty queue every wake-up token left is stale (its job was taken by a thread that
+# claimed it with its last job's final write), so the tokens are dropped: idle dispatchers would
+# otherwise wake once per token for nothing.
 # Returns false | {run_id, attempts, hgetall...}
 _CLAIM_NEXT = """
-local function claim_next(pending, leases, prefix, lease_ms, owner, now_iso, now_ms)
+local function claim_next(pending, leases, wake, prefix, lease_ms, owner, now_iso, now_ms)
   for _ = 1, 100 do
     local popped = redis.call('ZPOPMIN', pending)
-    if #popped == 0 then return false end
+    if #popped == 0 then
+      redis.call('DEL', wake)
+      return false
+    end
     local run_id = popped[1]
     local job = prefix .. ':job:' .. run_id
     if redis.call('HGET', job, 'status') == 'pending' then
@@ -64,13 +70,13 @@ local function claim_next(pending, leases, prefix, lease_ms, owner, now_iso, now
 end
 """
 
-# KEYS: pending, leases
+# KEYS: pending, leases, wake
 # ARGV: key_prefix, lease_ms, owner, now_iso
 # Returns false | {run_id, attempts, hgetall...}
 CLAIM = (
     _NOW_MS
     + _CLAIM_NEXT
-    + "return claim_next(KEYS[1], KEYS[2], ARGV[1], ARGV[2], ARGV[3], ARGV[4], now_ms)\n"
+    + "return claim_next(KEYS[1], KEYS[2], KEYS[3], ARGV[1], ARGV[2], ARGV[3], ARGV[4], now_ms)\n"
 )
 
 # KEYS: job
@@ -157,7 +163,7 @@ FINISH = _FINISH + _FINISH_CALL + "return finished\n"
 
 # FINISH, then (unless refused) CLAIM for the same process in the same round trip: an executor
 # thread that ends a job while the queue has work goes straight on to the next one.
-# KEYS: job, result, leases, checkpoint, tombstone, pending
+# KEYS: job, result, leases, checkpoint, tombstone, pending, wake
 # ARGV: FINISH's eight, then key_prefix, lease_ms, owner
 # Returns {finish reply, claim reply (nil when the queue is empty or the finish was refused)}
 FINISH_AND_CLAIM = (
@@ -167,7 +173,8 @@ FINISH_AND_CLAIM = (
     + _FINISH_CALL
     + """
 if finished[1] == 'refused' then return {finished, false} end
-return {finished, claim_next(KEYS[6], KEYS[3], ARGV[9], ARGV[10], ARGV[11], ARGV[3], now_ms)}
+return {finished,
+  claim_next(KEYS[6], KEYS[3], KEYS[7], ARGV[9], ARGV[10], ARGV[11], ARGV[3], now_ms)}
 """
 )
 

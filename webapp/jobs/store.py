@@ -132,7 +132,7 @@ class JobStore:
     def claim_next(self, owner: str) -> Claim | None:
         """Start the oldest pending job (attempts+1, lease taken), or None if the queue is empty."""
         reply = self._claim(
-            keys=[self.keys.pending, self.keys.leases],
+            keys=[self.keys.pending, self.keys.leases, self.keys.wake],
             args=[self.keys.prefix, self.lease_ms, owner, now_iso()],
         )
         return _claim_from_reply(reply)
@@ -301,7 +301,7 @@ class JobStore:
             finished = self._finish(keys=keys, args=args)
         else:
             finished, claim = self._finish_and_claim(
-                keys=[*keys, self.keys.pending],
+                keys=[*keys, self.keys.pending, self.keys.wake],
                 args=[*args, self.keys.prefix, self.lease_ms, claim_for],
             )
         if finished[0] == b"refused":
