@@ -5,9 +5,11 @@ fork). Calling it again replaces the handlers instead of stacking them.
 
 The service's own events take a short path: structlog renders them and hands the line to the
 process's LineWriter (webapp.log_writer), with no LogRecord, logger lookup or caller search on
-the way; that is most of the cost of a line through `logging`, and every request writes one.
-Lines from libraries (Flask, werkzeug, redis, neo4j, gunicorn) still go through `logging` and
-the same JSON rendering, into the same LineWriter, so both keep one order.
+the way; that is most of the cost of a line through `logging`. The access line, the one line
+every request writes, goes shorter still (webapp.access_log renders it from the request with
+orjson and writes it to the LineWriter configure_logging returns). Lines from libraries
+(Flask, werkzeug, redis, neo4j, gunicorn) still go through `logging` and the same JSON
+rendering, into the same LineWriter, so all keep one order.
 """
 
 from __future__ import annotations

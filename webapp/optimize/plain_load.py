@@ -34,9 +34,12 @@ def _validated(field: fields.Field, value: Any) -> Any:
     return value
 
 
-def _integer(field: fields.Field) -> FieldCheck:
+def _exactly(kind: type, field: fields.Field) -> FieldCheck:
+    """Values of exactly `kind` (no subclass: a bool is not an int here) that pass the field's
+    validators."""
+
     def check(value: Any) -> Any:
-        return _validated(field, value) if type(value) is int else NOT_PLAIN
+        return _validated(field, value) if type(value) is kind else NOT_PLAIN
 
     return check
 
@@ -46,13 +49,6 @@ def _float(field: fields.Field) -> FieldCheck:
         if (type(value) is float or type(value) is int) and math.isfinite(value):
             return _validated(field, float(value))
         return NOT_PLAIN
-
-    return check
-
-
-def _string(field: fields.Field) -> FieldCheck:
-    def check(value: Any) -> Any:
-        return _validated(field, value) if type(value) is str else NOT_PLAIN
 
     return check
 
@@ -80,11 +76,11 @@ def compile_field(
     if builders:
         check = builders[0](field)
     elif isinstance(field, fields.Integer) and field.strict:
-        check = _integer(field)
+        check = _exactly(int, field)
     elif isinstance(field, fields.Float):
         check = _float(field)
     elif type(field) is fields.String:
-        check = _string(field)
+        check = _exactly(str, field)
     elif type(field) is fields.List:
         inner = compile_field(field.inner, special)
         if inner is None:
