@@ -18,7 +18,8 @@ Usage:
   .venv/bin/python bench/http_bench.py --service-app 'tests.support.apps:create_noop_app()' \\
       --service-config gunicorn.conf.py --service-env LOG_FILE= --json-out var/bench-http.json
 Options: --seconds/--rounds per endpoint, --client-sweep 1,2,4 (client saturation check on the
-bare app), --wrk (also drive fixed-path GETs with wrk when installed), see --help.
+bare app), --wrk (also drive fixed-path GETs with wrk when installed), --paced 800 (latency of
+both apps at a fixed offered load below saturation), see --help.
 """
 
 from __future__ import annotations
@@ -122,6 +123,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--rq-modes", default="inprocess", help="inprocess,subprocess")
     p.add_argument("--client-sweep", default="", help="e.g. 1,2,4: client processes to compare")
     p.add_argument("--wrk", action="store_true", help="also measure fixed-path GETs with wrk")
+    p.add_argument(
+        "--paced",
+        type=float,
+        default=0.0,
+        help="also offer this many req/s in all (16 paced clients) to both apps: latency at a "
+        "load below saturation (0: skip)",
+    )
     p.add_argument("--json-out", type=Path)
     return p.parse_args(argv)
 
@@ -455,6 +463,8 @@ def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
             report["client_sweep"] = client_sweep(args, apps[0], body, redis_handle, counts)
         if args.wrk:
             report["wrk"] = wrk_section(args, apps)
+        if args.paced:
+            report["paced"] = paced_section(args, apps, body, redis_handle)
         apps[0].handle.stop()  # the bare app is done; its CPU use must not touch the job runs
         service_app = apps[1] if len(apps) > 1 else None
         report["jobs"] = jobs_section(args, service_app, redis_handle.url, body)
@@ -467,6 +477,35 @@ def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
             app.handle.stop()
         redis_handle.stop()
     return report
+
+
+def paced_section(
+    args: argparse.Namespace, apps: list[App], body: Any, redis_handle: ProcessHandle
+) -> dict[str, Any]:
+    """POST and GET status at a fixed offered load (args.paced req/s over the 16 clients, each
+    sending on a fixed schedule, latency counted from the scheduled moment): the latency an
+    operator sees below saturation, where closed-loop p99 mostly mirrors throughput."""
+    pace_s = args.connections / args.paced
+    print(f"\n== paced: {args.paced:.0f} req/s offered by {args.connections} clients ==")
+    out: dict[str, Any] = {}
+    for endpoint in ("POST /optimize", "GET /optimize/<id>"):
+        pooled: dict[str, list[LoadResult]] = {}
+        for round_index in range(args.rounds):
+            for app in apps if round_index % 2 == 0 else apps[::-1]:
+                result = run_load(
+                    app.handle.url, spec_for(endpoint, app, body), connections=args.connections,
+                    processes=args.client_processes, duration_s=args.seconds,
+                    warmup_s=args.warmup, client=args.client, pace_s=pace_s,
+                )  # fmt: skip
+                pooled.setdefault(app.name, []).append(result)
+                if endpoint == "POST /optimize" and app.runs_jobs:
+                    wait_for_backlog(app, body)
+        for name, results in pooled.items():
+            result = merged(results)
+            result.name = f"{name:7} {endpoint}"
+            print(f"  {format_row(result)}")
+            out[f"{name} {endpoint}"] = result.summary()
+    return out
 
 
 def wrk_section(args: argparse.Namespace, apps: list[App]) -> dict[str, Any]:
