@@ -16,6 +16,7 @@ from tests.support.kinds import scripted_kinds
 from tests.support.waiting import wait_until
 from webapp import create_app
 from webapp.config import Settings
+from webapp.jobs import runner as runner_module
 from webapp.jobs import service
 from webapp.jobs.extension import get_jobs
 from webapp.jobs.states import JobStatus
@@ -87,6 +88,35 @@ def test_a_busy_thread_claims_its_next_job_with_the_last_ones_final_write(
         assert all(store.get(r).attempts == 1 for r in run_ids)
         assert claims_by_thread[0] == "job-dispatcher"
         assert not [name for name in claims_by_thread if name.startswith("job-runner")]
+    finally:
+        close_app(app)
+
+
+def test_a_job_claimed_with_a_final_write_runs_even_if_the_thread_then_fails(
+    settings: Settings, real_redis: redis.Redis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Something raising after the final write (here the job_completed line) must not leave
+    the job that write claimed registered but never run."""
+    app = create_app(replace(settings, job_workers=1), kinds=scripted_kinds())
+    store = get_jobs(app).store()
+    real_log = runner_module.log
+
+    class FailingCompletedLine:
+        def __getattr__(self, name: str) -> object:
+            return getattr(real_log, name)
+
+        def info(self, event: str, **fields: object) -> None:
+            if event == "job_completed":
+                raise RuntimeError("log sink down")
+            real_log.info(event, **fields)
+
+    monkeypatch.setattr(runner_module, "log", FailingCompletedLine())
+    try:
+        run_ids = [_submit(store, "noop") for _ in range(3)]
+        get_jobs(app).runner.start()
+
+        wait_until(lambda: all(_status(store, r) == JobStatus.COMPLETE for r in run_ids), 10)
+        wait_until(lambda: not get_jobs(app).runner.running(), 5)
     finally:
         close_app(app)
 

@@ -55,6 +55,13 @@ class RunnerOptions:
     result_write_retry_seconds: float = 300.0
 
 
+class _NotAsked:
+    """The next job was not claimed with the last one's final write: claim it separately."""
+
+
+NOT_ASKED = _NotAsked()
+
+
 @dataclass
 class RunningJob:
     """An attempt running on one of this process's threads."""
@@ -62,14 +69,9 @@ class RunningJob:
     claim: Claim
     context: JobContext
     started: float
-
-
-class _NotAsked:
-    """The next job was not claimed with the last one's final write: claim it separately."""
-
-
-NOT_ASKED = _NotAsked()
-NextJob = RunningJob | None | _NotAsked
+    # What the script that wrote this attempt's outcome claimed for the same thread: a job
+    # (already registered as running here), None (the queue was empty) or NOT_ASKED.
+    next_job: RunningJob | _NotAsked | None = NOT_ASKED
 
 
 class JobRunner:
@@ -270,9 +272,11 @@ class JobRunner:
         """
         try:
             while job is not None:
-                next_job = self._run_one(job, store)
-                if next_job is not NOT_ASKED:
-                    job = next_job  # claimed by the script that finished the last one
+                self._run_one(job, store)
+                if not isinstance(job.next_job, _NotAsked):
+                    # Claimed by the script that finished the last one (kept even when
+                    # something after that write raised, so the claimed job is not left idle).
+                    job = job.next_job
                     continue
                 try:
                     job = self._try_claim(store)
@@ -282,8 +286,7 @@ class JobRunner:
         finally:
             self._slots.release()
 
-    def _run_one(self, job: RunningJob, store: JobStore) -> NextJob:
-        """Run one attempt; return the job claimed with its final write, or NOT_ASKED."""
+    def _run_one(self, job: RunningJob, store: JobStore) -> None:
         record = job.claim.record
         # Executor threads do not inherit the request's context: bind what the record holds.
         structlog.contextvars.clear_contextvars()
@@ -291,17 +294,16 @@ class JobRunner:
             job_id=record.run_id, request_id=record.request_id, user_id=record.user_id
         )
         try:
-            return self._execute(job, store)
+            self._execute(job, store)
         except Exception:
             log.exception("job_runner_error")
-            return NOT_ASKED
         finally:
             structlog.contextvars.clear_contextvars()
             with self._idle:
                 self._running.pop(record.run_id, None)
                 self._idle.notify_all()
 
-    def _execute(self, job: RunningJob, store: JobStore) -> NextJob:
+    def _execute(self, job: RunningJob, store: JobStore) -> None:
         record, attempt = job.claim.record, job.claim.attempt
         log.info("job_started", kind=record.kind, attempt=attempt)
         try:
@@ -310,13 +312,15 @@ class JobRunner:
             job.context.raise_if_cancelled()
         except JobCancelledError:
             log.warning("job_fenced", attempt=attempt, phase="running")
-            return NOT_ASKED
+            return
         except JobFailedError as error:
-            return self._finish(store, job, error=str(error))
+            self._finish(store, job, error=str(error))
+            return
         except Exception as error:
             log.exception("job_crashed", attempt=attempt)
-            return self._finish(store, job, error=f"{type(error).__name__}: {error}")
-        return self._finish(store, job, result=result)
+            self._finish(store, job, error=f"{type(error).__name__}: {error}")
+            return
+        self._finish(store, job, result=result)
 
     def _finish(
         self,
@@ -325,11 +329,11 @@ class JobRunner:
         *,
         result: Any = None,
         error: str | None = None,
-    ) -> NextJob:
+    ) -> None:
         """Write the outcome, retrying while Redis is unreachable (the result waits in memory).
 
-        While this process takes jobs, the same script claims the next pending one for it,
-        which is returned (None: the queue was empty); otherwise NOT_ASKED.
+        While this process takes jobs, the same script claims the next pending one for this
+        thread, kept in job.next_job (None: the queue was empty).
         """
         run_id, attempt = job.claim.record.run_id, job.claim.attempt
         deadline = time.monotonic() + self.options.result_write_retry_seconds
@@ -342,7 +346,8 @@ class JobRunner:
                         claim = store.complete(run_id, attempt, result, claim_for=claim_for)
                     else:
                         claim = store.fail(run_id, attempt, error, claim_for=claim_for)
-                    next_job = self._register(store, claim) if accepting else NOT_ASKED
+                    if accepting:
+                        job.next_job = self._register(store, claim)
             except TransitionRefusedError as refused:
                 log.warning(
                     "job_fenced",
@@ -350,11 +355,11 @@ class JobRunner:
                     phase="finishing",
                     current=refused.current,
                 )
-                return NOT_ASKED
+                return
             except (redis.ConnectionError, redis.TimeoutError) as outage:
                 if time.monotonic() + backoff > deadline:
                     log.error("job_result_lost", attempt=attempt, error=str(outage))
-                    return NOT_ASKED
+                    return
                 log.warning(
                     "job_result_write_retry",
                     attempt=attempt,
@@ -368,7 +373,7 @@ class JobRunner:
                 log.info("job_completed", attempt=attempt, duration_ms=elapsed_ms)
             else:
                 log.warning("job_failed", attempt=attempt, duration_ms=elapsed_ms, error=error)
-            return next_job
+            return
 
     # ------------------------------------------------------------------ maintenance
 
