@@ -26,17 +26,20 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.http_load import format_row, get_rotating, post_json, run_load, seed_ids  # noqa: E402
+from bench.http_bench import merged  # noqa: E402
+from bench.http_load import (  # noqa: E402
+    LoadResult,
+    format_row,
+    get_rotating,
+    post_json,
+    run_load,
+    seed_ids,
+)
 from bench.servers import free_port, start_gunicorn, start_redis  # noqa: E402
 from bench.service_bench import BODY  # noqa: E402
 
 SERVICE_APP = "tests.support.apps:create_noop_app()"
 BARE_APP = "bench.bare_app:create_bare_app()"
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
 def main() -> None:
@@ -95,14 +98,12 @@ def main() -> None:
                     ids = seed_ids(server.url, "/optimize", BODY, 100)
                     specs[label] = get_rotating("/optimize/", ids)
                 run_load(server.url, specs[label], duration_s=1.0)  # warm up
-            rps: dict[str, list[float]] = {label: [] for label in servers}
-            latencies: dict[str, list[float]] = {label: [] for label in servers}
+            runs: dict[str, list[LoadResult]] = {label: [] for label in servers}
             for round_ in range(args.rounds):
                 order = list(servers) if round_ % 2 == 0 else list(reversed(servers))
                 for label in order:
                     result = run_load(servers[label].url, specs[label], duration_s=args.seconds)
-                    rps[label].append(result.rps)
-                    latencies[label].extend(result.latencies_ms)
+                    runs[label].append(result)
                     print(f"  round {round_ + 1} {label:22} {format_row(result)}", flush=True)
                     time.sleep(2.0 if args.endpoint == "post" else 0.2)
         finally:
@@ -113,13 +114,13 @@ def main() -> None:
                 ["git", "-C", str(ROOT), "worktree", "remove", "--force", str(base_tree)],
                 check=False,
             )
-    bare = statistics.median(rps["bare"])
+    bare = statistics.median(r.rps for r in runs["bare"])
     print(f"\n== {args.endpoint.upper()} /optimize, 16 clients, median of {args.rounds} rounds ==")
-    for label, values in rps.items():
-        median = statistics.median(values)
+    for label, results in runs.items():
+        median = statistics.median(r.rps for r in results)
         print(
             f"  {label:22} {median:7.0f} req/s  {median / bare:.3f} of bare  "
-            f"p99 {percentile(latencies[label], 0.99):6.1f} ms"
+            f"p99 {merged(results).percentile(99):6.1f} ms (rounds pooled)"
         )
 
 

@@ -216,13 +216,14 @@ def measure(
     redis_handle: ProcessHandle,
     processes: int | None = None,
     client: str | None = None,
+    pace_s: float | None = None,
 ) -> LoadResult:
-    """One bounded run of one endpoint against one app."""
+    """One bounded run of one endpoint against one app (closed loop, or paced when given)."""
     result = run_load(
         app.handle.url, spec_for(endpoint, app, body), connections=args.connections,
         processes=processes or args.client_processes, duration_s=args.seconds,
         warmup_s=args.warmup, client=client or args.client,
-        cpu_probes=probes_for(app, redis_handle),
+        cpu_probes=probes_for(app, redis_handle), pace_s=pace_s,
     )  # fmt: skip
     result.name = f"{app.name:7} {endpoint}"
     if endpoint == "POST /optimize":
@@ -492,11 +493,7 @@ def paced_section(
         pooled: dict[str, list[LoadResult]] = {}
         for round_index in range(args.rounds):
             for app in apps if round_index % 2 == 0 else apps[::-1]:
-                result = run_load(
-                    app.handle.url, spec_for(endpoint, app, body), connections=args.connections,
-                    processes=args.client_processes, duration_s=args.seconds,
-                    warmup_s=args.warmup, client=args.client, pace_s=pace_s,
-                )  # fmt: skip
+                result = measure(args, app, endpoint, body, redis_handle, pace_s=pace_s)
                 pooled.setdefault(app.name, []).append(result)
                 if endpoint == "POST /optimize" and app.runs_jobs:
                     wait_for_backlog(app, body)

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 import orjson
-from flask import Flask, Response, current_app, g, request
+from flask import Flask, Response, g, request
 
 EXTENSION_KEY = "webapp.access_log"
 LOGGER_NAME = "webapp.access"
@@ -66,6 +66,6 @@ def init_app(app: Flask, write: Callable[[str], None], *, include_probes: bool) 
     return access_log
 
 
-def get_access_log(app: Flask | None = None) -> AccessLog | None:
+def get_access_log(app: Flask) -> AccessLog | None:
     """The app's access log, or None when ACCESS_LOG is off (or the level is above INFO)."""
-    return (app or current_app).extensions.get(EXTENSION_KEY)
+    return app.extensions.get(EXTENSION_KEY)

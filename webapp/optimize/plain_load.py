@@ -55,13 +55,13 @@ def _float(field: fields.Field) -> FieldCheck:
 
 def list_of(field: fields.Field, item: Callable[[Any], Any]) -> FieldCheck:
     """A list field's check: a JSON list whose every item passes `item`, then the list's own
-    validators. `item` returns NOT_PLAIN (or None, for special fields) to step aside."""
+    validators. `item` returns NOT_PLAIN to step aside."""
 
     def check(value: Any) -> Any:
         if type(value) is not list:
             return NOT_PLAIN
         items = [item(one) for one in value]
-        if any(one is NOT_PLAIN or one is None for one in items):
+        if any(one is NOT_PLAIN for one in items):
             return NOT_PLAIN
         return _validated(field, items)
 
@@ -117,17 +117,21 @@ class PlainLoader:
                 (name, compile_field(field, special or {}), field.required, field.load_default)
             )
         self._names = frozenset(name for name, *_ in self._fields)
+        # Fields left to marshmallow: a body that has one gets the full load before any work.
+        self._not_compiled = frozenset(name for name, check, *_ in self._fields if check is None)
 
     def load(self, raw: Any) -> dict[str, Any] | None:
         """The loaded body, or None when only the full schema load can say."""
-        if type(raw) is not dict or not raw.keys() <= self._names:
+        if (
+            type(raw) is not dict
+            or not raw.keys() <= self._names
+            or not self._not_compiled.isdisjoint(raw.keys())
+        ):
             return None
         data: dict[str, Any] = {}
         for name, check, required, default in self._fields:
             if name in raw:
-                if check is None:
-                    return None
-                value = check(raw[name])
+                value = check(raw[name])  # never None here: see _not_compiled
                 if value is NOT_PLAIN:
                     return None
                 data[name] = value

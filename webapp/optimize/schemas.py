@@ -8,7 +8,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from webapp.optimize.plain_load import PlainLoader, list_of
+from webapp.optimize.plain_load import NOT_PLAIN, PlainLoader, list_of
 from webapp.optimizer.players import check_players
 from webapp.optimizer.rules import RULES
 
@@ -198,7 +198,9 @@ _request_schema = OptimizeRequestSchema()
 PLAIN_REQUEST_LOADER = PlainLoader(
     _request_schema,
     check=cross_field_errors,
-    special={PlayersField: lambda field: list_of(field, plain_player)},
+    special={
+        PlayersField: lambda field: list_of(field, lambda raw: plain_player(raw) or NOT_PLAIN)
+    },
 )
 
 
