@@ -18,8 +18,10 @@ Usage:
   .venv/bin/python bench/http_bench.py --service-app 'tests.support.apps:create_noop_app()' \\
       --service-config gunicorn.conf.py --service-env LOG_FILE= --json-out var/bench-http.json
 Options: --seconds/--rounds per endpoint, --client-sweep 1,2,4 (client saturation check on the
-bare app), --wrk (also drive fixed-path GETs with wrk when installed), --paced 800 (latency of
-both apps at a fixed offered load below saturation), see --help.
+bare app), --wrk (the three endpoints again, alternating, with wrk: a load generator in C, so the
+latency tail is not the Python clients'; apt-get install wrk), --paced 800 (latency of both apps
+at a fixed offered load below saturation), --threads 1 (request threads per worker, both apps),
+see --help.
 """
 
 from __future__ import annotations
@@ -122,7 +124,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--rq-jobs", type=int, default=1000, help="RQ SimpleWorker jobs (0: skip)")
     p.add_argument("--rq-modes", default="inprocess", help="inprocess,subprocess")
     p.add_argument("--client-sweep", default="", help="e.g. 1,2,4: client processes to compare")
-    p.add_argument("--wrk", action="store_true", help="also measure fixed-path GETs with wrk")
+    p.add_argument(
+        "--wrk", action="store_true", help="also measure the endpoints with wrk (C load generator)"
+    )
     p.add_argument(
         "--paced",
         type=float,
@@ -322,22 +326,48 @@ def client_sweep(
     return rows
 
 
-def wrk_get(url: str, seconds: float, connections: int) -> dict[str, Any] | None:
-    """wrk on one fixed path (2 threads): req/s and p50/p99 ms, or None without wrk."""
+def wrk_run(
+    url: str, seconds: float, connections: int, script: Path | None = None
+) -> dict[str, Any] | None:
+    """wrk (2 threads) on one fixed URL, with an optional Lua script (e.g. a POST body): req/s
+    and p50/p90/p99 ms, or None when wrk is not installed."""
     if not shutil.which("wrk"):
         return None
-    args = ["wrk", "-t2", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--latency", url]
-    out = subprocess.run(args, capture_output=True, text=True, timeout=seconds + 30).stdout
-    parsed: dict[str, Any] = {"url": url}
+    args = ["wrk", "-t2", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--latency"]
+    if script is not None:
+        args += ["-s", str(script)]
+    out = subprocess.run([*args, url], capture_output=True, text=True, timeout=seconds + 30).stdout
+    return {"url": url, **parse_wrk_output(out)}
+
+
+def parse_wrk_output(out: str) -> dict[str, Any]:
+    """req/s, p50/p90/p99 ms and error lines from what `wrk --latency` prints."""
+    parsed: dict[str, Any] = {}
     for line in out.splitlines():
         words = line.split()
         if line.startswith("Requests/sec:"):
             parsed["rps"] = float(words[1])
-        elif len(words) == 2 and words[0] in ("50%", "99%"):
+        elif len(words) == 2 and words[0] in ("50%", "90%", "99%"):
             parsed[f"p{words[0][:-1]}_ms"] = _wrk_ms(words[1])
         elif "Non-2xx" in line or "Socket errors" in line:
             parsed.setdefault("errors", []).append(line.strip())
     return parsed
+
+
+def wrk_post_script(body: Any, path: Path) -> Path:
+    """A wrk Lua script that POSTs `body` as JSON. The JSON goes into a Lua long string, which
+    takes it verbatim (LuaJIT, which wrk embeds, knows no \\u escapes)."""
+    text = json.dumps(body, ensure_ascii=False)
+    level = 0
+    while f"]{'=' * level}]" in text:
+        level += 1
+    equals = "=" * level
+    path.write_text(
+        'wrk.method = "POST"\n'
+        f"wrk.body = [{equals}[{text}]{equals}]\n"
+        'wrk.headers["Content-Type"] = "application/json"\n'
+    )
+    return path
 
 
 def _wrk_ms(text: str) -> float:
@@ -463,7 +493,9 @@ def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
             counts = [int(c) for c in args.client_sweep.split(",")]
             report["client_sweep"] = client_sweep(args, apps[0], body, redis_handle, counts)
         if args.wrk:
-            report["wrk"] = wrk_section(args, apps)
+            for app in apps:  # GET rounds read each app's own jobs
+                app.ids = app.ids or seed_ids(app.handle.url, "/optimize", body, 200)
+            report["wrk"] = wrk_section(args, apps, body, workdir)
         if args.paced:
             report["paced"] = paced_section(args, apps, body, redis_handle)
         apps[0].handle.stop()  # the bare app is done; its CPU use must not touch the job runs
@@ -505,24 +537,60 @@ def paced_section(
     return out
 
 
-def wrk_section(args: argparse.Namespace, apps: list[App]) -> dict[str, Any]:
-    """wrk on /health and one status path of each app (fixed paths only)."""
+def wrk_section(
+    args: argparse.Namespace, apps: list[App], body: Any, workdir: Path
+) -> dict[str, Any]:
+    """The three endpoints again with wrk, a load generator written in C, so the latency tail is
+    not the Python clients' own: rounds alternate the apps as in the closed-loop runs; GETs use
+    one fixed path (a status path of each app's own)."""
+    if not shutil.which("wrk"):
+        print("\n  wrk not installed (apt-get install -y wrk); skipped")
+        return {}
+    post = wrk_post_script(body, workdir / "post.lua")
+    targets = {
+        "POST /optimize": lambda app: (app.handle.url + "/optimize", post),
+        "GET /optimize/<id>": lambda app: (f"{app.handle.url}/optimize/{app.ids[0]}", None),
+        "GET /health": lambda app: (app.handle.url + "/health", None),
+    }
+    print(f"\n== wrk, 2 threads, {args.connections} connections, {args.rounds} rounds ==")
     out: dict[str, Any] = {}
-    print("\n== wrk, 2 threads ==")
-    for app in apps:
-        for label, path in (
-            ("GET /health", "/health"),
-            ("GET /optimize/<id>", f"/optimize/{app.ids[0]}"),
-        ):
-            parsed = wrk_get(app.handle.url + path, args.seconds, args.connections)
-            if parsed is None:
-                print("  wrk not installed (apt-get install -y wrk); skipped")
-                return out
-            out[f"{app.name} {label}"] = parsed
+    for endpoint, target in targets.items():
+        runs: dict[str, list[dict[str, Any]]] = {app.name: [] for app in apps}
+        for round_index in range(args.rounds):
+            for app in apps if round_index % 2 == 0 else apps[::-1]:
+                url, script = target(app)
+                parsed = wrk_run(url, args.seconds, args.connections, script) or {}
+                runs[app.name].append(parsed)
+                print(f"  {app.name:7} {endpoint:20} {parsed.get('rps', 0):8.0f} req/s  "
+                      f"p50 {parsed.get('p50_ms')}  p90 {parsed.get('p90_ms')}  p99 {parsed.get('p99_ms')} ms"
+                      f"  {' '.join(parsed.get('errors', []))}")  # fmt: skip
+                if endpoint == "POST /optimize" and app.runs_jobs:
+                    wait_for_backlog(app, body)
+        out[endpoint] = {name: _wrk_medians(results) for name, results in runs.items()}
+    print("\n  medians over the rounds:")
+    for endpoint, by_app in out.items():
+        bare_rps = by_app[apps[0].name]["rps"]
+        for name, medians in by_app.items():
+            ratio = (
+                f"  ratio {medians['rps'] / bare_rps:.2f}"
+                if name != apps[0].name and bare_rps
+                else ""
+            )
             print(
-                f"  {app.name:7} {label:20} {parsed.get('rps', 0):8.0f} req/s  p50 {parsed.get('p50_ms')} ms  p99 {parsed.get('p99_ms')} ms"
+                f"  {name:7} {endpoint:20} {medians['rps']:8.0f} req/s  p99 {medians['p99_ms']:6.2f} ms{ratio}"
             )
     return out
+
+
+def _wrk_medians(results: list[dict[str, Any]]) -> dict[str, Any]:
+    """Median req/s and p99 of wrk rounds, with every round's figures."""
+    rps = [r["rps"] for r in results if "rps" in r]
+    p99 = [r["p99_ms"] for r in results if "p99_ms" in r]
+    return {
+        "rps": statistics.median(rps) if rps else 0.0,
+        "p99_ms": statistics.median(p99) if p99 else float("nan"),
+        "rounds": results,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
