@@ -95,12 +95,12 @@ class App:
 
 
 # ---------------------------------------------------------------- arguments
-def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    """Command-line options."""
-    p = argparse.ArgumentParser(description="Service vs bare Flask + Redis app, side by side.")
+def add_load_arguments(p: argparse.ArgumentParser) -> None:
+    """Options of the closed-loop rounds and of the gunicorn servers they run against (what
+    measure() and start_app() read), shared by the scripts that compare servers."""
     p.add_argument("--seconds", type=float, default=4.0, help="counting window of each run")
     p.add_argument("--warmup", type=float, default=1.0, help="ignored start of each run")
-    p.add_argument("--rounds", type=int, default=3, help="bare/service alternations per endpoint")
+    p.add_argument("--rounds", type=int, default=3, help="alternations of the servers")
     p.add_argument("--connections", type=int, default=16)
     p.add_argument("--client-processes", type=int, default=2)
     p.add_argument("--client", choices=["raw", "httpclient"], default="raw")
@@ -108,6 +108,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--threads", type=int, default=8)
     p.add_argument("--worker-class", default="gthread")
     p.add_argument("--keepalive", type=int, default=75)
+    p.add_argument("--ready-path", default="/health", help="path that answers once a server is up")
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """Command-line options."""
+    p = argparse.ArgumentParser(description="Service vs bare Flask + Redis app, side by side.")
+    add_load_arguments(p)
     p.add_argument(
         "--bare-config",
         default=None,
@@ -117,7 +124,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--service-app", default="tests.support.apps:create_noop_app()")
     p.add_argument("--service-config", default="gunicorn.conf.py")
     p.add_argument("--service-env", action="append", default=[], metavar="KEY=VAL")
-    p.add_argument("--ready-path", default="/health", help="path that answers once a server is up")
     p.add_argument("--body-file", type=Path, help="JSON body of POST /optimize")
     p.add_argument("--jobs", type=int, default=1000, help="service no-op jobs end to end (0: skip)")
     p.add_argument("--submit-to-running", type=int, default=50, help="single jobs timed (0: skip)")

@@ -24,6 +24,7 @@ from bench.http_bench import (
     BARE_APP,
     DEFAULT_BODY,
     App,
+    add_load_arguments,
     measure,
     merged,
     start_app,
@@ -36,21 +37,11 @@ ENDPOINTS = {"post": "POST /optimize", "get": "GET /optimize/<id>", "health": "G
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    """Command-line options (the gunicorn ones as in http_bench.py)."""
+    """Command-line options (the load and gunicorn ones are http_bench.py's)."""
     p = argparse.ArgumentParser(description="Service settings side by side, one Redis.")
     p.add_argument("variants", nargs="+", help="bare | name=KEY=VAL,KEY=VAL (empty: defaults)")
     p.add_argument("--endpoint", choices=sorted(ENDPOINTS), default="post")
-    p.add_argument("--seconds", type=float, default=4.0)
-    p.add_argument("--warmup", type=float, default=1.0)
-    p.add_argument("--rounds", type=int, default=4)
-    p.add_argument("--connections", type=int, default=16)
-    p.add_argument("--client-processes", type=int, default=2)
-    p.add_argument("--client", choices=["raw", "httpclient"], default="raw")
-    p.add_argument("--workers", type=int, default=2)
-    p.add_argument("--threads", type=int, default=8)
-    p.add_argument("--worker-class", default="gthread")
-    p.add_argument("--keepalive", type=int, default=75)
-    p.add_argument("--ready-path", default="/health")
+    add_load_arguments(p)
     p.add_argument("--service-app", default="tests.support.apps:create_noop_app()")
     p.add_argument("--config", default="gunicorn.conf.py")
     return p.parse_args(argv)
