@@ -259,16 +259,20 @@ def wait_for_backlog(app: App, body: Any, timeout_s: float = 120.0) -> float:
 
 
 def http_rounds(
-    args: argparse.Namespace, apps: list[App], body: Any, redis_handle: ProcessHandle
+    args: argparse.Namespace,
+    apps: list[App],
+    body: Any,
+    redis_handle: ProcessHandle,
+    endpoints: tuple[str, ...] = ENDPOINTS,
 ) -> None:
-    """Every endpoint, `rounds` times, alternating the apps (order flips every round)."""
-    for endpoint in ENDPOINTS:
+    """Each endpoint, `rounds` times, alternating the apps (order flips every round)."""
+    for endpoint in endpoints:
         for round_index in range(args.rounds):
             order = apps if round_index % 2 == 0 else apps[::-1]
             for app in order:
                 result = measure(args, app, endpoint, body, redis_handle)
                 app.runs.setdefault(endpoint, []).append(result)
-                print(f"  {format_row(result)}")
+                print(f"  {format_row(result)}", flush=True)
                 if endpoint == "POST /optimize" and app.runs_jobs:
                     print(
                         f"  {app.name:7} backlog of that run done after {wait_for_backlog(app, body):.1f} s"

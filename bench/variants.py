@@ -25,10 +25,9 @@ from bench.http_bench import (
     DEFAULT_BODY,
     App,
     add_load_arguments,
-    measure,
+    http_rounds,
     merged,
     start_app,
-    wait_for_backlog,
 )
 from bench.http_load import format_row
 from bench.servers import start_redis
@@ -83,19 +82,13 @@ def main(argv: list[str] | None = None) -> int:
         try:
             for variant in args.variants:  # one by one: a failed start still stops the rest
                 apps.append(start_variant(args, variant, redis_handle.url, workdir))
-            for round_index in range(args.rounds):
-                for app in apps if round_index % 2 == 0 else apps[::-1]:
-                    result = measure(args, app, endpoint, DEFAULT_BODY, redis_handle)
-                    app.runs.setdefault(endpoint, []).append(result)
-                    print(f"  {format_row(result)}", flush=True)
-                    if endpoint == "POST /optimize" and app.runs_jobs:
-                        wait_for_backlog(app, DEFAULT_BODY)
+            http_rounds(args, apps, DEFAULT_BODY, redis_handle, endpoints=(endpoint,))
             print(f"\n== {endpoint}, {args.rounds} rounds pooled ==")
-            baseline = apps[0].runs[endpoint]
+            baseline_rps = merged(apps[0].runs[endpoint]).rps
             for app in apps:
                 pooled = merged(app.runs[endpoint])
                 pooled.name = app.name
-                ratio = pooled.rps / merged(baseline).rps if baseline else float("nan")
+                ratio = pooled.rps / baseline_rps if baseline_rps else float("nan")
                 print(f"{format_row(pooled)}  vs {apps[0].name} {ratio:.2f}")
         finally:
             for app in apps:
