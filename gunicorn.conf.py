@@ -59,6 +59,13 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 
 
 # ---------------------------------------------------------------- hooks
+def on_starting(server):
+    """Remove a drain flag left by an earlier run of this instance (e.g. a restarted container)."""
+    from webapp.lifecycle import clear_stale_drain_flag
+
+    clear_stale_drain_flag(time.time())
+
+
 def when_ready(server):
     """Warn when the timeouts cannot hold a full drain."""
     from webapp.lifecycle import check_shutdown_timeouts
@@ -72,43 +79,55 @@ def when_ready(server):
 
 
 def post_worker_init(worker):
-    """Start taking jobs in this worker; stop taking them the moment a stop signal arrives."""
+    """Start taking jobs in this worker; on a stop signal stop taking them at once and drain.
+
+    SIGTERM starts the drain (DRAIN_TIMEOUT_SECONDS); SIGINT/SIGQUIT (a quick shutdown, also the
+    master's second signal) hand back what still runs at once. gunicorn's own handlers run after
+    ours (they end the worker's loop, or exit at once for SIGINT/SIGQUIT).
+    """
     from webapp import lifecycle
 
     app = worker.wsgi
     if not lifecycle.is_service_app(app):
         return  # another WSGI app under these settings (e.g. a benchmark baseline)
     lifecycle.start(app)
-    worker.drain_deadline = None
 
-    def chain(signum, handler, quick):
+    def chain(signum, action):
+        handler = signal.getsignal(signum)
+
         def on_signal(sig, frame):
-            if worker.drain_deadline is None or quick:
-                budget = 0.0 if quick else DRAIN_TIMEOUT_SECONDS
-                worker.drain_deadline = time.monotonic() + budget
-            lifecycle.stop_accepting(app)
+            action(app)
             if callable(handler):
                 handler(sig, frame)
 
         signal.signal(signum, on_signal)
 
-    chain(signal.SIGTERM, signal.getsignal(signal.SIGTERM), quick=False)
-    for quick_signal in (signal.SIGINT, signal.SIGQUIT):
-        chain(quick_signal, signal.getsignal(quick_signal), quick=True)
+    chain(signal.SIGTERM, lambda app: lifecycle.begin_shutdown(app, DRAIN_TIMEOUT_SECONDS))
+    chain(signal.SIGINT, lifecycle.hurry_shutdown)
+    chain(signal.SIGQUIT, lifecycle.hurry_shutdown)
+
+
+def worker_abort(worker):
+    """gunicorn's timeout (SIGABRT; SIGKILL follows within a second or so): hand back now."""
+    from webapp import lifecycle
+
+    app = getattr(worker, "wsgi", None)
+    if lifecycle.is_service_app(app):
+        lifecycle.hurry_shutdown(app)
+        lifecycle.finish_process(app, 0.0, wait_s=0.8)
 
 
 def worker_exit(server, worker):
-    """Drain this worker's jobs; hand back stragglers so another process finishes them."""
+    """Drain this worker's jobs; hand back stragglers so another process finishes them.
+
+    A worker that leaves its loop without a signal (max_requests, --reload) starts its drain
+    here, when it stops taking requests."""
     from webapp import lifecycle
 
     app = getattr(worker, "wsgi", None)
     if not lifecycle.is_service_app(app):
         return  # gunicorn also calls this hook in the master, for a worker already gone
-
-    deadline = getattr(worker, "drain_deadline", None)
-    if deadline is None:  # left its loop without a signal (max_requests, reload, parent gone)
-        deadline = time.monotonic() + DRAIN_TIMEOUT_SECONDS
-    lifecycle.finish_process(app, deadline)
+    lifecycle.finish_process(app, DRAIN_TIMEOUT_SECONDS)
 
 
 def on_exit(server):

@@ -1,7 +1,9 @@
 """Process lifecycle: start taking jobs, stop taking them, drain. Called by gunicorn's hooks.
 
 Imports nothing from gunicorn, so it is tested without it. Two ways to drain:
-- SIGTERM to a worker: `stop_accepting` at once, then `drain` from the `worker_exit` hook;
+- a worker stops (a signal, max_requests, a reload): `begin_shutdown` stops taking jobs at once
+  and drains in a thread of its own, which a second signal only hurries (`hurry_shutdown`) and
+  `worker_exit` waits for, so every way out of the process hands the stragglers back;
 - the drain flag file (written by `python -m webapp.drain`, e.g. from a Kubernetes preStop hook):
   every worker of the instance stops taking jobs and answers /ready and POST with 503, while
   status and result reads keep working. Removing the file undoes it.
@@ -25,6 +27,7 @@ from webapp.jobs.runner import RunningJob
 log = structlog.get_logger(__name__)
 
 DRAIN_FLAG_KEY = "webapp.drain_flag"
+SHUTDOWN_KEY = "webapp.shutdown"
 
 
 class DrainFlag:
@@ -62,13 +65,88 @@ class DrainFlag:
         if self.path is not None:
             self.path.unlink(missing_ok=True)
 
+    def clear_if_older_than(self, started_at: float) -> bool:
+        """Remove a flag file written before `started_at` (epoch seconds): a drain of an
+        earlier run of the instance (a container restarted with its volume) must not keep the
+        new one out of service. True when a stale flag was removed."""
+        if self.path is None:
+            return False
+        try:
+            stale = self.path.stat().st_mtime < started_at
+        except FileNotFoundError:
+            return False
+        if stale:
+            self.path.unlink(missing_ok=True)
+        return stale
+
+
+class Shutdown:
+    """The drain of one process: begun once, hurried by a second signal, awaited at exit.
+
+    The drain runs in a non-daemon thread, so an exit that a second signal forces (gunicorn's
+    SIGINT/SIGQUIT handlers call sys.exit) still waits for it; once stragglers are handed back
+    the thread ends the process itself (their executor threads are abandoned, and interpreter
+    exit would wait for them).
+    """
+
+    def __init__(self, app: Flask) -> None:
+        self._app = app
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    def begin(self, budget_s: float) -> None:
+        """Stop taking jobs now and drain for at most `budget_s` (idempotent)."""
+        get_jobs(self._app).runner.stop_accepting()
+        if not self._lock.acquire(blocking=False):
+            return  # another begin() is under way (a signal arrived during this one)
+        try:
+            if self._thread is None:
+                deadline = time.monotonic() + budget_s
+                self._thread = threading.Thread(
+                    target=self._drain, args=(deadline,), name="drain", daemon=False
+                )
+                self._thread.start()
+        finally:
+            self._lock.release()
+
+    def hurry(self) -> None:
+        """Hand back what still runs, now (signal-handler safe)."""
+        self.begin(0.0)
+        get_jobs(self._app).runner.hurry_drain()
+
+    def wait(self, timeout_s: float | None = None) -> None:
+        """Wait for the drain to end (it may end the process instead of returning)."""
+        if self._thread is not None:
+            self._thread.join(timeout_s)
+
+    def _drain(self, deadline: float) -> None:
+        stragglers = drain(self._app, deadline)
+        if stragglers:
+            log.warning("process_exit_with_stragglers", handed_back=len(stragglers))
+            _flush_logs()
+            os._exit(0)
+
 
 def init_app(app: Flask) -> DrainFlag:
     """Register the drain flag and let the job runner pause while it is set."""
     flag = DrainFlag(get_settings(app).drain_flag_file)
     app.extensions[DRAIN_FLAG_KEY] = flag
     get_jobs(app).runner.pause_while(flag.is_set)
+    app.extensions[SHUTDOWN_KEY] = Shutdown(app)
     return flag
+
+
+def clear_stale_drain_flag(started_at: float) -> None:
+    """At instance start: remove a drain flag written before `started_at` (gunicorn on_starting);
+    one written while this instance runs stays."""
+    from webapp.config import ConfigError, Settings
+
+    try:
+        path = Settings.from_env(os.environ).drain_flag_file
+    except ConfigError:
+        return  # the workers report the configuration error
+    if DrainFlag(path).clear_if_older_than(started_at):
+        log.warning("drain_flag_cleared", path=path, reason="left by an earlier run")
 
 
 def drain_flag(app: Flask) -> DrainFlag:
@@ -122,16 +200,24 @@ def has_slate_store(app: Flask) -> bool:
     return bool(get_settings(app).neo4j_uri)
 
 
-def finish_process(app: Flask, deadline: float) -> None:
-    """Drain, then leave: at once if stragglers were handed back (their threads are abandoned)."""
-    stragglers = drain(app, deadline)
+def begin_shutdown(app: Flask, budget_s: float) -> None:
+    """Stop taking jobs at once and drain for at most `budget_s`, in the background."""
+    app.extensions[SHUTDOWN_KEY].begin(budget_s)
+
+
+def hurry_shutdown(app: Flask) -> None:
+    """Hand back the running jobs now: a second signal, or gunicorn's timeout (SIGABRT)."""
+    app.extensions[SHUTDOWN_KEY].hurry()
+
+
+def finish_process(app: Flask, budget_s: float, *, wait_s: float | None = None) -> None:
+    """Drain (begun now unless a signal began it), wait for it, then release the clients.
+
+    Ends the process instead of returning when stragglers were handed back."""
+    shutdown: Shutdown = app.extensions[SHUTDOWN_KEY]
+    shutdown.begin(budget_s)
+    shutdown.wait(wait_s)
     jobs = get_jobs(app)
-    if stragglers:
-        # Interpreter exit would join the executor threads, i.e. wait for the abandoned jobs;
-        # they were handed back and every write they try is fenced, so end the process now.
-        log.warning("process_exit_with_stragglers", handed_back=len(stragglers))
-        _flush_logs()
-        os._exit(0)
     jobs.runner.shutdown(join_timeout_s=0)
     jobs.connections.close()
     from webapp.neo4j_client import get_neo4j

@@ -89,7 +89,7 @@ def test_result_of_failed_job_is_409_with_error(client: FlaskClient, store: JobS
     """A failed job's result read returns its error."""
     run_id = _submit(client)
     claim = store.claim_next("test")
-    store.fail(run_id, claim.attempt, "no feasible lineup")
+    store.fail(run_id, claim.token, "no feasible lineup")
 
     response = client.get(f"/optimize/{run_id}/result")
 
@@ -105,7 +105,7 @@ def test_result_of_complete_job(client: FlaskClient, store: JobStore) -> None:
     """A complete job's result is returned whole."""
     run_id = _submit(client)
     claim = store.claim_next("test")
-    store.complete(run_id, claim.attempt, {"lineups": [{"players": [], "salary": 1}]})
+    store.complete(run_id, claim.token, {"lineups": [{"players": [], "salary": 1}]})
 
     response = client.get(f"/optimize/{run_id}/result")
 

@@ -47,7 +47,7 @@ def test_complete_stores_result_and_releases_lease(store: JobStore) -> None:
     run_id = _submit(store)
     claim = store.claim_next("owner")
 
-    store.complete(run_id, claim.attempt, {"lineups": [1]})
+    store.complete(run_id, claim.token, {"lineups": [1]})
 
     record, result = store.get_result(run_id)
     assert record.status == JobStatus.COMPLETE and record.progress == 1.0 and record.finished_at
@@ -59,9 +59,9 @@ def test_second_completion_of_same_attempt_is_idempotent(store: JobStore) -> Non
     """Retrying the final write after a lost reply is harmless."""
     run_id = _submit(store)
     claim = store.claim_next("owner")
-    store.complete(run_id, claim.attempt, {"n": 1})
+    store.complete(run_id, claim.token, {"n": 1})
 
-    store.complete(run_id, claim.attempt, {"n": 2})
+    store.complete(run_id, claim.token, {"n": 2})
 
     assert store.get_result(run_id)[1] == {"n": 1}
 
@@ -70,12 +70,12 @@ def test_stale_attempt_cannot_complete(store: JobStore) -> None:
     """After a hand-back and a new claim, the old attempt's completion is refused."""
     run_id = _submit(store)
     old = store.claim_next("owner-a")
-    assert store.hand_back(run_id, old.attempt)
+    assert store.hand_back(run_id, old.token)
     new = store.claim_next("owner-b")
 
     with pytest.raises(TransitionRefusedError):
-        store.complete(run_id, old.attempt, {"from": "zombie"})
-    store.complete(run_id, new.attempt, {"from": "owner-b"})
+        store.complete(run_id, old.token, {"from": "zombie"})
+    store.complete(run_id, new.token, {"from": "owner-b"})
 
     assert new.attempt == old.attempt + 1
     assert store.get_result(run_id)[1] == {"from": "owner-b"}
@@ -85,10 +85,10 @@ def test_cannot_fail_a_completed_job(store: JobStore) -> None:
     """complete is terminal: a later failure write is refused."""
     run_id = _submit(store)
     claim = store.claim_next("owner")
-    store.complete(run_id, claim.attempt, {})
+    store.complete(run_id, claim.token, {})
 
     with pytest.raises(TransitionRefusedError):
-        store.fail(run_id, claim.attempt, "late")
+        store.fail(run_id, claim.token, "late")
     assert store.get(run_id).status == JobStatus.COMPLETE
 
 
@@ -97,16 +97,16 @@ def test_cannot_complete_a_pending_job(store: JobStore) -> None:
     run_id = _submit(store)
 
     with pytest.raises(TransitionRefusedError):
-        store.complete(run_id, 0, {})
+        store.complete(run_id, "no-such-claim", {})
 
 
-def test_progress_is_fenced_by_attempt(store: JobStore) -> None:
-    """Progress from the owning attempt is written; from a stale attempt it is refused."""
+def test_progress_is_fenced_by_claim_token(store: JobStore) -> None:
+    """Progress from the owning attempt is written; from another token it is refused."""
     run_id = _submit(store)
     claim = store.claim_next("owner")
 
-    assert store.report_progress(run_id, claim.attempt, 0.4, "simulating")
-    assert not store.report_progress(run_id, claim.attempt + 1, 0.9, "zombie")
+    assert store.report_progress(run_id, claim.token, 0.4, "simulating")
+    assert not store.report_progress(run_id, claim.token + "x", 0.9, "zombie")
     record = store.get(run_id)
     assert (record.progress, record.phase) == (0.4, "simulating")
 
@@ -117,7 +117,7 @@ def test_hand_back_keeps_queue_place_and_retry_budget(store: JobStore) -> None:
     claim = store.claim_next("owner")
     newer = _submit(store)
 
-    store.hand_back(handed, claim.attempt)
+    store.hand_back(handed, claim.token)
 
     record = store.get(handed)
     assert record.status == JobStatus.PENDING and record.handbacks == 1
@@ -158,10 +158,10 @@ def test_renew_leases_reports_lost_attempts(store: JobStore) -> None:
     kept, lost = _submit(store), _submit(store)
     kept_claim = store.claim_next("me")
     lost_claim = store.claim_next("me")
-    store.hand_back(lost, lost_claim.attempt)
+    store.hand_back(lost, lost_claim.token)
     store.redis.zadd(store.keys.leases, {kept: 0})
 
-    result = store.renew_leases([(kept, kept_claim.attempt), (lost, lost_claim.attempt)])
+    result = store.renew_leases("me", [(kept, kept_claim.token), (lost, lost_claim.token)])
 
     assert result == [lost]
     assert store.redis.zscore(store.keys.leases, kept) > 0
@@ -171,7 +171,7 @@ def test_records_and_results_carry_the_ttl(store: JobStore) -> None:
     """Record and result expire after the TTL; the tombstone outlives them."""
     run_id = _submit(store)
     claim = store.claim_next("owner")
-    store.complete(run_id, claim.attempt, {"x": 1})
+    store.complete(run_id, claim.token, {"x": 1})
 
     record_ttl = store.redis.ttl(store.keys.job(run_id))
     result_ttl = store.redis.ttl(store.keys.result(run_id))
@@ -185,10 +185,10 @@ def test_checkpoint_round_trip_and_cleared_on_finish(store: JobStore) -> None:
     """A checkpoint is readable until the job finishes, then removed."""
     run_id = _submit(store)
     claim = store.claim_next("owner")
-    assert store.save_checkpoint(run_id, claim.attempt, {"batch": 3, "candidates": [["a", "b"]]})
+    assert store.save_checkpoint(run_id, claim.token, {"batch": 3, "candidates": [["a", "b"]]})
 
     assert store.load_checkpoint(run_id) == {"batch": 3, "candidates": [["a", "b"]]}
-    store.complete(run_id, claim.attempt, {})
+    store.complete(run_id, claim.token, {})
     assert store.load_checkpoint(run_id) is None
 
 
@@ -196,56 +196,141 @@ def test_stale_attempt_cannot_overwrite_the_checkpoint(store: JobStore) -> None:
     """Only the attempt that owns the job may save resume state."""
     run_id = _submit(store)
     old = store.claim_next("a")
-    store.hand_back(run_id, old.attempt)
+    store.hand_back(run_id, old.token)
     new = store.claim_next("b")
-    assert store.save_checkpoint(run_id, new.attempt, {"batch": 5})
+    assert store.save_checkpoint(run_id, new.token, {"batch": 5})
 
-    assert not store.save_checkpoint(run_id, old.attempt, {"batch": 1})
+    assert not store.save_checkpoint(run_id, old.token, {"batch": 1})
     assert store.load_checkpoint(run_id) == {"batch": 5}
 
 
-def test_finishing_can_claim_the_next_job_in_the_same_script(store: JobStore) -> None:
-    """complete/fail with claim_for end the attempt and start the oldest pending job for it."""
-    first, second, third = _submit(store), _submit(store), _submit(store)
-    claim = store.claim_next("owner")
+def test_a_retried_claim_returns_the_job_it_took(store: JobStore) -> None:
+    """A claim retried with the same token after a lost reply gets the same job, not another."""
+    first, second = _submit(store), _submit(store)
+    claim = store.claim_next("owner", "token-1")
 
-    after_first = store.complete(first, claim.attempt, {"n": 1}, claim_for="owner")
-    after_second = store.fail(second, after_first.attempt, "no lineup", claim_for="owner")
+    again = store.claim_next("owner", "token-1")
 
-    assert store.get(first).status == JobStatus.COMPLETE
-    assert store.get(second).status == JobStatus.FAILED
-    assert after_first.record.run_id == second and after_first.record.owner == "owner"
-    assert after_second.record.run_id == third and after_second.attempt == 1
-    assert after_second.record.status == JobStatus.RUNNING
-    assert store.queue_stats().pending == 0 and store.queue_stats().running == 1
-    assert store.complete(third, after_second.attempt, {}, claim_for="owner") is None
+    assert again.record.run_id == claim.record.run_id == first and again.token == "token-1"
+    assert store.get(first).attempts == 1 and store.get(second).status == JobStatus.PENDING
 
 
-def test_a_refused_finish_claims_nothing(store: JobStore) -> None:
-    """A fenced attempt's final write is refused and leaves the queue alone."""
-    run_id, waiting = _submit(store), _submit(store)
-    old = store.claim_next("owner-a")
-    store.hand_back(run_id, old.attempt)
-    store.claim_next("owner-b")  # takes run_id again (it keeps its place), attempt 2
+def test_a_token_that_took_nothing_takes_nothing_on_retry(store: JobStore) -> None:
+    """A retried claim whose first try found the queue empty claims with a fresh token later."""
+    assert store.claim_next("owner", "token-1") is None
+    run_id = _submit(store)
 
-    with pytest.raises(TransitionRefusedError):
-        store.complete(run_id, old.attempt, {"from": "zombie"}, claim_for="owner-a")
-
-    assert store.get(waiting).status == JobStatus.PENDING
-    assert store.queue_stats().pending == 1
+    assert store.claim_next("owner", "token-1").record.run_id == run_id
 
 
 def test_an_empty_queue_drops_stale_wake_up_tokens(store: JobStore) -> None:
     """Each submit leaves a wake-up token; once a claim finds no pending job, none is left for
     idle dispatchers to wake up for."""
     first, second = _submit(store), _submit(store)
-    claim = store.claim_next("owner")
-    store.complete(first, claim.attempt, {}, claim_for="owner")  # takes the second job along
+    store.claim_next("owner")
+    store.claim_next("owner")
     assert store.redis.llen(store.keys.wake) == 2
 
     assert store.claim_next("other") is None
 
     assert store.redis.llen(store.keys.wake) == 0
-    assert store.get(second).status == JobStatus.RUNNING
+    assert store.get(second).status == JobStatus.RUNNING and store.get(first).attempts == 1
     _submit(store)
     assert store.redis.llen(store.keys.wake) == 1
+
+
+def test_live_records_have_no_ttl_until_they_finish(store: JobStore) -> None:
+    """A job that waits or runs longer than the TTL never expires; finishing starts the TTL."""
+    run_id = _submit(store)
+    assert store.redis.ttl(store.keys.job(run_id)) == -1
+    claim = store.claim_next("owner")
+    assert store.redis.ttl(store.keys.job(run_id)) == -1
+
+    store.complete(run_id, claim.token, {})
+
+    assert 0 < store.redis.ttl(store.keys.job(run_id)) <= store.ttl_seconds
+
+
+def test_an_owner_cut_off_by_an_outage_takes_its_job_back(store: JobStore) -> None:
+    """Recovery requeued a job whose lease ran out while its owner could not reach Redis; the
+    owner's next heartbeat takes it back uncharged, and its result is accepted."""
+    run_id = _submit(store)
+    claim = store.claim_next("owner")
+    store.redis.zadd(store.keys.leases, {run_id: 0})
+    assert store.reclaim_expired() == [(run_id, JobStatus.PENDING)]
+    assert store.get(run_id).failed_attempts == 1
+
+    assert store.renew_leases("owner", [(run_id, claim.token)]) == []
+
+    record = store.get(run_id)
+    assert record.status == JobStatus.RUNNING and record.failed_attempts == 0
+    assert store.claim_next("other") is None
+    store.complete(run_id, claim.token, {"n": 1})
+    assert store.get_result(run_id)[1] == {"n": 1}
+
+
+def test_a_result_held_through_an_outage_is_accepted_until_another_claim(
+    store: JobStore,
+) -> None:
+    """After recovery requeued the job, its first attempt may still finish it, unless another
+    attempt has claimed it meanwhile."""
+    kept, taken = _submit(store), _submit(store)
+    kept_claim, taken_claim = store.claim_next("a"), store.claim_next("a")
+    store.redis.zadd(store.keys.leases, {kept: 0, taken: 0})
+    store.reclaim_expired()
+    store.claim_next("b")  # takes `kept`, the older of the two
+
+    winner = store.get(kept)
+    assert winner.status == JobStatus.RUNNING and winner.owner == "b"
+    with pytest.raises(TransitionRefusedError):
+        store.complete(kept, kept_claim.token, {"from": "a"})
+    store.complete(taken, taken_claim.token, {"from": "a"})
+    assert store.get(taken).status == JobStatus.COMPLETE
+    assert store.queue_stats().pending == 0
+
+
+def test_a_finished_job_is_not_reported_lost(store: JobStore) -> None:
+    """A heartbeat racing with the job's own final write does not call the job lost."""
+    run_id = _submit(store)
+    claim = store.claim_next("owner")
+    store.complete(run_id, claim.token, {})
+
+    assert store.renew_leases("owner", [(run_id, claim.token)]) == []
+
+
+def test_a_transient_failure_requeues_with_a_delay_then_fails(store: JobStore) -> None:
+    """retry_later charges the attempt and delays the job; at MAX_ATTEMPTS it fails with the
+    cause."""
+    run_id = _submit(store)
+    claim = store.claim_next("owner")
+
+    assert store.retry_later(run_id, claim.token, "Neo4j down", 60) == JobStatus.PENDING
+
+    record = store.get(run_id)
+    assert record.status == JobStatus.PENDING and record.failed_attempts == 1
+    assert "Neo4j down" in record.error
+    assert store.claim_next("owner") is None  # not due for a minute
+    store.redis.zadd(store.keys.pending, {run_id: 0})
+    for _ in range(store.max_attempts - 1):
+        claim = store.claim_next("owner")
+        outcome = store.retry_later(run_id, claim.token, "Neo4j down", 0)
+    assert outcome == JobStatus.FAILED
+    record = store.get(run_id)
+    assert record.status == JobStatus.FAILED and "Neo4j down" in record.error
+    assert "MAX_ATTEMPTS=3" in record.error
+
+
+def test_a_claim_token_cannot_be_reused_after_a_rollback(store: JobStore) -> None:
+    """Fencing holds when Redis hands the same attempt number out twice (a rollback): each
+    claim has its own token, so only the current one may write."""
+    run_id = _submit(store)
+    first = store.claim_next("a")
+    store.redis.hset(store.keys.job(run_id), mapping={"status": "pending", "attempts": 0})
+    store.redis.zadd(store.keys.pending, {run_id: 0})  # the claim rolled back
+    second = store.claim_next("b")
+
+    assert first.attempt == second.attempt == 1
+    with pytest.raises(TransitionRefusedError):
+        store.complete(run_id, first.token, {"from": "a"})
+    store.complete(run_id, second.token, {"from": "b"})
+    assert store.get_result(run_id)[1] == {"from": "b"}

@@ -16,6 +16,7 @@ from tests.support.kinds import scripted_kinds
 from tests.support.waiting import wait_until
 from webapp import create_app
 from webapp.config import Settings
+from webapp.jobs import execution as execution_module
 from webapp.jobs import runner as runner_module
 from webapp.jobs import service
 from webapp.jobs.extension import get_jobs
@@ -65,19 +66,20 @@ def test_runner_claims_only_when_a_thread_is_free(
         close_app(app)
 
 
-def test_a_busy_thread_claims_its_next_job_with_the_last_ones_final_write(
+def test_every_job_is_claimed_by_the_dispatcher_once(
     settings: Settings, real_redis: redis.Redis, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """One executor thread, ten queued jobs: after the dispatcher's first claim, each next job
-    comes with the previous job's completion, never from a separate claim by the thread."""
+    """One executor thread, ten queued jobs: the dispatcher claims each one, once."""
     app = create_app(replace(settings, job_workers=1), kinds=scripted_kinds())
     store = get_jobs(app).store()
     claims_by_thread: list[str] = []
     claim_next = JobStore.claim_next
 
-    def counted_claim_next(self: JobStore, owner: str) -> object:
-        claims_by_thread.append(threading.current_thread().name)
-        return claim_next(self, owner)
+    def counted_claim_next(self: JobStore, owner: str, token: str | None = None) -> object:
+        claim = claim_next(self, owner, token)
+        if claim is not None:
+            claims_by_thread.append(threading.current_thread().name)
+        return claim
 
     monkeypatch.setattr(JobStore, "claim_next", counted_claim_next)
     try:
@@ -86,20 +88,19 @@ def test_a_busy_thread_claims_its_next_job_with_the_last_ones_final_write(
 
         wait_until(lambda: all(_status(store, r) == JobStatus.COMPLETE for r in run_ids), 10)
         assert all(store.get(r).attempts == 1 for r in run_ids)
-        assert claims_by_thread[0] == "job-dispatcher"
-        assert not [name for name in claims_by_thread if name.startswith("job-runner")]
+        assert claims_by_thread == ["job-dispatcher"] * 10
     finally:
         close_app(app)
 
 
-def test_a_job_claimed_with_a_final_write_runs_even_if_the_thread_then_fails(
+def test_a_thread_that_fails_after_the_final_write_keeps_its_slot(
     settings: Settings, real_redis: redis.Redis, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Something raising after the final write (here the job_completed line) must not leave
-    the job that write claimed registered but never run."""
+    """Something raising after the final write (here the job_completed line) must not cost
+    the executor slot: the next jobs still run."""
     app = create_app(replace(settings, job_workers=1), kinds=scripted_kinds())
     store = get_jobs(app).store()
-    real_log = runner_module.log
+    real_log = execution_module.log
 
     class FailingCompletedLine:
         def __getattr__(self, name: str) -> object:
@@ -110,7 +111,7 @@ def test_a_job_claimed_with_a_final_write_runs_even_if_the_thread_then_fails(
                 raise RuntimeError("log sink down")
             real_log.info(event, **fields)
 
-    monkeypatch.setattr(runner_module, "log", FailingCompletedLine())
+    monkeypatch.setattr(execution_module, "log", FailingCompletedLine())
     try:
         run_ids = [_submit(store, "noop") for _ in range(3)]
         get_jobs(app).runner.start()
@@ -191,9 +192,10 @@ def test_lost_lease_fences_the_running_attempt(settings: Settings, real_redis: r
         run_id = _submit(store, "sleep:3")
         runner.start()
         wait_until(lambda: _status(store, run_id) == JobStatus.RUNNING, 5)
-        attempt = store.get(run_id).attempts
+        record = store.get(run_id)
+        attempt = record.attempts
 
-        store.hand_back(run_id, attempt)  # as a recovery elsewhere would
+        store.hand_back(run_id, record.claim)  # as a recovery elsewhere would
         taken = store.claim_next("another-process")
 
         wait_until(lambda: not runner.running(), 5, message="old attempt should stop")
@@ -214,3 +216,97 @@ def test_recovery_requeues_a_dead_owners_job(real_app: Flask, real_store: JobSto
 
     wait_until(lambda: _status(real_store, run_id) == JobStatus.COMPLETE, 5)
     assert real_store.get(run_id).attempts == dead.attempt + 1
+
+
+def test_a_transient_error_requeues_the_job_instead_of_failing_it(
+    real_app: Flask, real_store: JobStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A dependency out of reach in the first attempt: the job waits, runs again, completes."""
+    monkeypatch.setattr(execution_module, "RETRY_DELAY_MIN_S", 0.2)
+    run_id = _submit(real_store, "transient:1")
+
+    get_jobs(real_app).runner.start()
+
+    wait_until(lambda: _status(real_store, run_id) == JobStatus.COMPLETE, 10)
+    record = real_store.get(run_id)
+    assert (record.attempts, record.failed_attempts) == (2, 1)
+
+
+def test_a_job_whose_dependency_stays_down_fails_with_the_cause(
+    real_app: Flask, real_store: JobStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Transient errors are retried up to MAX_ATTEMPTS, then the job fails naming the cause."""
+    monkeypatch.setattr(execution_module, "RETRY_DELAY_MIN_S", 0.1)
+    run_id = _submit(real_store, "transient:99")
+
+    get_jobs(real_app).runner.start()
+
+    wait_until(lambda: _status(real_store, run_id) == JobStatus.FAILED, 10)
+    record = real_store.get(run_id)
+    assert record.failed_attempts == record.attempts == 3
+    assert "slate store is out of reach" in record.error
+
+
+def test_a_dispatcher_loop_that_raises_is_restarted(
+    real_app: Flask, real_store: JobStore, monkeypatch: pytest.MonkeyPatch, log_capture: LogCapture
+) -> None:
+    """A bug outside Redis in the dispatcher is logged, and the loop runs again."""
+    monkeypatch.setattr(runner_module, "RESTART_DELAY_S", 0.05)
+    claim_next = JobStore.claim_next
+    calls = []
+
+    def broken_once(self: JobStore, owner: str, token: str | None = None) -> object:
+        calls.append(owner)
+        if len(calls) == 1:
+            raise RuntimeError("a bug")
+        return claim_next(self, owner, token)
+
+    monkeypatch.setattr(JobStore, "claim_next", broken_once)
+    run_id = _submit(real_store, "noop")
+
+    get_jobs(real_app).runner.start()
+
+    wait_until(lambda: _status(real_store, run_id) == JobStatus.COMPLETE, 5)
+    crashed = [e for e in log_capture.entries if e["event"] == "job_thread_crashed"]
+    assert [e["thread"] for e in crashed] == ["job-dispatcher"]
+
+
+def test_readiness_restarts_a_thread_that_died(real_app: Flask, real_store: JobStore) -> None:
+    """ensure_threads (run by /ready) starts a dispatcher that is gone; jobs run again."""
+    runner = get_jobs(real_app).runner
+    runner.start()
+    dead = threading.Thread(target=lambda: None)
+    dead.start()
+    dead.join()
+    original = runner._threads["job-dispatcher"]
+    runner._threads["job-dispatcher"] = dead  # as if it had died
+    assert not runner.threads_alive()
+
+    assert runner.ensure_threads() and runner.threads_alive()
+    run_id = _submit(real_store, "noop")
+    wait_until(lambda: _status(real_store, run_id) == JobStatus.COMPLETE, 5)
+    runner.shutdown()
+    original.join(5)
+
+
+def test_recovery_waits_a_lease_after_redis_trouble(
+    settings: Settings, real_redis: redis.Redis
+) -> None:
+    """A process that just saw Redis fail does not requeue other owners' expired jobs until
+    Redis has been reachable for a full lease: live owners renew first."""
+    app = create_app(replace(settings, job_lease_seconds=1.5), kinds=scripted_kinds())
+    store = get_jobs(app).store()
+    runner = get_jobs(app).runner
+    try:
+        run_id = _submit(store, "noop")
+        store.claim_next("alive-elsewhere:1")
+        store.redis.zadd(store.keys.leases, {run_id: 0})
+        runner.reachability.trouble()
+
+        runner.start()
+        time.sleep(0.8)
+        assert _status(store, run_id) == JobStatus.RUNNING  # not taken from its owner yet
+
+        wait_until(lambda: _status(store, run_id) == JobStatus.COMPLETE, 6)
+    finally:
+        close_app(app)

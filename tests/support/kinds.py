@@ -6,6 +6,7 @@ sleep:<seconds>   sleeps in 50 ms steps, reporting progress, honouring fencing
 fail              fails with a message
 crash             SIGKILLs its own process, as the OOM killer would
 progress          reports three progress steps, then completes
+transient:<n>     meets a transient error (a dependency out of reach) in its first n attempts
 
 Every start of a job increments `<prefix>:test:starts:<run_id>` and every finished run
 `<prefix>:test:finishes:<run_id>` (when TEST_COUNTER_REDIS_URL is set), so tests can prove a job
@@ -22,8 +23,8 @@ from typing import Any
 import redis
 
 from webapp.jobs.context import JobContext
+from webapp.jobs.errors import JobFailedError, TransientJobError
 from webapp.jobs.kinds import JobKinds
-from webapp.jobs.runner import JobFailedError
 
 
 class Counters:
@@ -58,6 +59,8 @@ def make_scripted_job(counters: Counters):
             raise JobFailedError("scripted failure")
         if script == "crash":
             os.kill(os.getpid(), signal.SIGKILL)  # as the OOM killer would
+        if script.startswith("transient:") and context.attempt <= int(script.split(":")[1]):
+            raise TransientJobError("the slate store is out of reach")
         if script.startswith("sleep:"):
             _sleep(float(script.split(":", 1)[1]), context)
         elif script == "progress":

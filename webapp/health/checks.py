@@ -164,8 +164,15 @@ def check_jobs(store: JobStore) -> Checks:
     }
 
 
-def check_executor(utilization: float, *, accepting: bool) -> Checks:
-    """This process's executor threads in use; warn when all are busy or not taking jobs."""
+def check_executor(utilization: float, *, accepting: bool, threads_ok: bool = True) -> Checks:
+    """This process's executor threads in use; warn when all are busy or not taking jobs, fail
+    when its dispatcher or maintenance thread is down and could not be restarted."""
+    if not threads_ok:
+        return failing(
+            "component",
+            ["executor:utilization"],
+            "the job dispatcher or maintenance thread is down and could not be restarted",
+        )
     entry = Check("component", observed_value=round(utilization, 3), observed_unit="percent")
     entry.observed_value = round(utilization * 100, 1)
     if not accepting:

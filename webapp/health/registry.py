@@ -38,7 +38,9 @@ def register_checks(app: Flask) -> Probes:
         "component",
         ("executor:utilization",),
         lambda: checks.check_executor(
-            jobs.runner.utilization(), accepting=jobs.runner.is_accepting
+            jobs.runner.utilization(),
+            accepting=jobs.runner.is_accepting,
+            threads_ok=jobs.runner.ensure_threads() and jobs.runner.threads_alive(),
         ),
         cacheable=False,
     )

@@ -78,6 +78,7 @@ def show_job(store: JobStore, run_id: str) -> dict[str, Any]:
     document = record.to_status_document()
     document["owner"] = record.owner
     document["handbacks"] = record.handbacks
+    document["failed_attempts"] = record.failed_attempts
     document["lease_expires_ms"] = store.redis.zscore(store.keys.leases, run_id)
     document["has_result"] = bool(store.redis.exists(store.keys.result(run_id)))
     return document
@@ -86,7 +87,7 @@ def show_job(store: JobStore, run_id: str) -> dict[str, Any]:
 def requeue(store: JobStore, run_id: str) -> JobRecord:
     """Hand a running (stuck) job back to pending; refused unless it is still that attempt."""
     record = store.get(run_id)
-    if record.status is not JobStatus.RUNNING or not store.hand_back(run_id, record.attempts):
+    if record.status is not JobStatus.RUNNING or not store.hand_back(run_id, record.claim or ""):
         raise TransitionRefusedError(record.status, JobStatus.PENDING)
     return store.get(run_id)
 
@@ -96,7 +97,7 @@ def fail(store: JobStore, run_id: str, reason: str) -> JobRecord:
     record = store.get(run_id)
     if record.status is not JobStatus.RUNNING:
         raise TransitionRefusedError(record.status, JobStatus.FAILED)
-    store.fail(run_id, record.attempts, reason)
+    store.fail(run_id, record.claim or "", reason)
     return store.get(run_id)
 
 

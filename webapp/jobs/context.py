@@ -5,10 +5,10 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-import redis
 import structlog
 
-from webapp.jobs.store import JobStore
+from webapp.jobs.errors import is_transient_redis_error
+from webapp.jobs.store import Claim, JobStore
 
 log = structlog.get_logger(__name__)
 
@@ -20,10 +20,10 @@ class JobCancelledError(Exception):
 class JobCheckpoint:
     """Resume state of one job in Redis; `load`/`save` as the optimizer expects."""
 
-    def __init__(self, store: JobStore, run_id: str, attempt: int) -> None:
+    def __init__(self, store: JobStore, run_id: str, token: str) -> None:
         self._store = store
         self._run_id = run_id
-        self._attempt = attempt
+        self._token = token
 
     def load(self) -> dict[str, Any] | None:
         """The state saved by an earlier attempt, or None."""
@@ -32,20 +32,23 @@ class JobCheckpoint:
     def save(self, state: dict[str, Any]) -> None:
         """Keep `state` so a later attempt can resume from it (best effort during an outage)."""
         try:
-            self._store.save_checkpoint(self._run_id, self._attempt, state)
-        except (redis.ConnectionError, redis.TimeoutError) as error:
+            self._store.save_checkpoint(self._run_id, self._token, state)
+        except Exception as error:
+            if not is_transient_redis_error(error):
+                raise
             log.warning("job_checkpoint_not_saved", error=str(error))
 
 
 class JobContext:
-    """Handed to a job function; every write it makes is fenced by the attempt number."""
+    """Handed to a job function; every write it makes is fenced by the attempt's claim token."""
 
-    def __init__(self, store: JobStore, run_id: str, attempt: int) -> None:
-        self.run_id = run_id
-        self.attempt = attempt
+    def __init__(self, store: JobStore, claim: Claim) -> None:
+        self.run_id = claim.record.run_id
+        self.attempt = claim.attempt
         self.cancelled = threading.Event()
-        self.checkpoint = JobCheckpoint(store, run_id, attempt)
+        self.checkpoint = JobCheckpoint(store, self.run_id, claim.token)
         self._store = store
+        self._token = claim.token
 
     def progress(self, fraction: float, phase: str = "") -> None:
         """Record progress; raises JobCancelledError once this attempt has lost the job.
@@ -55,8 +58,10 @@ class JobContext:
         """
         self.raise_if_cancelled()
         try:
-            owned = self._store.report_progress(self.run_id, self.attempt, fraction, phase)
-        except (redis.ConnectionError, redis.TimeoutError) as error:
+            owned = self._store.report_progress(self.run_id, self._token, fraction, phase)
+        except Exception as error:
+            if not is_transient_redis_error(error):
+                raise
             log.warning("job_progress_not_saved", attempt=self.attempt, error=str(error))
             return
         if not owned:

@@ -1,8 +1,16 @@
-"""Every Redis key name the service uses, computed in one place."""
+"""Every Redis key name the service uses, computed in one place.
+
+Lua scripts receive these names through KEYS, or, for keys of a job they find only while running
+(a popped queue entry, an expired lease), the prefixes below through ARGV: no script spells the
+layout itself.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+# Suffix of a job's checkpoint key after its record key (see `checkpoint`).
+CHECKPOINT_SUFFIX = ":checkpoint"
 
 
 @dataclass(frozen=True)
@@ -11,29 +19,43 @@ class Keys:
 
     prefix: str
 
+    @property
+    def job_prefix(self) -> str:
+        """What every job record key starts with; the run id follows."""
+        return f"{self.prefix}:job:"
+
+    @property
+    def tombstone_prefix(self) -> str:
+        """What every tombstone key starts with; the run id follows."""
+        return f"{self.prefix}:tomb:"
+
     def job(self, run_id: str) -> str:
         """Hash holding the job record."""
-        return f"{self.prefix}:job:{run_id}"
+        return self.job_prefix + run_id
 
     def result(self, run_id: str) -> str:
         """String holding the (possibly compressed) JSON result."""
-        return f"{self.prefix}:job:{run_id}:result"
+        return f"{self.job(run_id)}:result"
 
     def checkpoint(self, run_id: str) -> str:
         """String holding the optimizer's resume state for the current attempt."""
-        return f"{self.prefix}:job:{run_id}:checkpoint"
+        return self.job(run_id) + CHECKPOINT_SUFFIX
 
     def tombstone(self, run_id: str) -> str:
         """Small key that outlives the record, so an expired job reads as 410, not 404."""
-        return f"{self.prefix}:tomb:{run_id}"
+        return self.tombstone_prefix + run_id
 
     def idempotency(self, key_digest: str) -> str:
         """Maps an Idempotency-Key (hashed) to the run it created and the body's digest."""
         return f"{self.prefix}:idem:{key_digest}"
 
+    def claim(self, token: str) -> str:
+        """Short-lived key naming the job a claim token took, so a retried claim gets it again."""
+        return f"{self.prefix}:claim:{token}"
+
     @property
     def pending(self) -> str:
-        """Sorted set of pending run ids, scored by enqueue time (ms): the global queue."""
+        """Sorted set of pending run ids, scored by when they may run (ms): the global queue."""
         return f"{self.prefix}:queue:pending"
 
     @property
@@ -48,4 +70,4 @@ class Keys:
 
     def job_pattern(self) -> str:
         """SCAN pattern matching job record keys (not results or checkpoints)."""
-        return f"{self.prefix}:job:*"
+        return f"{self.job_prefix}*"

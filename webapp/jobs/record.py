@@ -71,7 +71,11 @@ class JobRecord:
     progress: float = 0.0
     phase: str = ""
     error: str | None = None
+    # attempts: how many times a process started the job (every claim counts, hand-backs too);
+    # failed_attempts: the starts that ended in a crash (lease ran out) or a transient error,
+    # the count MAX_ATTEMPTS limits; handbacks: starts given back uncharged (drain, operator).
     attempts: int = 0
+    failed_attempts: int = 0
     handbacks: int = 0
     created_at: str = ""
     updated_at: str = ""
@@ -80,6 +84,7 @@ class JobRecord:
     request_id: str | None = None
     user_id: str | None = None
     owner: str | None = None
+    claim: str | None = None  # the running attempt's fencing token (internal)
 
     def to_hash(self) -> dict[str, bytes | str]:
         """Flatten to the field/value pairs stored in the Redis hash."""
@@ -92,6 +97,7 @@ class JobRecord:
             "progress": repr(float(self.progress)),
             "phase": self.phase,
             "attempts": str(self.attempts),
+            "failed_attempts": str(self.failed_attempts),
             "handbacks": str(self.handbacks),
             "created_at": self.created_at,
             "updated_at": self.updated_at,
@@ -103,6 +109,7 @@ class JobRecord:
             "request_id": self.request_id,
             "user_id": self.user_id,
             "owner": self.owner,
+            "claim": self.claim,
         }
         fields.update({name: value for name, value in optional.items() if value})
         return fields
@@ -123,6 +130,7 @@ class JobRecord:
             phase=get("phase") or "",
             error=get("error") or None,
             attempts=int(get("attempts") or 0),
+            failed_attempts=int(get("failed_attempts") or 0),
             handbacks=int(get("handbacks") or 0),
             created_at=get("created_at") or "",
             updated_at=get("updated_at") or "",
@@ -131,6 +139,7 @@ class JobRecord:
             request_id=get("request_id") or None,
             user_id=get("user_id") or None,
             owner=get("owner") or None,
+            claim=get("claim") or None,
         )
 
     def to_status_document(self) -> dict[str, Any]:
@@ -143,6 +152,7 @@ class JobRecord:
             "phase": self.phase or None,
             "error": self.error,
             "attempts": self.attempts,
+            "failed_attempts": self.failed_attempts,
             "created_at": self.created_at,
             "updated_at": self.updated_at,
             "started_at": self.started_at,

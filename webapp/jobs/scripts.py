@@ -1,11 +1,19 @@
 """Lua scripts that change job state in Redis.
 
 Each status change is one script: Redis runs a script atomically, so the check of the current
-state (a compare-and-set on `status` and on the attempt number, which is the fencing token) and
-its companion writes (queue, lease, result, TTLs) can never interleave with another process.
-WATCH/MULTI would do the same with more round trips and retry loops under contention.
+state and its companion writes (queue, lease, result, TTLs) can never interleave with another
+process. WATCH/MULTI would do the same with more round trips and retry loops under contention.
 
-Lease and queue scores use the Redis server's clock (TIME), so hosts with skewed clocks still
+Fencing: every claim carries a random token chosen by the claiming process (stored in the
+record's `claim` field). Every script that writes on behalf of an attempt compares it, so a
+process that lost its job cannot write, even after Redis rolled back to an older snapshot (a
+counter could be handed out twice then; a random token cannot). A retried CLAIM with the same
+token returns the job it took, and a retried FINISH answers `already`: a reply lost to a timeout
+changes nothing.
+
+Live records (pending, running) carry no TTL: only a finished job starts its expiry, so a job that
+waits or runs for longer than JOB_TTL_SECONDS is never lost, and `volatile-*` eviction cannot
+take it. Lease and queue scores use the Redis server's clock (TIME), so hosts with skewed clocks
 agree on when a lease has run out. The ISO timestamps shown to users come from the caller.
 """
 
@@ -17,106 +25,144 @@ local t = redis.call('TIME')
 local now_ms = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 """
 
+# Ends a job (complete or failed): its record, idempotency key and tombstone start their TTLs.
+# end_job(job, tombstone, checkpoint, ttl, tombstone_ttl)
+_END_JOB = """
+local function end_job(job, tombstone, checkpoint, ttl, tombstone_ttl)
+  redis.call('HDEL', job, 'claim')
+  local idem = redis.call('HGET', job, 'idem')
+  if idem then redis.call('EXPIRE', idem, ttl) end
+  redis.call('EXPIRE', job, ttl)
+  redis.call('SET', tombstone, '1', 'EX', tombstone_ttl)
+  redis.call('DEL', checkpoint)
+end
+"""
+
+# Puts a job (back) on the queue, due at `due_ms`, and wakes one idle dispatcher.
+_QUEUE = """
+local function queue(pending, wake, run_id, due_ms)
+  redis.call('ZADD', pending, due_ms, run_id)
+  redis.call('LPUSH', wake, '1')
+  redis.call('LTRIM', wake, 0, 63)
+end
+"""
+
+# A job recovery requeued while its attempt was cut off from Redis, taken back by that attempt:
+# off the queue again, and the failed attempt recovery charged is refunded.
+_TAKE_BACK = """
+local function take_back(job, pending, run_id)
+  if redis.call('HGET', job, 'status') ~= 'pending' then return end
+  redis.call('ZREM', pending, run_id)
+  if tonumber(redis.call('HGET', job, 'failed_attempts') or '0') > 0 then
+    redis.call('HINCRBY', job, 'failed_attempts', -1)
+  end
+end
+"""
+
 # KEYS: job, tombstone, pending, wake, idempotency-or-empty
-# ARGV: ttl, tombstone_ttl, body_digest, run_id, field1, value1, ...
+# ARGV: tombstone_ttl, body_digest, run_id, field1, value1, ...
 # Returns {'created', run_id} | {'exists', run_id} | {'idempotent', stored_value}
 SUBMIT = (
     _NOW_MS
+    + _QUEUE
     + """
 if KEYS[5] ~= '' then
   local existing = redis.call('GET', KEYS[5])
   if existing then return {'idempotent', existing} end
 end
-if redis.call('EXISTS', KEYS[1]) == 1 then return {'exists', ARGV[4]} end
-redis.call('HSET', KEYS[1], 'enqueued_ms', now_ms, unpack(ARGV, 5))
-redis.call('EXPIRE', KEYS[1], ARGV[1])
-redis.call('SET', KEYS[2], '1', 'EX', ARGV[2])
-redis.call('ZADD', KEYS[3], now_ms, ARGV[4])
-redis.call('LPUSH', KEYS[4], '1')
-redis.call('LTRIM', KEYS[4], 0, 63)
+if redis.call('EXISTS', KEYS[1]) == 1 then return {'exists', ARGV[3]} end
+redis.call('HSET', KEYS[1], 'enqueued_ms', now_ms, unpack(ARGV, 4))
+redis.call('SET', KEYS[2], '1', 'EX', ARGV[1])
 if KEYS[5] ~= '' then
-  redis.call('SET', KEYS[5], ARGV[4] .. '\\n' .. ARGV[3], 'EX', ARGV[1])
+  redis.call('SET', KEYS[5], ARGV[3] .. '\\n' .. ARGV[2])
+  redis.call('HSET', KEYS[1], 'idem', KEYS[5])
 end
-return {'created', ARGV[4]}
+queue(KEYS[3], KEYS[4], ARGV[3], now_ms)
+return {'created', ARGV[3]}
 """
 )
 
-# claim_next(pending, leases, wake, prefix, lease_ms, owner, now_iso, now_ms): pops pending ids
-# until one whose record is still pending; marks it running with attempts+1 and takes its lease.
-# On an empty queue every wake-up token left is stale (its job was taken by a thread that
-# claimed it with its last job's final write), so the tokens are dropped: idle dispatchers would
-# otherwise wake once per token for nothing.
-# Returns false | {run_id, attempts, hgetall...}
-_CLAIM_NEXT = """
-local function claim_next(pending, leases, wake, prefix, lease_ms, owner, now_iso, now_ms)
-  for _ = 1, 100 do
-    local popped = redis.call('ZPOPMIN', pending)
-    if #popped == 0 then
-      redis.call('DEL', wake)
-      return false
-    end
-    local run_id = popped[1]
-    local job = prefix .. ':job:' .. run_id
-    if redis.call('HGET', job, 'status') == 'pending' then
-      local attempts = redis.call('HINCRBY', job, 'attempts', 1)
-      redis.call('HSET', job, 'status', 'running', 'started_at', now_iso, 'updated_at', now_iso,
-        'owner', owner, 'progress', '0.0', 'phase', '')
-      redis.call('HDEL', job, 'error')
-      redis.call('ZADD', leases, now_ms + tonumber(lease_ms), run_id)
-      return {run_id, attempts, redis.call('HGETALL', job)}
-    end
-  end
-  return false
-end
-"""
-
-# KEYS: pending, leases, wake
-# ARGV: key_prefix, lease_ms, owner, now_iso
+# KEYS: pending, leases, wake, claim
+# ARGV: job_prefix, lease_ms, owner, now_iso, token
+# Takes the oldest due pending job for `token` (attempts+1, lease taken), or returns the job this
+# token already took (a retry after a lost reply). On an empty queue the wake-up tokens left are
+# stale and dropped, so idle dispatchers do not wake once per token for nothing.
 # Returns false | {run_id, attempts, hgetall...}
 CLAIM = (
     _NOW_MS
-    + _CLAIM_NEXT
-    + "return claim_next(KEYS[1], KEYS[2], KEYS[3], ARGV[1], ARGV[2], ARGV[3], ARGV[4], now_ms)\n"
+    + """
+local function reply(run_id, job)
+  return {run_id, redis.call('HGET', job, 'attempts'), redis.call('HGETALL', job)}
+end
+local prior = redis.call('GET', KEYS[4])
+if prior then
+  local job = ARGV[1] .. prior
+  if redis.call('HGET', job, 'claim') == ARGV[5]
+     and redis.call('HGET', job, 'status') == 'running' then
+    return reply(prior, job)
+  end
+  return false
+end
+for _ = 1, 100 do
+  local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now_ms, 'LIMIT', 0, 1)
+  if #due == 0 then
+    redis.call('DEL', KEYS[3])
+    return false
+  end
+  local run_id = due[1]
+  redis.call('ZREM', KEYS[1], run_id)
+  local job = ARGV[1] .. run_id
+  if redis.call('HGET', job, 'status') == 'pending' then
+    redis.call('HINCRBY', job, 'attempts', 1)
+    redis.call('HSET', job, 'status', 'running', 'claim', ARGV[5], 'started_at', ARGV[4],
+      'updated_at', ARGV[4], 'owner', ARGV[3], 'progress', '0.0', 'phase', '')
+    redis.call('HDEL', job, 'error')
+    redis.call('ZADD', KEYS[2], now_ms + tonumber(ARGV[2]), run_id)
+    redis.call('SET', KEYS[4], run_id, 'PX', ARGV[2])
+    return reply(run_id, job)
+  end
+end
+return false
+"""
 )
 
 # KEYS: job
-# ARGV: attempt, progress, phase, now_iso
+# ARGV: token, progress, phase, now_iso
 # Returns 1 when written, 0 when the attempt no longer owns the job (fenced).
 PROGRESS = """
-if redis.call('HGET', KEYS[1], 'status') ~= 'running'
-   or redis.call('HGET', KEYS[1], 'attempts') ~= ARGV[1] then
-  return 0
-end
+if redis.call('HGET', KEYS[1], 'claim') ~= ARGV[1] then return 0 end
 redis.call('HSET', KEYS[1], 'progress', ARGV[2], 'phase', ARGV[3], 'updated_at', ARGV[4])
 return 1
 """
 
 # KEYS: job, checkpoint
-# ARGV: attempt, blob, ttl
+# ARGV: token, blob, ttl
 # Stores resume state only for the attempt that owns the job: 1, or 0 when fenced.
 CHECKPOINT = """
-if redis.call('HGET', KEYS[1], 'status') ~= 'running'
-   or redis.call('HGET', KEYS[1], 'attempts') ~= ARGV[1] then
-  return 0
-end
+if redis.call('HGET', KEYS[1], 'claim') ~= ARGV[1] then return 0 end
 redis.call('SET', KEYS[2], ARGV[2], 'EX', ARGV[3])
 return 1
 """
 
-# KEYS: leases
-# ARGV: key_prefix, lease_ms, run_id1, attempt1, run_id2, attempt2, ...
-# Extends the lease of every listed attempt that still owns its job; returns the ids that do not.
+# KEYS: leases, pending
+# ARGV: job_prefix, lease_ms, owner, now_iso, run_id1, token1, run_id2, token2, ...
+# Extends the lease of every listed attempt that still owns its job. An attempt whose job was
+# requeued by recovery (its lease ran out while Redis was out of reach) but not claimed since
+# takes it back, uncharged: its process never died. Returns the ids whose attempt lost its job;
+# a job that attempt itself finished is not lost.
 HEARTBEAT = (
     _NOW_MS
+    + _TAKE_BACK
     + """
 local lost = {}
-for i = 3, #ARGV, 2 do
-  local run_id, attempt = ARGV[i], ARGV[i + 1]
-  local job = ARGV[1] .. ':job:' .. run_id
-  if redis.call('HGET', job, 'status') == 'running'
-     and redis.call('HGET', job, 'attempts') == attempt then
-    redis.call('ZADD', KEYS[1], 'XX', now_ms + tonumber(ARGV[2]), run_id)
-  else
+for i = 5, #ARGV, 2 do
+  local run_id, token = ARGV[i], ARGV[i + 1]
+  local job = ARGV[1] .. run_id
+  if redis.call('HGET', job, 'claim') == token then
+    take_back(job, KEYS[2], run_id)
+    redis.call('HSET', job, 'status', 'running', 'owner', ARGV[3])
+    redis.call('ZADD', KEYS[1], now_ms + tonumber(ARGV[2]), run_id)
+  elseif redis.call('HGET', job, 'finished_claim') ~= token then
     table.insert(lost, run_id)
   end
 end
@@ -124,108 +170,113 @@ return lost
 """
 )
 
-# finish(job, result, leases, checkpoint, tombstone, attempt, new_status, now_iso, ttl,
-#        tombstone_ttl, run_id, error, result_blob): ends a running attempt as complete or failed.
-# Returns {'ok'} | {'already'} | {'refused', status, attempts}
-_FINISH = """
-local function finish(job, result, leases, checkpoint, tombstone, attempt, new_status, now_iso,
-                      ttl, tombstone_ttl, run_id, error, result_blob)
-  local status = redis.call('HGET', job, 'status')
-  local attempts = redis.call('HGET', job, 'attempts')
-  if status == new_status and attempts == attempt then return {'already'} end
-  if status ~= 'running' or attempts ~= attempt then
-    return {'refused', status or '', attempts or ''}
-  end
-  redis.call('HSET', job, 'status', new_status, 'finished_at', now_iso, 'updated_at', now_iso,
-    'owner', '')
-  if new_status == 'complete' then
-    redis.call('HSET', job, 'progress', '1.0')
-    redis.call('SET', result, result_blob, 'EX', ttl)
-  else
-    redis.call('HSET', job, 'error', error)
-  end
-  redis.call('EXPIRE', job, ttl)
-  redis.call('SET', tombstone, '1', 'EX', tombstone_ttl)
-  redis.call('ZREM', leases, run_id)
-  redis.call('DEL', checkpoint)
-  return {'ok'}
-end
-"""
-_FINISH_CALL = (
-    "local finished = finish(KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], ARGV[1], ARGV[2], "
-    "ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8])\n"
-)
-
-# KEYS: job, result, leases, checkpoint, tombstone
-# ARGV: attempt, new_status, now_iso, ttl, tombstone_ttl, run_id, error, result_blob
-# Returns {'ok'} | {'already'} | {'refused', status, attempts}
-FINISH = _FINISH + _FINISH_CALL + "return finished\n"
-
-# FINISH, then (unless refused) CLAIM for the same process in the same round trip: an executor
-# thread that ends a job while the queue has work goes straight on to the next one.
-# KEYS: job, result, leases, checkpoint, tombstone, pending, wake
-# ARGV: FINISH's eight, then key_prefix, lease_ms, owner
-# Returns {finish reply, claim reply (nil when the queue is empty or the finish was refused)}
-FINISH_AND_CLAIM = (
-    _NOW_MS
-    + _FINISH
-    + _CLAIM_NEXT
-    + _FINISH_CALL
+# KEYS: job, result, leases, checkpoint, tombstone, pending
+# ARGV: token, new_status, now_iso, ttl, tombstone_ttl, run_id, error, result_blob
+# Ends an attempt as complete or failed. Accepted while the job is running on this token, or was
+# requeued by recovery and no other attempt has claimed it since.
+# Returns {'ok'} | {'already'} | {'refused', status}
+FINISH = (
+    _END_JOB
+    + _TAKE_BACK
     + """
-if finished[1] == 'refused' then return {finished, false} end
-return {finished,
-  claim_next(KEYS[6], KEYS[3], KEYS[7], ARGV[9], ARGV[10], ARGV[11], ARGV[3], now_ms)}
+if redis.call('HGET', KEYS[1], 'finished_claim') == ARGV[1] then
+  if redis.call('HGET', KEYS[1], 'status') == ARGV[2] then return {'already'} end
+end
+if redis.call('HGET', KEYS[1], 'claim') ~= ARGV[1] then
+  return {'refused', redis.call('HGET', KEYS[1], 'status') or ''}
+end
+take_back(KEYS[1], KEYS[6], ARGV[6])
+redis.call('HSET', KEYS[1], 'status', ARGV[2], 'finished_at', ARGV[3], 'updated_at', ARGV[3],
+  'owner', '', 'finished_claim', ARGV[1])
+if ARGV[2] == 'complete' then
+  redis.call('HSET', KEYS[1], 'progress', '1.0')
+  redis.call('SET', KEYS[2], ARGV[8], 'EX', ARGV[4])
+else
+  redis.call('HSET', KEYS[1], 'error', ARGV[7])
+end
+end_job(KEYS[1], KEYS[5], KEYS[4], ARGV[4], ARGV[5])
+redis.call('ZREM', KEYS[3], ARGV[6])
+return {'ok'}
 """
 )
 
 # KEYS: job, leases, pending, wake
-# ARGV: attempt, now_iso, run_id, counts_against_budget ('0' | '1')
-# Puts a running attempt back on the queue at its original place. Returns 1, or 0 when refused.
-HAND_BACK = """
-if redis.call('HGET', KEYS[1], 'status') ~= 'running'
-   or redis.call('HGET', KEYS[1], 'attempts') ~= ARGV[1] then
-  return 0
-end
+# ARGV: token, now_iso, run_id
+# Puts a running attempt back on the queue at its original place, uncharged (a drain, or an
+# operator). Returns 1, or 0 when the attempt no longer owns the job.
+HAND_BACK = (
+    _QUEUE
+    + _TAKE_BACK
+    + """
+if redis.call('HGET', KEYS[1], 'claim') ~= ARGV[1] then return 0 end
+take_back(KEYS[1], KEYS[3], ARGV[3])
 redis.call('HSET', KEYS[1], 'status', 'pending', 'updated_at', ARGV[2], 'owner', '')
-if ARGV[4] == '0' then redis.call('HINCRBY', KEYS[1], 'handbacks', 1) end
+redis.call('HDEL', KEYS[1], 'claim')
+redis.call('HINCRBY', KEYS[1], 'handbacks', 1)
 redis.call('ZREM', KEYS[2], ARGV[3])
-local score = redis.call('HGET', KEYS[1], 'enqueued_ms') or '0'
-redis.call('ZADD', KEYS[3], score, ARGV[3])
-redis.call('LPUSH', KEYS[4], '1')
-redis.call('LTRIM', KEYS[4], 0, 63)
+queue(KEYS[3], KEYS[4], ARGV[3], redis.call('HGET', KEYS[1], 'enqueued_ms') or '0')
 return 1
 """
+)
+
+# KEYS: job, leases, pending, wake, tombstone, checkpoint
+# ARGV: token, now_iso, run_id, delay_ms, max_attempts, error, ttl, tombstone_ttl
+# A transient failure (a dependency out of reach): the attempt is charged and the job waits
+# `delay_ms` on the queue, or fails with the cause once its failed attempts reach max_attempts.
+# Returns 'pending' | 'failed' | 'refused'
+RETRY_LATER = (
+    _NOW_MS
+    + _END_JOB
+    + _QUEUE
+    + _TAKE_BACK
+    + """
+if redis.call('HGET', KEYS[1], 'claim') ~= ARGV[1] then return 'refused' end
+take_back(KEYS[1], KEYS[3], ARGV[3])
+redis.call('ZREM', KEYS[2], ARGV[3])
+local failed = redis.call('HINCRBY', KEYS[1], 'failed_attempts', 1)
+if failed >= tonumber(ARGV[5]) then
+  redis.call('HSET', KEYS[1], 'status', 'failed', 'finished_at', ARGV[2], 'updated_at', ARGV[2],
+    'owner', '', 'error', ARGV[6] .. ' (gave up after ' .. failed .. ' attempts, MAX_ATTEMPTS='
+    .. ARGV[5] .. ')')
+  end_job(KEYS[1], KEYS[5], KEYS[6], ARGV[7], ARGV[8])
+  return 'failed'
+end
+redis.call('HSET', KEYS[1], 'status', 'pending', 'updated_at', ARGV[2], 'owner', '',
+  'error', 'will retry: ' .. ARGV[6])
+redis.call('HDEL', KEYS[1], 'claim')
+queue(KEYS[3], KEYS[4], ARGV[3], now_ms + tonumber(ARGV[4]))
+return 'pending'
+"""
+)
 
 # KEYS: leases, pending, wake
-# ARGV: key_prefix, max_attempts, now_iso, ttl, tombstone_ttl, limit
-# Every attempt whose lease ran out goes back to pending, or to failed once its attempts that
-# ended without a word (not hand-backs) reach max_attempts. Returns {run_id, outcome, ...}.
+# ARGV: job_prefix, tombstone_prefix, checkpoint_suffix, max_attempts, now_iso, ttl,
+#       tombstone_ttl, limit
+# Every attempt whose lease ran out is charged; its job goes back to pending (keeping the
+# attempt's token, so that attempt may still finish or take it back until another claims it),
+# or fails once its failed attempts reach max_attempts. Returns {run_id, outcome, ...}.
 RECLAIM = (
     _NOW_MS
+    + _END_JOB
+    + _QUEUE
     + """
-local expired = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now_ms, 'LIMIT', 0, tonumber(ARGV[6]))
+local expired = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now_ms, 'LIMIT', 0, tonumber(ARGV[8]))
 local out = {}
 for _, run_id in ipairs(expired) do
   redis.call('ZREM', KEYS[1], run_id)
-  local job = ARGV[1] .. ':job:' .. run_id
+  local job = ARGV[1] .. run_id
   if redis.call('HGET', job, 'status') == 'running' then
-    local attempts = tonumber(redis.call('HGET', job, 'attempts') or '0')
-    local handbacks = tonumber(redis.call('HGET', job, 'handbacks') or '0')
-    if attempts - handbacks >= tonumber(ARGV[2]) then
-      redis.call('HSET', job, 'status', 'failed', 'finished_at', ARGV[3], 'updated_at', ARGV[3],
-        'owner', '', 'error', 'the job stopped its process without finishing ' ..
-        (attempts - handbacks) .. ' times (MAX_ATTEMPTS=' .. ARGV[2] .. ')')
-      redis.call('EXPIRE', job, ARGV[4])
-      redis.call('SET', ARGV[1] .. ':tomb:' .. run_id, '1', 'EX', ARGV[5])
-      redis.call('DEL', job .. ':checkpoint')
+    local failed = redis.call('HINCRBY', job, 'failed_attempts', 1)
+    if failed >= tonumber(ARGV[4]) then
+      redis.call('HSET', job, 'status', 'failed', 'finished_at', ARGV[5], 'updated_at', ARGV[5],
+        'owner', '', 'error', 'the job stopped its process without finishing ' .. failed ..
+        ' times (MAX_ATTEMPTS=' .. ARGV[4] .. ')')
+      end_job(job, ARGV[2] .. run_id, job .. ARGV[3], ARGV[6], ARGV[7])
       table.insert(out, run_id)
       table.insert(out, 'failed')
     else
-      redis.call('HSET', job, 'status', 'pending', 'updated_at', ARGV[3], 'owner', '')
-      local score = redis.call('HGET', job, 'enqueued_ms') or '0'
-      redis.call('ZADD', KEYS[2], score, run_id)
-      redis.call('LPUSH', KEYS[3], '1')
-      redis.call('LTRIM', KEYS[3], 0, 63)
+      redis.call('HSET', job, 'status', 'pending', 'updated_at', ARGV[5], 'owner', '')
+      queue(KEYS[2], KEYS[3], run_id, redis.call('HGET', job, 'enqueued_ms') or '0')
       table.insert(out, run_id)
       table.insert(out, 'pending')
     end

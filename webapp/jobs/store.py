@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -17,7 +18,7 @@ import redis
 
 from webapp.clock import now_iso
 from webapp.jobs import scripts
-from webapp.jobs.keys import Keys
+from webapp.jobs.keys import CHECKPOINT_SUFFIX, Keys
 from webapp.jobs.record import JobRecord, decode_blob, encode_blob
 from webapp.jobs.states import JobStatus, TransitionRefusedError, check_transition
 
@@ -40,10 +41,20 @@ class IdempotencyConflictError(Exception):
 
 @dataclass(frozen=True)
 class Claim:
-    """A job this process has started: the attempt number is its fencing token."""
+    """A job this process has started: its token fences every write made for this attempt."""
 
     record: JobRecord
-    attempt: int
+    token: str
+
+    @property
+    def attempt(self) -> int:
+        """Which start of the job this is (1 for the first)."""
+        return self.record.attempts
+
+
+def new_claim_token() -> str:
+    """A random claim token: unlike a counter, Redis cannot hand it out twice after a rollback."""
+    return secrets.token_hex(12)
 
 
 @dataclass(frozen=True)
@@ -94,7 +105,7 @@ class JobStore:
         self._checkpoint = client.register_script(scripts.CHECKPOINT)
         self._heartbeat = client.register_script(scripts.HEARTBEAT)
         self._finish = client.register_script(scripts.FINISH)
-        self._finish_and_claim = client.register_script(scripts.FINISH_AND_CLAIM)
+        self._retry_later = client.register_script(scripts.RETRY_LATER)
         self._hand_back = client.register_script(scripts.HAND_BACK)
         self._reclaim = client.register_script(scripts.RECLAIM)
 
@@ -115,7 +126,6 @@ class JobStore:
                 idem_key,
             ],
             args=[
-                self.ttl_seconds,
                 self.tombstone_ttl_seconds,
                 digest,
                 record.run_id,
@@ -129,54 +139,76 @@ class JobStore:
             return Submission(run_id=run_id, created=False)
         return Submission(run_id=value.decode(), created=outcome == b"created")
 
-    def claim_next(self, owner: str) -> Claim | None:
-        """Start the oldest pending job (attempts+1, lease taken), or None if the queue is empty."""
-        reply = self._claim(
-            keys=[self.keys.pending, self.keys.leases, self.keys.wake],
-            args=[self.keys.prefix, self.lease_ms, owner, now_iso()],
-        )
-        return _claim_from_reply(reply)
+    def claim_next(self, owner: str, token: str | None = None) -> Claim | None:
+        """Start the oldest due pending job for `token` (attempts+1, lease taken), or None.
 
-    def report_progress(self, run_id: str, attempt: int, progress: float, phase: str) -> bool:
+        Calling again with the same token after a lost reply returns the same job."""
+        token = token or new_claim_token()
+        reply = self._claim(
+            keys=[self.keys.pending, self.keys.leases, self.keys.wake, self.keys.claim(token)],
+            args=[self.keys.job_prefix, self.lease_ms, owner, now_iso(), token],
+        )
+        if not reply:
+            return None
+        _, _, flat = reply
+        raw = dict(zip(flat[::2], flat[1::2], strict=True))
+        return Claim(record=JobRecord.from_hash(raw), token=token)
+
+    def report_progress(self, run_id: str, token: str, progress: float, phase: str) -> bool:
         """Write progress for an attempt; False when that attempt no longer owns the job."""
         written = self._progress(
             keys=[self.keys.job(run_id)],
-            args=[attempt, repr(min(max(float(progress), 0.0), 1.0)), phase, now_iso()],
+            args=[token, repr(min(max(float(progress), 0.0), 1.0)), phase, now_iso()],
         )
         return bool(written)
 
-    def renew_leases(self, attempts: Iterable[tuple[str, int]]) -> list[str]:
-        """Extend the leases of running attempts; return the run ids this process has lost."""
-        args: list[Any] = [self.keys.prefix, self.lease_ms]
-        for run_id, attempt in attempts:
-            args.extend([run_id, attempt])
-        if len(args) == 2:
+    def renew_leases(self, owner: str, attempts: Iterable[tuple[str, str]]) -> list[str]:
+        """Extend the leases of (run_id, token) attempts; return the run ids they have lost."""
+        args: list[Any] = [self.keys.job_prefix, self.lease_ms, owner, now_iso()]
+        for run_id, token in attempts:
+            args.extend([run_id, token])
+        if len(args) == 4:
             return []
-        lost = self._heartbeat(keys=[self.keys.leases], args=args)
+        lost = self._heartbeat(keys=[self.keys.leases, self.keys.pending], args=args)
         return [run_id.decode() for run_id in lost]
 
-    def complete(
-        self, run_id: str, attempt: int, result: Any, *, claim_for: str | None = None
-    ) -> Claim | None:
-        """Store the result and mark the attempt complete, or raise TransitionRefusedError.
+    def complete(self, run_id: str, token: str, result: Any) -> None:
+        """Store the result and mark the attempt complete, or raise TransitionRefusedError."""
+        self._finish_attempt(run_id, token, JobStatus.COMPLETE, error="", result=result)
 
-        With `claim_for` (an owner), claim the next pending job for it in the same round trip
-        and return it (None when the queue is empty)."""
-        return self._finish_attempt(
-            run_id, attempt, JobStatus.COMPLETE, error="", result=result, claim_for=claim_for
-        )
+    def fail(self, run_id: str, token: str, error: str) -> None:
+        """Mark the attempt failed with `error`, or raise TransitionRefusedError."""
+        self._finish_attempt(run_id, token, JobStatus.FAILED, error=error, result=None)
 
-    def fail(
-        self, run_id: str, attempt: int, error: str, *, claim_for: str | None = None
-    ) -> Claim | None:
-        """Mark the attempt failed with `error`, or raise TransitionRefusedError; `claim_for`
-        as for complete()."""
-        return self._finish_attempt(
-            run_id, attempt, JobStatus.FAILED, error=error, result=None, claim_for=claim_for
-        )
+    def retry_later(self, run_id: str, token: str, error: str, delay_s: float) -> JobStatus:
+        """Charge the attempt for a transient failure and requeue the job after `delay_s`, or
+        fail it once its failed attempts reach max_attempts; TransitionRefusedError if fenced."""
+        outcome = self._retry_later(
+            keys=[
+                self.keys.job(run_id),
+                self.keys.leases,
+                self.keys.pending,
+                self.keys.wake,
+                self.keys.tombstone(run_id),
+                self.keys.checkpoint(run_id),
+            ],
+            args=[
+                token,
+                now_iso(),
+                run_id,
+                int(delay_s * 1000),
+                self.max_attempts,
+                error,
+                self.ttl_seconds,
+                self.tombstone_ttl_seconds,
+            ],
+        ).decode()
+        if outcome == "refused":
+            raise TransitionRefusedError(None, JobStatus.PENDING)
+        return JobStatus(outcome)
 
-    def hand_back(self, run_id: str, attempt: int, *, counts_as_attempt: bool = False) -> bool:
-        """Put a running attempt back on the queue; False when the attempt no longer owns it."""
+    def hand_back(self, run_id: str, token: str) -> bool:
+        """Put a running attempt back on the queue, uncharged; False when it no longer owns it."""
         check_transition(JobStatus.RUNNING, JobStatus.PENDING)
         done = self._hand_back(
             keys=[
@@ -185,7 +217,7 @@ class JobStore:
                 self.keys.pending,
                 self.keys.wake,
             ],
-            args=[attempt, now_iso(), run_id, "1" if counts_as_attempt else "0"],
+            args=[token, now_iso(), run_id],
         )
         return bool(done)
 
@@ -194,7 +226,9 @@ class JobStore:
         flat = self._reclaim(
             keys=[self.keys.leases, self.keys.pending, self.keys.wake],
             args=[
-                self.keys.prefix,
+                self.keys.job_prefix,
+                self.keys.tombstone_prefix,
+                CHECKPOINT_SUFFIX,
                 self.max_attempts,
                 now_iso(),
                 self.ttl_seconds,
@@ -207,11 +241,11 @@ class JobStore:
             for run_id, outcome in zip(flat[::2], flat[1::2], strict=True)
         ]
 
-    def save_checkpoint(self, run_id: str, attempt: int, state: Any) -> bool:
+    def save_checkpoint(self, run_id: str, token: str, state: Any) -> bool:
         """Store resume state for the owning attempt; False when that attempt was fenced."""
         written = self._checkpoint(
             keys=[self.keys.job(run_id), self.keys.checkpoint(run_id)],
-            args=[attempt, encode_blob(state), self.ttl_seconds],
+            args=[token, encode_blob(state), self.ttl_seconds],
         )
         return bool(written)
 
@@ -269,54 +303,31 @@ class JobStore:
         raise JobNotFoundError(run_id)
 
     def _finish_attempt(
-        self,
-        run_id: str,
-        attempt: int,
-        status: JobStatus,
-        *,
-        error: str,
-        result: Any,
-        claim_for: str | None,
-    ) -> Claim | None:
+        self, run_id: str, token: str, status: JobStatus, *, error: str, result: Any
+    ) -> None:
         check_transition(JobStatus.RUNNING, status)
-        keys = [
-            self.keys.job(run_id),
-            self.keys.result(run_id),
-            self.keys.leases,
-            self.keys.checkpoint(run_id),
-            self.keys.tombstone(run_id),
-        ]
-        args: list[Any] = [
-            attempt,
-            str(status),
-            now_iso(),
-            self.ttl_seconds,
-            self.tombstone_ttl_seconds,
-            run_id,
-            error,
-            encode_blob(result) if result is not None else b"",
-        ]
-        claim = None
-        if claim_for is None:
-            finished = self._finish(keys=keys, args=args)
-        else:
-            finished, claim = self._finish_and_claim(
-                keys=[*keys, self.keys.pending, self.keys.wake],
-                args=[*args, self.keys.prefix, self.lease_ms, claim_for],
-            )
+        finished = self._finish(
+            keys=[
+                self.keys.job(run_id),
+                self.keys.result(run_id),
+                self.keys.leases,
+                self.keys.checkpoint(run_id),
+                self.keys.tombstone(run_id),
+                self.keys.pending,
+            ],
+            args=[
+                token,
+                str(status),
+                now_iso(),
+                self.ttl_seconds,
+                self.tombstone_ttl_seconds,
+                run_id,
+                error,
+                encode_blob(result) if result is not None else b"",
+            ],
+        )
         if finished[0] == b"refused":
-            current = finished[1].decode() or None
-            raise TransitionRefusedError(current, status)
-        return _claim_from_reply(claim)
-
-
-def _claim_from_reply(reply: list | None) -> Claim | None:
-    """A claim script's reply ({run_id, attempts, hgetall...} or nil) as a Claim."""
-    if not reply:
-        return None
-    _, attempt, flat = reply
-    raw = dict(zip(flat[::2], flat[1::2], strict=True))
-    return Claim(record=JobRecord.from_hash(raw), attempt=int(attempt))
+            raise TransitionRefusedError(finished[1].decode() or None, status)
 
 
 def _sha(text: str) -> str:

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from webapp.jobs.context import JobContext
-from webapp.jobs.runner import JobFailedError
+from webapp.jobs.errors import JobFailedError, TransientJobError
 
 SlateLoader = Callable[[str], list[dict[str, Any]]]
 
@@ -43,8 +43,10 @@ def make_optimize_job(
                 raise JobFailedError("no players in the request and no slate store configured")
             try:
                 players = load_slate(job_input["slate_id"])
-            except (SlateNotFoundError, Neo4jUnavailableError) as error:
+            except SlateNotFoundError as error:
                 raise JobFailedError(f"could not load the slate: {error}") from error
+            except Neo4jUnavailableError as error:
+                raise TransientJobError(f"could not load the slate: {error}") from error
         options = OptimizeOptions(
             **{name: job_input[name] for name in OPTION_FIELDS if name in job_input}
         )

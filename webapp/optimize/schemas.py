@@ -245,7 +245,17 @@ class StatusDocumentSchema(Schema):
     progress = fields.Float(required=True, metadata={"minimum": 0, "maximum": 1})
     phase = fields.String(allow_none=True)
     error = fields.String(allow_none=True)
-    attempts = fields.Integer(required=True)
+    attempts = fields.Integer(
+        required=True,
+        metadata={"description": "how many times a process started the job (hand-backs too)"},
+    )
+    failed_attempts = fields.Integer(
+        required=True,
+        metadata={
+            "description": "starts that ended in a crash or a transient error; the job fails "
+            "when this reaches MAX_ATTEMPTS"
+        },
+    )
     created_at = fields.String(required=True)
     updated_at = fields.String(required=True)
     started_at = fields.String(allow_none=True)

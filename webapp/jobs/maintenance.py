@@ -1,0 +1,75 @@
+"""Heartbeat and recovery: what each process's maintenance thread does on every tick.
+
+The heartbeat renews the leases of this process's running attempts and cancels the ones that
+lost their job. Recovery requeues the jobs of processes that died without a word (their leases
+ran out), but only while Redis has been reachable for a full lease (see `reachability`).
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import structlog
+
+from webapp.jobs.reachability import Reachability
+from webapp.jobs.store import JobStore
+
+if TYPE_CHECKING:
+    from webapp.jobs.runner import RunningJob
+
+log = structlog.get_logger(__name__)
+
+
+class Maintenance:
+    """Lease renewal and crash recovery for one process."""
+
+    def __init__(
+        self,
+        store_factory: Callable[[], JobStore],
+        reachability: Reachability,
+        *,
+        owner: str,
+        recovery_scan_seconds: float,
+    ) -> None:
+        self._store_factory = store_factory
+        self._reachability = reachability
+        self.owner = owner
+        self._recovery_scan_s = recovery_scan_seconds
+        self._next_scan = time.monotonic()  # recover at start-up, then periodically
+
+    def renew(self, jobs: list[RunningJob], still_running: Callable[[RunningJob], bool]) -> None:
+        """Extend the leases of `jobs`; cancel the ones whose attempt lost its job."""
+        if not jobs:
+            return
+        started = time.monotonic()
+        lost = set(
+            self._store_factory().renew_leases(
+                self.owner, ((j.claim.record.run_id, j.claim.token) for j in jobs)
+            )
+        )
+        self._reachability.took(started)
+        for job in jobs:
+            run_id = job.claim.record.run_id
+            # A job that ended while the heartbeat ran is not lost, just done.
+            if run_id in lost and still_running(job) and not job.context.cancelled.is_set():
+                job.context.cancelled.set()
+                log.warning("job_lease_lost", job_id=run_id, attempt=job.claim.attempt)
+
+    def recover_if_due(self) -> None:
+        """Requeue the jobs of dead processes, when a scan is due and Redis has been steady."""
+        if time.monotonic() < self._next_scan:
+            return
+        if not self._reachability.is_steady():
+            log.info("job_recovery_deferred", reason="redis was out of reach within a lease")
+            self._next_scan = time.monotonic() + self._reachability.steady_after_s / 3
+            return
+        for run_id, outcome in self._store_factory().reclaim_expired():
+            log.warning("job_reclaimed", job_id=run_id, outcome=str(outcome))
+        self._next_scan = time.monotonic() + self._recovery_scan_s * random.uniform(0.8, 1.2)
+
+    def seconds_to_next_scan(self) -> float:
+        """How long until recovery is due again."""
+        return max(self._next_scan - time.monotonic(), 0.0)

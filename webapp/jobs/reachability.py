@@ -1,0 +1,35 @@
+"""What this process has seen of Redis lately: whether it answered steadily for a full lease.
+
+After an outage every lease may have run out on Redis's clock although every owner is alive and
+only waiting to renew. Recovery requeues the jobs of expired leases, so a process that has just
+seen Redis fail or stall holds its recovery back until Redis has answered steadily for one full
+lease: by then every live owner has renewed (three heartbeats a lease) and only the leases of
+processes that really died are still expired.
+"""
+
+from __future__ import annotations
+
+import time
+
+
+class Reachability:
+    """Tracks Redis trouble seen by this process (errors, and calls that stalled)."""
+
+    def __init__(self, lease_seconds: float) -> None:
+        self.steady_after_s = lease_seconds
+        # A call this much slower than expected means Redis (or the way to it) stalled.
+        self.stall_s = lease_seconds / 4
+        self._last_trouble = float("-inf")
+
+    def trouble(self) -> None:
+        """Record that a Redis call failed just now."""
+        self._last_trouble = time.monotonic()
+
+    def took(self, started: float, expected_s: float = 0.0) -> None:
+        """Record a call that began at `started` (monotonic); a stall counts as trouble."""
+        if time.monotonic() - started - expected_s > self.stall_s:
+            self.trouble()
+
+    def is_steady(self) -> bool:
+        """True when Redis has answered without trouble for at least one full lease."""
+        return time.monotonic() - self._last_trouble >= self.steady_after_s
