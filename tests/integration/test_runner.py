@@ -17,8 +17,7 @@ from tests.support.waiting import wait_until
 from webapp import create_app
 from webapp.config import Settings
 from webapp.jobs import execution as execution_module
-from webapp.jobs import runner as runner_module
-from webapp.jobs import service
+from webapp.jobs import service, supervision
 from webapp.jobs.extension import get_jobs
 from webapp.jobs.states import JobStatus
 from webapp.jobs.store import JobStore
@@ -251,7 +250,7 @@ def test_a_dispatcher_loop_that_raises_is_restarted(
     real_app: Flask, real_store: JobStore, monkeypatch: pytest.MonkeyPatch, log_capture: LogCapture
 ) -> None:
     """A bug outside Redis in the dispatcher is logged, and the loop runs again."""
-    monkeypatch.setattr(runner_module, "RESTART_DELAY_S", 0.05)
+    monkeypatch.setattr(supervision, "RESTART_DELAY_S", 0.05)
     claim_next = JobStore.claim_next
     calls = []
 
@@ -278,8 +277,8 @@ def test_readiness_restarts_a_thread_that_died(real_app: Flask, real_store: JobS
     dead = threading.Thread(target=lambda: None)
     dead.start()
     dead.join()
-    original = runner._threads["job-dispatcher"]
-    runner._threads["job-dispatcher"] = dead  # as if it had died
+    original = runner._threads._threads["job-dispatcher"]
+    runner._threads._threads["job-dispatcher"] = dead  # as if it had died
     assert not runner.threads_alive()
 
     assert runner.ensure_threads() and runner.threads_alive()

@@ -2,7 +2,7 @@
 
 A job is claimed only when an executor thread is free, so no pending job ever waits in this
 process's memory: any process can run any job and the queue depth is global. Three kinds of
-thread, each supervised (a loop that raises is logged and restarted):
+thread, the first two supervised (`supervision`: a loop that raises is logged and restarted):
 - the dispatcher claims a job for each free executor thread (`execution` runs it);
 - the maintenance thread renews leases and recovers the jobs of dead processes (`maintenance`);
 - `drain` (called from a shutdown thread, see `lifecycle`) waits for running jobs and hands back
@@ -29,6 +29,7 @@ from webapp.jobs.maintenance import Maintenance
 from webapp.jobs.priority import lower_current_thread
 from webapp.jobs.reachability import Reachability
 from webapp.jobs.store import Claim, JobStore, new_claim_token
+from webapp.jobs.supervision import SupervisedThreads
 
 __all__ = ["JobFailedError", "JobRunner", "RunnerOptions", "RunningJob"]
 
@@ -38,8 +39,6 @@ log = structlog.get_logger(__name__)
 IDLE_POLL_S = 1.0
 # How often a paused dispatcher looks again whether it may take jobs (seconds).
 PAUSE_POLL_S = 0.25
-# Pause before a supervised thread whose loop raised runs it again (seconds).
-RESTART_DELAY_S = 1.0
 
 
 @dataclass(frozen=True)
@@ -89,7 +88,10 @@ class JobRunner:
         self._idle = threading.Condition(self._running_lock)
         self._drain_deadline = float("inf")
         self._executor: ThreadPoolExecutor | None = None
-        self._threads: dict[str, threading.Thread] = {}
+        self._threads = SupervisedThreads(
+            {"job-dispatcher": self._dispatch_loop, "job-maintenance": self._maintain_loop},
+            self._stopped,
+        )
         self._execution = Execution(kinds, self.reachability, options.result_write_retry_seconds)
         self._maintenance: Maintenance | None = None
 
@@ -140,32 +142,16 @@ class JobRunner:
     def ensure_threads(self) -> bool:
         """Start any dispatcher or maintenance thread that is not running; False if one could
         not be started (the process then cannot run jobs: readiness fails)."""
-        if not self._started.is_set() or self._stopped.is_set():
+        if not self._started.is_set() or self._stop_requested.is_set():
             return True
-        loops = {"job-dispatcher": self._dispatch_loop, "job-maintenance": self._maintain_loop}
-        for name, loop in loops.items():
-            thread = self._threads.get(name)
-            if thread is not None and thread.is_alive():
-                continue
-            if thread is not None:
-                log.error("job_thread_restarted", thread=name)
-            try:
-                thread = threading.Thread(
-                    target=self._supervised, args=(name, loop), name=name, daemon=True
-                )
-                thread.start()
-            except RuntimeError:
-                log.exception("job_thread_not_started", thread=name)
-                return False
-            self._threads[name] = thread
-        return True
+        return self._threads.ensure_running()
 
     def threads_alive(self) -> bool:
         """True when the dispatcher and maintenance threads run (or the runner is not started
         or stopping)."""
         if not self._started.is_set() or self._stop_requested.is_set():
             return True
-        return len(self._threads) == 2 and all(t.is_alive() for t in self._threads.values())
+        return self._threads.all_alive()
 
     def stop_accepting(self) -> None:
         """Take no new job from now on (safe to call from a signal handler)."""
@@ -206,11 +192,9 @@ class JobRunner:
         self._stopped.set()
         for job in self.running():
             job.context.cancelled.set()
-        for thread in self._threads.values():
-            thread.join(timeout=join_timeout_s)
+        self._threads.join(join_timeout_s)
         if self._executor is not None:
             self._executor.shutdown(wait=True, cancel_futures=True)
-        self._threads.clear()
         self._executor = None
 
     def running(self) -> list[RunningJob]:
@@ -224,16 +208,6 @@ class JobRunner:
             return len(self._running) / self.options.workers
 
     # ------------------------------------------------------------------ threads
-
-    def _supervised(self, name: str, loop: Callable[[], None]) -> None:
-        """Run `loop` until the runner stops; a loop that raises is logged and run again."""
-        while not self._stopped.is_set():
-            try:
-                loop()
-                return
-            except Exception:
-                log.exception("job_thread_crashed", thread=name)
-                self._stopped.wait(RESTART_DELAY_S)
 
     def _dispatch_loop(self) -> None:
         backoff = BACKOFF_MIN_S
