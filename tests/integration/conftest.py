@@ -11,6 +11,7 @@ import redis
 from tests.support.fault_summary import FaultReport
 from tests.support.gunicorn_server import GunicornServer
 from tests.support.redis_server import RedisServer
+from tests.support.tcp_proxy import TcpProxy
 
 
 @pytest.fixture
@@ -57,6 +58,21 @@ def service_env(settings, real_redis: redis.Redis) -> dict[str, str]:
         "JOB_LEASE_SECONDS": "3",
         "RECOVERY_SCAN_SECONDS": "1",
     }
+
+
+@pytest.fixture
+def make_proxy() -> Iterator[Callable[[int], TcpProxy]]:
+    """Loopback TCP proxies to a port (request before the apps that use them: the proxies are
+    closed after those apps stop)."""
+    made: list[TcpProxy] = []
+
+    def make(target_port: int) -> TcpProxy:
+        made.append(TcpProxy(target_port))
+        return made[-1]
+
+    yield make
+    for proxy in made:
+        proxy.close()
 
 
 @pytest.fixture

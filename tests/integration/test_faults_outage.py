@@ -8,7 +8,7 @@ Redis is frozen with SIGSTOP (connections stay open, nothing answers), as a stal
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 import redis
@@ -46,20 +46,6 @@ def env(redis_server: RedisServer, settings: Settings, real_redis: redis.Redis) 
     }
 
 
-@pytest.fixture
-def proxies(redis_server: RedisServer) -> Iterator[Callable[[], TcpProxy]]:
-    """Factory of loopback proxies in front of the private Redis; all closed afterwards."""
-    made: list[TcpProxy] = []
-
-    def make() -> TcpProxy:
-        made.append(TcpProxy(redis_server.port))
-        return made[-1]
-
-    yield make
-    for proxy in made:
-        proxy.close()
-
-
 @pytest.mark.xfail(
     reason="an outage longer than the lease restarts running jobs", raises=AssertionError
 )
@@ -69,7 +55,7 @@ def test_outage_longer_than_the_lease_restarts_no_job(
     redis_server: RedisServer,
     real_redis: redis.Redis,
     settings: Settings,
-    proxies: Callable[[], TcpProxy],
+    make_proxy: Callable[[int], TcpProxy],
     fault_report: FaultReport,
 ) -> None:
     """Two service processes run 3 jobs of 3.5 s each; Redis frozen 6 s (3 leases). One process
@@ -77,7 +63,7 @@ def test_outage_longer_than_the_lease_restarts_no_job(
     each job function started exactly once; results finished during the outage are kept."""
     prefix = settings.redis_key_prefix
     env = {**env, "JOB_WORKERS": "3"}
-    slow_path = proxies()
+    slow_path = make_proxy(redis_server.port)
     first = start_gunicorn({**env, "REDIS_URL": slow_path.url()})
     run_ids: list[str] = []
     fault_report.watch(redis_server.client(), real_redis, prefix, run_ids)
@@ -113,7 +99,7 @@ def test_three_outages_longer_than_the_lease_do_not_fail_a_job(
     redis_server: RedisServer,
     real_redis: redis.Redis,
     settings: Settings,
-    proxies: Callable[[], TcpProxy],
+    make_proxy: Callable[[int], TcpProxy],
     fault_report: FaultReport,
 ) -> None:
     """One job on one of two instances; Redis frozen three times for 1.5 leases. The instance
@@ -121,7 +107,7 @@ def test_three_outages_longer_than_the_lease_do_not_fail_a_job(
     lease): the job completes, its function started once, and no outage counts as an attempt."""
     prefix = settings.redis_key_prefix
     env = {**env, "JOB_LEASE_SECONDS": "2", "MAX_ATTEMPTS": "3", "JOB_WORKERS": "1"}
-    path_a, path_b = proxies(), proxies()
+    path_a, path_b = make_proxy(redis_server.port), make_proxy(redis_server.port)
     first = start_gunicorn({**env, "REDIS_URL": path_a.url()})
     run_id = post_job(first.url, "sleep:14")
     fault_report.watch(redis_server.client(), real_redis, prefix, [run_id])
