@@ -21,12 +21,14 @@ from flask import Flask
 from neo4j.exceptions import DriverError, Neo4jError
 
 from webapp.config import Settings
+from webapp.jobs.errors import TransientJobError
 
 EXTENSION_KEY = "webapp.neo4j"
 
 
-class Neo4jUnavailableError(Exception):
-    """Neo4j could not be reached or did not answer in time (message safe to show)."""
+class Neo4jUnavailableError(TransientJobError):
+    """Neo4j could not be reached or did not answer in time (message safe to show); a job that
+    meets it is retried later."""
 
 
 @dataclass(frozen=True)

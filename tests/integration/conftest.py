@@ -8,8 +8,10 @@ from pathlib import Path
 import pytest
 import redis
 
+from tests.support.fault_summary import FaultReport
 from tests.support.gunicorn_server import GunicornServer
 from tests.support.redis_server import RedisServer
+from tests.support.tcp_proxy import TcpProxy
 
 
 @pytest.fixture
@@ -17,10 +19,10 @@ def start_redis_server(tmp_path: Path) -> Iterator[Callable[..., RedisServer]]:
     """Start private redis-servers (AOF on by default); all are stopped afterwards."""
     started: list[RedisServer] = []
 
-    def start(*, appendonly: bool = True) -> RedisServer:
+    def start(*, appendonly: bool = True, extra_args: tuple[str, ...] = ()) -> RedisServer:
         directory = tmp_path / f"redis{len(started)}"
         directory.mkdir()
-        server = RedisServer(directory, appendonly=appendonly).start()
+        server = RedisServer(directory, appendonly=appendonly, extra_args=extra_args).start()
         started.append(server)
         return server
 
@@ -56,3 +58,27 @@ def service_env(settings, real_redis: redis.Redis) -> dict[str, str]:
         "JOB_LEASE_SECONDS": "3",
         "RECOVERY_SCAN_SECONDS": "1",
     }
+
+
+@pytest.fixture
+def make_proxy() -> Iterator[Callable[[int], TcpProxy]]:
+    """Loopback TCP proxies to a port (request before the apps that use them: the proxies are
+    closed after those apps stop)."""
+    made: list[TcpProxy] = []
+
+    def make(target_port: int) -> TcpProxy:
+        made.append(TcpProxy(target_port))
+        return made[-1]
+
+    yield make
+    for proxy in made:
+        proxy.close()
+
+
+@pytest.fixture
+def fault_report(request: pytest.FixtureRequest) -> Iterator[FaultReport]:
+    """Write this scenario's outcome for bench/fault_matrix.py at the end of the test (request
+    it after the Redis fixtures, so it is written before they stop)."""
+    report = FaultReport(request.node.name)
+    yield report
+    report.write()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
 import subprocess
 import time
 from pathlib import Path
@@ -15,10 +17,13 @@ from tests.support.processes import free_port, kill_group, start_group, stop_gro
 class RedisServer:
     """One redis-server on a free port; `stop`/`kill`/`start` keep the port and data dir."""
 
-    def __init__(self, directory: Path, *, appendonly: bool = True) -> None:
+    def __init__(
+        self, directory: Path, *, appendonly: bool = True, extra_args: tuple[str, ...] = ()
+    ) -> None:
         self.directory = directory
         self.port = free_port()
         self.appendonly = appendonly
+        self.extra_args = extra_args
         self.process: subprocess.Popen | None = None
         self.log_path = directory / "redis.log"
 
@@ -45,6 +50,7 @@ class RedisServer:
             "everysec",
             "--daemonize",
             "no",
+            *self.extra_args,
         ]
         self.process = start_group(args, log_path=self.log_path, env={}, cwd=self.directory)
         self.wait_ready(timeout_s)
@@ -75,6 +81,16 @@ class RedisServer:
         if self.process is not None:
             kill_group(self.process)
             self.process = None
+
+    def pause(self) -> None:
+        """SIGSTOP: the server keeps its connections but answers nothing (a frozen host)."""
+        assert self.process is not None
+        os.kill(self.process.pid, signal.SIGSTOP)
+
+    def resume(self) -> None:
+        """SIGCONT after pause()."""
+        assert self.process is not None
+        os.kill(self.process.pid, signal.SIGCONT)
 
     def client(self) -> redis.Redis:
         return redis.Redis(port=self.port, socket_timeout=5)

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from webapp.jobs.context import JobContext
-from webapp.jobs.errors import JobFailedError, TransientJobError
+from webapp.jobs.errors import JobFailedError
 
 SlateLoader = Callable[[str], list[dict[str, Any]]]
 
@@ -33,7 +33,6 @@ def make_optimize_job(
     """Build the job function; `load_slate` fetches players by slate id when none were sent."""
 
     def run_optimize_job(job_input: dict[str, Any], context: JobContext) -> dict[str, Any]:
-        from webapp.neo4j_client import Neo4jUnavailableError
         from webapp.optimizer import OptimizeOptions, OptimizerError, optimize
         from webapp.slates.repository import SlateNotFoundError
 
@@ -45,8 +44,6 @@ def make_optimize_job(
                 players = load_slate(job_input["slate_id"])
             except SlateNotFoundError as error:
                 raise JobFailedError(f"could not load the slate: {error}") from error
-            except Neo4jUnavailableError as error:
-                raise TransientJobError(f"could not load the slate: {error}") from error
         options = OptimizeOptions(
             **{name: job_input[name] for name in OPTION_FIELDS if name in job_input}
         )
