@@ -59,7 +59,6 @@ def _submit(app: Flask, slate_id: str) -> str:
     return response.get_json()["run_id"]
 
 
-@pytest.mark.xfail(reason="the attempt counter is the fencing token", raises=AssertionError)
 def test_after_a_rollback_only_the_current_claim_is_accepted(
     start_redis_server: Callable[..., RedisServer],
     make_service: Callable[..., Flask],
@@ -105,9 +104,6 @@ def test_after_a_rollback_only_the_current_claim_is_accepted(
     assert len(completions) == 1, f"{len(completions)} attempts were accepted as complete"
 
 
-@pytest.mark.xfail(
-    reason="a lost CLAIM reply leaves the job idle until its lease expires", raises=AssertionError
-)
 def test_a_lost_claim_reply_does_not_idle_the_job(
     start_redis_server: Callable[..., RedisServer],
     make_proxy: Callable[[int], TcpProxy],

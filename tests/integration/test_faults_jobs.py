@@ -66,7 +66,6 @@ def _raise_once(original: Callable, error: Exception) -> Callable:
     return wrapper
 
 
-@pytest.mark.xfail(reason="a transient dependency error fails the job", raises=AssertionError)
 @pytest.mark.parametrize("dependency", ["neo4j", "redis"])
 def test_a_transient_dependency_failure_requeues_the_job(
     dependency: str,
@@ -89,7 +88,6 @@ def test_a_transient_dependency_failure_requeues_the_job(
     assert counts(real_redis, prefix, "starts", [run_id]) == [2]
 
 
-@pytest.mark.xfail(reason="the record's TTL runs from submit", raises=AssertionError)
 def test_a_job_pending_and_running_longer_than_the_ttl_does_not_vanish(
     make_service: Callable[..., Flask],
     real_redis: redis.Redis,
@@ -115,7 +113,6 @@ def test_a_job_pending_and_running_longer_than_the_ttl_does_not_vanish(
     assert statuses(real_redis, prefix, run_ids) == ["complete"] * 2
 
 
-@pytest.mark.xfail(reason="a dead dispatcher is not restarted", raises=AssertionError)
 def test_a_dispatcher_that_dies_is_restarted(
     make_service: Callable[..., Flask],
     real_redis: redis.Redis,
@@ -143,7 +140,6 @@ def test_a_dispatcher_that_dies_is_restarted(
     assert counts(real_redis, prefix, "starts", [run_id]) == [1]
 
 
-@pytest.mark.xfail(reason="a dead maintenance thread is not restarted", raises=AssertionError)
 def test_a_maintenance_thread_that_dies_is_restarted(
     make_service: Callable[..., Flask],
     real_redis: redis.Redis,

@@ -46,9 +46,6 @@ def env(redis_server: RedisServer, settings: Settings, real_redis: redis.Redis) 
     }
 
 
-@pytest.mark.xfail(
-    reason="an outage longer than the lease restarts running jobs", raises=AssertionError
-)
 def test_outage_longer_than_the_lease_restarts_no_job(
     start_gunicorn: Callable[..., GunicornServer],
     env: dict[str, str],
@@ -92,7 +89,6 @@ def test_outage_longer_than_the_lease_restarts_no_job(
     assert counts(real_redis, prefix, "starts", run_ids) == [1] * 6
 
 
-@pytest.mark.xfail(reason="each outage lets another process reclaim the job", raises=AssertionError)
 def test_three_outages_longer_than_the_lease_do_not_fail_a_job(
     start_gunicorn: Callable[..., GunicornServer],
     env: dict[str, str],

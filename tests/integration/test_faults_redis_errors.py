@@ -138,7 +138,6 @@ def service(
     )
 
 
-@pytest.mark.xfail(reason="Redis error replies are not retried", raises=AssertionError)
 @CONDITIONS
 def test_a_result_finished_during_a_redis_error_is_written_once_it_clears(
     condition_type: type[Condition],

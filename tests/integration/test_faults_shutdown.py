@@ -56,7 +56,6 @@ def _handed_back(client: redis.Redis, counters: redis.Redis, prefix: str, run_id
     return all(s == "pending" or n >= 2 for s, n in zip(states, starts, strict=True))
 
 
-@pytest.mark.xfail(reason="a second signal cuts the drain short", raises=AssertionError)
 def test_sigterm_then_sigint_hands_back_running_jobs(
     start_gunicorn: Callable[..., GunicornServer],
     env: dict[str, str],
@@ -88,7 +87,6 @@ def test_sigterm_then_sigint_hands_back_running_jobs(
     assert time.monotonic() - sent < 10
 
 
-@pytest.mark.xfail(reason="SIGABRT (gunicorn's timeout) hands nothing back", raises=AssertionError)
 def test_worker_killed_by_sigabrt_hands_back_its_job(
     start_gunicorn: Callable[..., GunicornServer],
     env: dict[str, str],
