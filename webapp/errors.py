@@ -30,12 +30,18 @@ log = structlog.get_logger(__name__)
 REDIS_RETRY_AFTER_S = 5
 REPLICATION_RETRY_AFTER_S = 1
 # Error replies that mean "not now" rather than "never": a replica or demoted primary
-# (READONLY), a failed background save (MISCONF), full memory under noeviction (OOM), a
-# dataset still loading (LOADING), no reachable primary or replicas (MASTERDOWN, NOREPLICAS),
-# a long script (BUSY). Inside a Lua script Redis keeps the code at the start of the message.
-_TRANSIENT_REPLY_CODES = frozenset(
-    {"READONLY", "MISCONF", "OOM", "LOADING", "MASTERDOWN", "NOREPLICAS", "BUSY", "TRYAGAIN"}
+# (READONLY), full memory under noeviction (OOM), a dataset still loading (LOADING, a
+# ConnectionError in redis-py), no primary (MASTERDOWN), a cluster retry (TRYAGAIN); redis-py
+# gives these their own classes and strips the code. Replies it leaves as a plain ResponseError
+# keep their code at the start: a failed background save (MISCONF), too few replicas
+# (NOREPLICAS), a long-running script (BUSY).
+_TRANSIENT_REPLY_CLASSES = (
+    redis.exceptions.ReadOnlyError,
+    redis.exceptions.OutOfMemoryError,
+    redis.exceptions.TryAgainError,
+    redis.exceptions.MasterDownError,
 )
+_TRANSIENT_REPLY_CODES = frozenset({"MISCONF", "NOREPLICAS", "BUSY", "READONLY", "OOM"})
 
 
 class ApiError(Exception):
@@ -143,7 +149,7 @@ def _idempotency_conflict(error: IdempotencyConflictError) -> Response:
 
 def is_transient_redis_error(error: redis.RedisError) -> bool:
     """True when the same command may succeed shortly: connection trouble or a "not now" reply."""
-    if isinstance(error, (redis.ConnectionError, redis.TimeoutError)):
+    if isinstance(error, (redis.ConnectionError, redis.TimeoutError, *_TRANSIENT_REPLY_CLASSES)):
         return True
     if isinstance(error, redis.ResponseError):
         code = str(error).split(" ", 1)[0].upper()

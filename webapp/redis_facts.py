@@ -25,7 +25,7 @@ FIRST_LOOK_PAUSE_S = 3.0
 
 @dataclass(frozen=True)
 class Replication:
-    """The role of the server a client reaches and the replicas it reports as online."""
+    """The role of the server a client reaches and the replicas connected to it."""
 
     role: str
     replicas: tuple[str, ...]
@@ -36,8 +36,10 @@ def replication_of(info: Mapping[str, Any]) -> Replication:
     replicas = []
     for index in range(int(info.get("connected_slaves", 0) or 0)):
         entry = info.get(f"slave{index}")
-        if isinstance(entry, Mapping) and entry.get("state", "online") == "online":
-            replicas.append(f"{entry.get('ip')}:{entry.get('port')}")
+        if isinstance(entry, Mapping):
+            state = entry.get("state", "online")
+            suffix = "" if state == "online" else f" ({state})"
+            replicas.append(f"{entry.get('ip')}:{entry.get('port')}{suffix}")
     return Replication(role=str(info.get("role", "unknown")), replicas=tuple(replicas))
 
 

@@ -17,10 +17,10 @@ def start_redis_server(tmp_path: Path) -> Iterator[Callable[..., RedisServer]]:
     """Start private redis-servers (AOF on by default); all are stopped afterwards."""
     started: list[RedisServer] = []
 
-    def start(*, appendonly: bool = True) -> RedisServer:
+    def start(*, appendonly: bool = True, extra_args: tuple[str, ...] = ()) -> RedisServer:
         directory = tmp_path / f"redis{len(started)}"
         directory.mkdir()
-        server = RedisServer(directory, appendonly=appendonly).start()
+        server = RedisServer(directory, appendonly=appendonly, extra_args=extra_args).start()
         started.append(server)
         return server
 

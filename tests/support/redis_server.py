@@ -15,8 +15,11 @@ from tests.support.processes import free_port, kill_group, start_group, stop_gro
 class RedisServer:
     """One redis-server on a free port; `stop`/`kill`/`start` keep the port and data dir."""
 
-    def __init__(self, directory: Path, *, appendonly: bool = True) -> None:
+    def __init__(
+        self, directory: Path, *, appendonly: bool = True, extra_args: tuple[str, ...] = ()
+    ) -> None:
         self.directory = directory
+        self.extra_args = extra_args
         self.port = free_port()
         self.appendonly = appendonly
         self.process: subprocess.Popen | None = None
@@ -45,6 +48,7 @@ class RedisServer:
             "everysec",
             "--daemonize",
             "no",
+            *self.extra_args,
         ]
         self.process = start_group(args, log_path=self.log_path, env={}, cwd=self.directory)
         self.wait_ready(timeout_s)
