@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import redis
 from flask import Flask
-from redis.backoff import ExponentialWithJitterBackoff
+from redis.backoff import ExponentialWithJitterBackoff, NoBackoff
 from redis.retry import Retry
 from redis.sentinel import Sentinel, SentinelConnectionPool
 
@@ -177,9 +177,12 @@ class RedisConnections:
         if self._sentinel is None:
             self._sentinel = Sentinel(
                 list(target.sentinels),
+                # redis-py's default client retry backs off for seconds: a sentinel that
+                # refuses is skipped for the next one instead.
                 sentinel_kwargs={
                     "socket_timeout": self.options.probe_timeout_s,
                     "socket_connect_timeout": self.options.probe_timeout_s,
+                    "retry": Retry(NoBackoff(), 0),
                 },
             )
         return _BlockingSentinelPool(
