@@ -7,16 +7,19 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 import redis
 import requests
 
-from tests.conftest import SHARED_REDIS_URL, valid_players
+from tests.conftest import SHARED_REDIS_URL, close_app, valid_players
 from tests.support.gunicorn_server import GunicornServer
+from tests.support.kinds import scripted_kinds
 from tests.support.sentinel_set import SentinelSet
 from tests.support.waiting import wait_until
+from webapp import create_app, drain
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -84,7 +87,8 @@ def test_failover_loses_no_accepted_job(
     real_redis: redis.Redis,
     record_property: Callable[[str, object], None],
 ) -> None:
-    """kill -9 of the primary mid-load: 202s all complete, no 500, /ready follows."""
+    """kill -9 of the primary mid-load: 202s all complete, no 500, /ready follows, and so do
+    the operator commands (one connected before the kill, and the drain helper)."""
     prefix = settings.redis_key_prefix
     server = start_gunicorn(
         {
@@ -102,6 +106,10 @@ def test_failover_loses_no_accepted_job(
     )
     old_port = sentinel_set.primary_port()
     assert _ready_primary(server.url) == f"127.0.0.1:{old_port}"
+    # The operator CLI, connected to the old primary before the kill.
+    cli_settings = replace(settings, redis_url=sentinel_set.url, redis_socket_timeout_s=2.0)
+    cli_app = create_app(cli_settings, kinds=scripted_kinds())
+    assert cli_app.test_cli_runner().invoke(args=["jobs", "list"]).exit_code == 0
 
     submitter = Submitter(server.url)
     submitter.start()
@@ -135,6 +143,10 @@ def test_failover_loses_no_accepted_job(
         f"{sum(1 for n in starts if n > 1)}"
     )
     record_property("failover", summary)
+    shown = cli_app.test_cli_runner().invoke(args=["jobs", "show", accepted[0]])
+    close_app(cli_app)
+    assert shown.exit_code == 0 and '"status": "complete"' in shown.output, shown.output
+    assert drain._running_here(cli_settings) == 0
     assert 500 not in submitter.codes, summary
     assert set(submitter.codes) <= {202, 503}, summary
     assert new_primary == f"127.0.0.1:{sentinel_set.primary_port()}"
