@@ -71,6 +71,7 @@ class RedisConnections:
         self._probe_client: redis.Redis | None = None
         self._sentinel: Sentinel | None = None
         self.facts = ServerFacts()
+        self._looked = False
         # Extra keyword arguments for every connection (tests plug in fakeredis here).
         self.extra_kwargs: dict[str, object] = {}
 
@@ -99,6 +100,11 @@ class RedisConnections:
         """The client for job traffic, backed by this process's pool."""
         self._ensure_pools()
         assert self._client is not None
+        if not self._looked:
+            # First job traffic of this process: check the server's eviction policy once (in
+            # the background), so the warning comes at start-up, not with a load's first 503.
+            self._looked = True
+            self.facts.start_first_look(self._probe_client)
         return self._client
 
     def probe_client(self) -> redis.Redis:
@@ -138,7 +144,7 @@ class RedisConnections:
             )
             self._pid = pid
             self.facts = ServerFacts()
-            self.facts.start_first_look(self._probe_client)
+            self._looked = False
 
     def _make_pool(
         self,

@@ -65,3 +65,17 @@ def test_no_response_or_log_line_carries_the_password(leaky_app: tuple[Flask, Pa
     )
     assert "redis_unavailable" in lines
     assert SECRET not in lines
+
+
+def test_operator_command_names_the_redis_error_without_the_password(
+    leaky_app: tuple[Flask, Path],
+) -> None:
+    """`jobs list` with Redis down fails with one line naming the error, no traceback, no
+    password."""
+    app, _ = leaky_app
+
+    result = app.test_cli_runner().invoke(args=["jobs", "list"])
+
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: Redis: ") and "Traceback" not in result.output
+    assert SECRET not in result.output
