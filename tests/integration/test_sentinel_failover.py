@@ -79,7 +79,6 @@ def _ready_primary(base: str) -> str | None:
     return checks.get("redis:replication", [{}])[0].get("primary")
 
 
-@pytest.mark.timeout(90)
 def test_failover_loses_no_accepted_job(
     sentinel_set: SentinelSet,
     start_gunicorn: Callable[..., GunicornServer],
