@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import click
+import redis
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
@@ -12,13 +13,17 @@ from webapp.jobs import admin
 from webapp.jobs.extension import get_jobs
 from webapp.jobs.states import JobStatus, TransitionRefusedError
 from webapp.jobs.store import JobExpiredError, JobNotFoundError, JobStore
-
-jobs_cli = click.Group("jobs", help="Inspect and repair jobs in Redis.")
-_STATES = [s.value for s in JobStatus if s is not JobStatus.EXPIRED]
+from webapp.redaction import redact
 
 
-def _store() -> JobStore:
-    return get_jobs(current_app).store()
+class _RedisErrorsAsMessages(click.Group):
+    """Any Redis error of a command becomes one line naming it, with no password in it."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except redis.RedisError as error:
+            raise click.ClickException(f"Redis: {type(error).__name__}: {redact(error)}") from None
 
 
 def _fail_cleanly(error: Exception) -> None:
@@ -29,6 +34,14 @@ def _fail_cleanly(error: Exception) -> None:
     if isinstance(error, TransitionRefusedError):
         raise click.ClickException(f"refused: the job is {error.current}, not running")
     raise error
+
+
+jobs_cli = _RedisErrorsAsMessages("jobs", help="Inspect and repair jobs in Redis.")
+_STATES = [s.value for s in JobStatus if s is not JobStatus.EXPIRED]
+
+
+def _store() -> JobStore:
+    return get_jobs(current_app).store()
 
 
 @jobs_cli.command("list")

@@ -13,6 +13,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from webapp.redaction import redact
+from webapp.redis_url import check_redis_url
+
 
 class ConfigError(ValueError):
     """A setting from the environment is invalid; the message names the variable."""
@@ -74,10 +77,11 @@ def _log_level(raw: str) -> str:
     return level
 
 
-def _redis_url(raw: str) -> str:
-    if not re.match(r"^(redis|rediss|unix)://", raw):
-        raise ValueError
-    return raw
+def _min_replicas(raw: str) -> int | None:
+    """'auto' (None: 1 when the primary reports replicas, else 0) or a count."""
+    if raw.strip().lower() == "auto":
+        return None
+    return _non_negative_int(raw)
 
 
 def _key_prefix(raw: str) -> str:
@@ -106,7 +110,9 @@ _EXPECTED = {
     _nice_increment: "an integer from 0 to 19",
     _bool: "a boolean (true/false/1/0)",
     _log_level: "one of DEBUG, INFO, WARNING, ERROR, CRITICAL",
-    _redis_url: "a redis://, rediss:// or unix:// URL",
+    check_redis_url: "a redis://, rediss://, unix:// or "
+    "redis+sentinel://[:password@]host:port,.../service_name[/db] URL",
+    _min_replicas: "auto or a non-negative integer",
     _key_prefix: "1-32 characters of [A-Za-z0-9_.:-]",
     _neo4j_uri: "empty or a bolt://, neo4j:// (+s/+ssc) URI",
     _header_name: "empty or an HTTP header name",
@@ -118,13 +124,18 @@ class Settings:
     """Every knob of the service; see the README for what each one does."""
 
     # Redis: job state and queue
-    redis_url: str = _env("REDIS_URL", "redis://127.0.0.1:6379/0", _redis_url)
+    redis_url: str = _env("REDIS_URL", "redis://127.0.0.1:6379/0", check_redis_url)
     redis_key_prefix: str = _env("REDIS_KEY_PREFIX", "dfs", _key_prefix)
     redis_max_connections: int = _env("REDIS_MAX_CONNECTIONS", 50, _positive_int)
     redis_socket_timeout_s: float = _env("REDIS_SOCKET_TIMEOUT", 5.0, _positive_float)
     redis_connect_timeout_s: float = _env("REDIS_CONNECT_TIMEOUT", 5.0, _positive_float)
     redis_health_check_interval_s: int = _env("REDIS_HEALTH_CHECK_INTERVAL", 30, _non_negative_int)
     redis_retries: int = _env("REDIS_RETRIES", 2, _non_negative_int)
+    # Replicas that must confirm (WAIT) a new job before its 202; None = auto: 1 when the
+    # primary reports connected replicas, else 0.
+    redis_min_replicas: int | None = _env("REDIS_MIN_REPLICAS", None, _min_replicas)
+    # How long a submit waits for those confirmations before answering 503 (milliseconds).
+    redis_wait_timeout_ms: int = _env("REDIS_WAIT_TIMEOUT_MS", 500, _positive_int)
 
     # Jobs
     job_ttl_seconds: int = _env("JOB_TTL_SECONDS", 604800, _positive_int)
@@ -193,7 +204,8 @@ def _parse(name: str, raw: str, parse: Callable[[str], Any] | None) -> Any:
     try:
         return parse(raw)
     except (ValueError, TypeError):
-        shown = raw if len(raw) <= 80 else raw[:77] + "..."
+        shown = redact(raw)
+        shown = shown if len(shown) <= 80 else shown[:77] + "..."
         raise ConfigError(f"{name} must be {_EXPECTED[parse]}, got {shown!r}") from None
 
 

@@ -25,11 +25,14 @@ def _running_here(settings: Settings) -> int | None:
     import redis
 
     from webapp.jobs.keys import Keys
+    from webapp.redis_client import RedisConnections, RedisOptions
 
     keys = Keys(settings.redis_key_prefix)
     host = socket.gethostname()
+    # The service's own connection code, so a Sentinel URL finds the current primary.
+    connections = RedisConnections(RedisOptions.from_settings(settings))
     try:
-        client = redis.Redis.from_url(settings.redis_url, socket_timeout=3)
+        client = connections.probe_client()
         run_ids = client.zrange(keys.leases, 0, -1)
         with client.pipeline(transaction=False) as pipe:
             for run_id in run_ids:
@@ -37,6 +40,8 @@ def _running_here(settings: Settings) -> int | None:
             owners = pipe.execute()
     except redis.RedisError:
         return None
+    finally:
+        connections.close()
     return sum(1 for owner in owners if owner and owner.decode().startswith(f"{host}:"))
 
 

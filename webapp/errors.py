@@ -14,6 +14,8 @@ from flask import Flask, Response, jsonify
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
 
+from webapp.jobs.durability import ReplicationTimeoutError
+from webapp.jobs.errors import is_transient_redis_error
 from webapp.jobs.service import ResultNotReadyError
 from webapp.jobs.states import JobStatus
 from webapp.jobs.store import (
@@ -21,8 +23,13 @@ from webapp.jobs.store import (
     JobExpiredError,
     JobNotFoundError,
 )
+from webapp.redaction import redact
 
 log = structlog.get_logger(__name__)
+
+# Seconds a client is told to wait after a Redis error or an unconfirmed submit.
+REDIS_RETRY_AFTER_S = 5
+REPLICATION_RETRY_AFTER_S = 1
 
 
 class ApiError(Exception):
@@ -125,16 +132,30 @@ def _not_ready(error: ResultNotReadyError) -> Response:
 
 
 def _idempotency_conflict(error: IdempotencyConflictError) -> Response:
-    return error_response(422, "idempotency_key_reused", str(error), {"run_id": error.run_id})
+    return error_response(422, "idempotency_key_reused", str(error))
 
 
-def _redis_down(error: redis.RedisError) -> Response:
-    log.warning("redis_unavailable", error=str(error))
+def _redis_error(error: redis.RedisError) -> Response:
+    if not is_transient_redis_error(error):
+        return _unexpected(error)
+    log.warning("redis_unavailable", error_type=type(error).__name__, error=redact(error))
     return error_response(
         503,
         "redis_unavailable",
-        "the job store is unreachable; try again shortly",
-        headers={"Retry-After": "5"},
+        "the job store cannot take this request right now; try again shortly",
+        headers={"Retry-After": str(REDIS_RETRY_AFTER_S)},
+    )
+
+
+def _replication_timeout(error: ReplicationTimeoutError) -> Response:
+    log.warning("submit_not_replicated", reason=str(error))
+    return error_response(
+        503,
+        "replication_timeout",
+        "the job could not be confirmed on enough Redis replicas and was not accepted; "
+        "retry with the same Idempotency-Key",
+        details={"replicas_confirmed": error.acked, "replicas_required": error.wait.replicas},
+        headers={"Retry-After": str(REPLICATION_RETRY_AFTER_S)},
     )
 
 
@@ -152,7 +173,9 @@ def _http_error(error: HTTPException) -> Response:
 
 
 def _unexpected(error: Exception) -> Response:
-    log.exception("unhandled_error", error_type=type(error).__name__)
+    log.error(
+        "unhandled_error", error_type=type(error).__name__, error=redact(error), exc_info=True
+    )
     return error_response(500, "internal_error", "an unexpected error occurred")
 
 
@@ -168,7 +191,7 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(JobExpiredError, _expired)
     app.register_error_handler(ResultNotReadyError, _not_ready)
     app.register_error_handler(IdempotencyConflictError, _idempotency_conflict)
-    app.register_error_handler(redis.ConnectionError, _redis_down)
-    app.register_error_handler(redis.TimeoutError, _redis_down)
+    app.register_error_handler(ReplicationTimeoutError, _replication_timeout)
+    app.register_error_handler(redis.RedisError, _redis_error)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected)

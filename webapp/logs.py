@@ -27,6 +27,7 @@ import structlog.tracebacks
 from webapp.config import Settings
 from webapp.log_files import SharedRotatingFileHandler
 from webapp.log_writer import LineWriter, LineWriterHandler
+from webapp.redaction import redact
 
 # Marks the handlers this module installs, so a second call can find and replace them.
 _HANDLER_TAG = "_webapp_handler"
@@ -51,6 +52,7 @@ def json_formatter() -> structlog.stdlib.ProcessorFormatter:
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
             _exception_renderer(),
             structlog.processors.JSONRenderer(serializer=_dumps),
+            _redact_line,
         ],
     )
 
@@ -58,6 +60,12 @@ def json_formatter() -> structlog.stdlib.ProcessorFormatter:
 def _dumps(value: Any, **_: Any) -> str:
     """orjson: several times faster than json for the one line every request writes."""
     return orjson.dumps(value, default=repr).decode()
+
+
+def _redact_line(_logger: Any, _name: str, line: str) -> str:
+    """Last step: no password (in a URL or a password= pair) reaches a log line, wherever in
+    the event or its traceback it came from."""
+    return redact(line)
 
 
 def _exception_renderer() -> structlog.processors.ExceptionRenderer:
@@ -127,6 +135,7 @@ def configure_logging(settings: Settings) -> LineWriter:
             structlog.processors.TimeStamper(fmt="iso", utc=True, key="timestamp"),
             _exception_renderer(),
             structlog.processors.JSONRenderer(serializer=_dumps),
+            _redact_line,
         ],
         logger_factory=WriterSinkFactory(writer),
         wrapper_class=structlog.make_filtering_bound_logger(

@@ -14,7 +14,6 @@ import threading
 import time
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import neo4j
 from flask import Flask
@@ -22,6 +21,7 @@ from neo4j.exceptions import DriverError, Neo4jError
 
 from webapp.config import Settings
 from webapp.jobs.errors import TransientJobError
+from webapp.redaction import redact, redact_secret
 
 EXTENSION_KEY = "webapp.neo4j"
 
@@ -55,7 +55,7 @@ class Neo4jOptions:
         )
 
     def __repr__(self) -> str:
-        return f"Neo4jOptions(uri={redact_uri(self.uri)!r}, user={self.user!r})"
+        return f"Neo4jOptions(uri={redact(self.uri)!r}, user={self.user!r})"
 
 
 @dataclass(frozen=True)
@@ -66,17 +66,6 @@ class Neo4jPing:
     agent: str
     protocol: str
     address: str
-
-
-def redact_uri(uri: str) -> str:
-    """The URI without any password it may carry."""
-    parts = urlsplit(uri)
-    if parts.password is None:
-        return uri
-    host = parts.hostname or ""
-    if parts.port:
-        host = f"{host}:{parts.port}"
-    return urlunsplit((parts.scheme, f"{parts.username}:***@{host}", parts.path, "", ""))
 
 
 class Neo4jClient:
@@ -95,7 +84,7 @@ class Neo4jClient:
 
     @property
     def redacted_uri(self) -> str:
-        return redact_uri(self.options.uri)
+        return redact(self.options.uri)
 
     def driver(self) -> neo4j.Driver:
         """This process's driver (created on first use, after any fork)."""
@@ -162,9 +151,7 @@ class Neo4jClient:
             self._pid = None
 
     def _describe(self, error: Exception) -> str:
-        text = str(error) or type(error).__name__
-        if self.options.password:
-            text = text.replace(self.options.password, "***")
+        text = redact_secret(str(error) or type(error).__name__, self.options.password)
         return f"{self.redacted_uri}: {type(error).__name__}: {text}"
 
 

@@ -3,6 +3,11 @@
 The pool is created lazily in the process that uses it and rebuilt if the process id changes,
 so a pool is never shared across a gunicorn fork (sockets shared by two processes interleave
 replies). Transient connection errors are retried with jittered exponential backoff.
+
+With a redis+sentinel:// URL the pools are redis-py SentinelConnectionPools: each new connection
+asks the sentinels for the current primary, and a connection that meets READONLY (a demoted
+primary) is dropped and reported as a ConnectionError, so retries and later requests reach the
+new primary after a failover.
 """
 
 from __future__ import annotations
@@ -10,14 +15,17 @@ from __future__ import annotations
 import os
 import threading
 from dataclasses import dataclass
-from urllib.parse import urlsplit, urlunsplit
 
 import redis
 from flask import Flask
-from redis.backoff import ExponentialWithJitterBackoff
+from redis.backoff import ExponentialWithJitterBackoff, NoBackoff
 from redis.retry import Retry
+from redis.sentinel import Sentinel, SentinelConnectionPool
 
 from webapp.config import Settings
+from webapp.redaction import redact
+from webapp.redis_facts import ServerFacts
+from webapp.redis_url import is_sentinel_url, parse_sentinel_url
 
 EXTENSION_KEY = "webapp.redis"
 
@@ -48,17 +56,8 @@ class RedisOptions:
         )
 
 
-def redact_url(url: str) -> str:
-    """The URL with any password replaced by ***, safe to log or show."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    user = parts.username or ""
-    host = parts.hostname or ""
-    if parts.port:
-        host = f"{host}:{parts.port}"
-    netloc = f"{user}:***@{host}" if user else f":***@{host}"
-    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+class _BlockingSentinelPool(SentinelConnectionPool, redis.BlockingConnectionPool):
+    """SentinelConnectionPool that waits for a free connection, like the plain pools."""
 
 
 class RedisConnections:
@@ -70,18 +69,42 @@ class RedisConnections:
         self._pid: int | None = None
         self._client: redis.Redis | None = None
         self._probe_client: redis.Redis | None = None
+        self._sentinel: Sentinel | None = None
+        self.facts = ServerFacts()
+        self._looked = False
         # Extra keyword arguments for every connection (tests plug in fakeredis here).
         self.extra_kwargs: dict[str, object] = {}
 
     @property
     def safe_url(self) -> str:
         """The configured URL without its password."""
-        return redact_url(self.options.url)
+        return redact(self.options.url)
+
+    @property
+    def is_sentinel(self) -> bool:
+        """True when the primary is found through Sentinel."""
+        return is_sentinel_url(self.options.url)
+
+    def primary_address(self) -> str | None:
+        """host:port of the primary the job pool uses (asks the sentinels when there are)."""
+        pool = self.client().connection_pool
+        if isinstance(pool, SentinelConnectionPool):
+            host, port = pool.get_master_address()
+            return f"{host}:{port}"
+        kwargs = pool.connection_kwargs
+        if "path" in kwargs:
+            return str(kwargs["path"])
+        return f"{kwargs.get('host', 'localhost')}:{kwargs.get('port', 6379)}"
 
     def client(self) -> redis.Redis:
         """The client for job traffic, backed by this process's pool."""
         self._ensure_pools()
         assert self._client is not None
+        if not self._looked:
+            # First job traffic of this process: check the server's eviction policy once (in
+            # the background), so the warning comes at start-up, not with a load's first 503.
+            self._looked = True
+            self.facts.start_first_look(self._probe_client)
         return self._client
 
     def probe_client(self) -> redis.Redis:
@@ -97,6 +120,10 @@ class RedisConnections:
                 if client is not None:
                     client.connection_pool.disconnect()
             self._client = self._probe_client = None
+            if self._sentinel is not None:
+                for node in self._sentinel.sentinels:
+                    node.connection_pool.disconnect()
+            self._sentinel = None
             self._pid = None
 
     def _ensure_pools(self) -> None:
@@ -106,6 +133,7 @@ class RedisConnections:
         with self._lock:
             if self._pid == pid:
                 return
+            self._sentinel = None  # a parent's sentinel connections are not this process's
             self._client = redis.Redis(
                 connection_pool=self._make_pool(self.options.max_connections)
             )
@@ -115,6 +143,8 @@ class RedisConnections:
                 )
             )
             self._pid = pid
+            self.facts = ServerFacts()
+            self._looked = False
 
     def _make_pool(
         self,
@@ -132,18 +162,43 @@ class RedisConnections:
             opts.retries if retries is None else retries,
             supported_errors=(redis.ConnectionError,),
         )
-        # Blocking: a burst waits (up to the socket timeout) for a free connection instead of
-        # failing with "Too many connections".
-        return redis.BlockingConnectionPool.from_url(
-            opts.url,
+        kwargs = dict(
             max_connections=max_connections,
-            timeout=socket_timeout,
             socket_timeout=socket_timeout,
             socket_connect_timeout=connect_timeout,
             socket_keepalive=True,
             health_check_interval=opts.health_check_interval_s,
             retry=retry,
             **self.extra_kwargs,
+        )
+        if self.is_sentinel:
+            return self._sentinel_pool(kwargs)
+        # Blocking: a burst waits (up to the socket timeout) for a free connection instead of
+        # failing with "Too many connections".
+        return redis.BlockingConnectionPool.from_url(opts.url, timeout=socket_timeout, **kwargs)
+
+    def _sentinel_pool(self, kwargs: dict) -> SentinelConnectionPool:
+        """A pool whose connections go to the primary the sentinels name at connect time."""
+        target = parse_sentinel_url(self.options.url)
+        if self._sentinel is None:
+            self._sentinel = Sentinel(
+                list(target.sentinels),
+                # redis-py's default client retry backs off for seconds: a sentinel that
+                # refuses is skipped for the next one instead.
+                sentinel_kwargs={
+                    "socket_timeout": self.options.probe_timeout_s,
+                    "socket_connect_timeout": self.options.probe_timeout_s,
+                    "retry": Retry(NoBackoff(), 0),
+                },
+            )
+        return _BlockingSentinelPool(
+            target.service_name,
+            self._sentinel,
+            timeout=kwargs["socket_timeout"],
+            db=target.db,
+            username=target.username,
+            password=target.password,
+            **kwargs,
         )
 
 

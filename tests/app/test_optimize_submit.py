@@ -168,7 +168,7 @@ def test_same_idempotency_key_and_body_returns_the_same_job(
 
 
 def test_same_idempotency_key_with_other_body_is_422(client: FlaskClient, store: JobStore) -> None:
-    """Reusing a key for a different request is refused with 422 and the original run_id."""
+    """Reusing a key for a different request is refused with 422, without the other run_id."""
     headers = {"Idempotency-Key": "order-43"}
     first = client.post("/optimize", json=_body(), headers=headers)
 
@@ -176,8 +176,37 @@ def test_same_idempotency_key_with_other_body_is_422(client: FlaskClient, store:
 
     assert second.status_code == 422
     assert second.json["error"]["code"] == "idempotency_key_reused"
-    assert second.json["error"]["details"]["run_id"] == first.json["run_id"]
+    assert first.json["run_id"] not in second.get_data(as_text=True)
     assert _queued(store) == 1
+
+
+def test_idempotency_keys_are_scoped_per_user(make_app) -> None:
+    """With USER_ID_HEADER set, the same key from two users makes two jobs, and one user's
+    key never answers with (or conflicts over) the other user's job."""
+    client = make_app(user_id_header="X-User-ID").test_client()
+    key = {"Idempotency-Key": "order-44"}
+
+    alice = client.post("/optimize", json=_body(), headers={**key, "X-User-ID": "alice"})
+    bob = client.post("/optimize", json=_body(n_lineups=5), headers={**key, "X-User-ID": "bob"})
+    alice_again = client.post("/optimize", json=_body(), headers={**key, "X-User-ID": "alice"})
+
+    assert (alice.status_code, bob.status_code) == (202, 202)
+    assert bob.json["run_id"] != alice.json["run_id"]
+    assert "Idempotent-Replayed" not in bob.headers
+    assert alice_again.json["run_id"] == alice.json["run_id"]
+
+
+def test_keys_without_a_user_stay_global(make_app) -> None:
+    """Requests without the user header share one key space (as before the header existed)."""
+    client = make_app(user_id_header="X-User-ID").test_client()
+    key = {"Idempotency-Key": "order-45"}
+
+    first = client.post("/optimize", json=_body(), headers=key)
+    replay = client.post("/optimize", json=_body(), headers=key)
+    with_user = client.post("/optimize", json=_body(), headers={**key, "X-User-ID": "carol"})
+
+    assert replay.json["run_id"] == first.json["run_id"]
+    assert with_user.json["run_id"] != first.json["run_id"]
 
 
 def test_bad_idempotency_key_is_400(client: FlaskClient) -> None:

@@ -170,7 +170,6 @@ def test_a_result_finished_during_a_redis_error_is_written_once_it_clears(
     assert counts(real_redis, prefix, "starts", [run_id]) == [1]
 
 
-@pytest.mark.xfail(reason="Redis error replies become 500", raises=AssertionError)
 @CONDITIONS
 def test_a_submit_during_a_redis_error_answers_503(
     condition_type: type[Condition],

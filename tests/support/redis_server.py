@@ -21,6 +21,7 @@ class RedisServer:
         self, directory: Path, *, appendonly: bool = True, extra_args: tuple[str, ...] = ()
     ) -> None:
         self.directory = directory
+        self.extra_args = extra_args
         self.port = free_port()
         self.appendonly = appendonly
         self.extra_args = extra_args

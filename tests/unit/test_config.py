@@ -50,6 +50,10 @@ BAD = [
     ("LOG_LEVEL", "LOUD", "one of DEBUG"),
     ("NEO4J_URI", "http://neo4j", "bolt://"),
     ("REDIS_KEY_PREFIX", "has space", "characters"),
+    ("REDIS_URL", "redis+sentinel://h1:1/", "redis+sentinel://"),
+    ("REDIS_URL", "redis+sentinel://h1/mymaster", "redis+sentinel://"),
+    ("REDIS_MIN_REPLICAS", "some", "auto or a non-negative integer"),
+    ("REDIS_WAIT_TIMEOUT_MS", "0", "a positive integer"),
 ]
 
 
@@ -69,3 +73,30 @@ def test_password_is_not_in_repr() -> None:
 
     assert "s3cret-pw" not in repr(settings)
     assert settings.neo4j_password == "s3cret-pw"
+
+
+SECRET_URLS = [
+    "reddis://:pw-Secret1@host/0",
+    "reddis://user:pw-Secret1@host/0",
+    "http://127.0.0.1:6379/0?password=pw-Secret1",
+    "redis+sentinel://:pw-Secret1@h1:1,h2/mymaster/0",
+    "redis+sentinel://:pw-Secret1@h1:1,h2:2/",
+]
+
+
+@pytest.mark.parametrize("raw", SECRET_URLS)
+def test_a_bad_redis_url_is_shown_without_its_password(raw: str) -> None:
+    """A malformed REDIS_URL fails naming the variable, with its password masked."""
+    with pytest.raises(ConfigError) as caught:
+        Settings.from_env({"REDIS_URL": raw})
+
+    assert str(caught.value).startswith("REDIS_URL")
+    assert "pw-Secret1" not in str(caught.value) and "***" in str(caught.value)
+
+
+def test_replica_settings() -> None:
+    """REDIS_MIN_REPLICAS is auto (None) by default or a count; the WAIT timeout defaults to 500."""
+    assert Settings.from_env({}).redis_min_replicas is None
+    assert Settings.from_env({}).redis_wait_timeout_ms == 500
+    assert Settings.from_env({"REDIS_MIN_REPLICAS": "AUTO"}).redis_min_replicas is None
+    assert Settings.from_env({"REDIS_MIN_REPLICAS": "2"}).redis_min_replicas == 2

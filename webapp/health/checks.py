@@ -12,18 +12,12 @@ import redis
 from webapp.clock import now_iso
 from webapp.jobs.store import JobStore
 from webapp.neo4j_client import Neo4jClient, Neo4jUnavailableError
+from webapp.redaction import redact
+from webapp.redis_facts import eviction_risk, replication_of
 
 _RANK = {"pass": 0, "warn": 1, "fail": 2}
 # A pending job older than this (seconds) turns jobs:oldestPendingAge to warn.
 OLDEST_PENDING_WARN_S = 60.0
-# Eviction policies under which Redis may silently drop job records.
-_SAFE_EVICTION = {
-    "noeviction",
-    "volatile-lru",
-    "volatile-lfu",
-    "volatile-random",
-    "volatile-ttl",
-}
 
 
 @dataclass
@@ -75,8 +69,12 @@ def timed_ms(call: Callable[[], Any]) -> tuple[Any, float]:
     return value, round((time.perf_counter() - started) * 1000, 2)
 
 
-def check_redis(client: redis.Redis, *, safe_url: str) -> Checks:
-    """PING latency, server version, persistence and eviction policy."""
+def check_redis(
+    client: redis.Redis, *, safe_url: str, primary: Callable[[], str | None] | None = None
+) -> Checks:
+    """PING latency, server version, persistence, eviction policy and replication.
+
+    `primary` returns the primary's address as the pool sees it (asks Sentinel when used)."""
     try:
         _, latency_ms = timed_ms(client.ping)
     except (redis.ConnectionError, redis.TimeoutError):
@@ -85,12 +83,13 @@ def check_redis(client: redis.Redis, *, safe_url: str) -> Checks:
         try:
             _, latency_ms = timed_ms(client.ping)
         except redis.RedisError as error:
-            return failing("datastore", ["redis:responseTime"], f"{safe_url}: {error}")
+            return failing("datastore", ["redis:responseTime"], redact(f"{safe_url}: {error}"))
     except redis.RedisError as error:
-        return failing("datastore", ["redis:responseTime"], f"{safe_url}: {error}")
+        return failing("datastore", ["redis:responseTime"], redact(f"{safe_url}: {error}"))
     return {
         "redis:responseTime": [Check("datastore", observed_value=latency_ms, observed_unit="ms")],
         **_redis_facts(client),
+        **_replication(client, primary),
     }
 
 
@@ -98,7 +97,7 @@ def _redis_facts(client: redis.Redis) -> Checks:
     try:
         info = client.info("server") | client.info("persistence") | client.info("memory")
     except redis.RedisError as error:
-        return {"redis:persistence": [Check("datastore", status="warn", output=str(error))]}
+        return {"redis:persistence": [Check("datastore", status="warn", output=redact(error))]}
     aof = bool(info.get("aof_enabled"))
     rdb = _rdb_enabled(client)
     modes = [mode for mode, on in (("aof", aof), ("rdb", rdb)) if on]
@@ -110,12 +109,29 @@ def _redis_facts(client: redis.Redis) -> Checks:
     if not modes and rdb is not None:
         persistence.status = "warn"
         persistence.output = "neither AOF nor RDB is on: jobs would not survive a Redis restart"
-    policy = str(info.get("maxmemory_policy", "unknown"))
-    eviction = Check("datastore", observed_value=policy)
-    if policy not in _SAFE_EVICTION and policy != "unknown":
-        eviction.status = "warn"
-        eviction.output = f"maxmemory-policy {policy} may evict job records; use noeviction"
+    eviction = Check("datastore", observed_value=str(info.get("maxmemory_policy", "unknown")))
+    risk = eviction_risk(info)
+    if risk:
+        eviction.status, eviction.output = "warn", risk
     return {"redis:persistence": [persistence], "redis:evictionPolicy": [eviction]}
+
+
+def _replication(client: redis.Redis, primary: Callable[[], str | None] | None) -> Checks:
+    """The role of the server the pool reaches, the primary's address and the replicas seen."""
+    try:
+        replication = replication_of(client.info("replication"))
+        address = primary() if primary else None
+    except redis.RedisError as error:
+        return {"redis:replication": [Check("datastore", status="warn", output=redact(error))]}
+    entry = Check(
+        "datastore",
+        observed_value=replication.role,
+        extra={"primary": address, "replicas": list(replication.replicas)},
+    )
+    if replication.role != "master":
+        entry.status = "fail"
+        entry.output = f"the configured Redis is a {replication.role}: it refuses writes"
+    return {"redis:replication": [entry]}
 
 
 def _rdb_enabled(client: redis.Redis) -> bool | None:
@@ -150,7 +166,7 @@ def check_jobs(store: JobStore) -> Checks:
     try:
         stats = store.queue_stats()
     except redis.RedisError as error:
-        return failing("component", ["jobs:queueDepth"], f"queue unreadable: {error}")
+        return failing("component", ["jobs:queueDepth"], f"queue unreadable: {redact(error)}")
     age = Check("component", observed_value=stats.oldest_pending_age_s, observed_unit="s")
     if stats.oldest_pending_age_s is not None:
         age.observed_value = round(stats.oldest_pending_age_s, 3)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from flask import Flask
 
 from webapp.health.checks import Check, Checks, failing
+from webapp.redaction import redact
 
 EXTENSION_KEY = "webapp.probes"
 
@@ -82,7 +83,8 @@ class Probes:
             try:
                 result = probe.run()
             except Exception as error:  # a check must never take the probe down
-                result = failing(probe.component_type, probe.measurements, f"check error: {error}")
+                output = f"check error: {redact(error)}"
+                result = failing(probe.component_type, probe.measurements, output)
             with self._lock:
                 probe.cached, probe.cached_at = result, time.monotonic()
             future.set_result(result)

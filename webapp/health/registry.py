@@ -24,7 +24,11 @@ def register_checks(app: Flask) -> Probes:
         "redis",
         "datastore",
         ("redis:responseTime",),
-        lambda: checks.check_redis(connections.probe_client(), safe_url=connections.safe_url),
+        lambda: checks.check_redis(
+            connections.probe_client(),
+            safe_url=connections.safe_url,
+            primary=connections.primary_address,
+        ),
     )
     probes.add("neo4j", "datastore", ("neo4j:responseTime",), _neo4j_check(app))
     probes.add(

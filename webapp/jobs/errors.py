@@ -9,27 +9,22 @@ from __future__ import annotations
 
 import redis
 
-# Redis answers with these prefixes while it cannot take a write for a while: a demoted primary
-# after a failover (READONLY), a failed background save (MISCONF), memory full under noeviction
-# (OOM), a restart loading its data (LOADING), a Sentinel-managed primary with no replica
-# (NOREPLICAS), a cluster mid-resharding (TRYAGAIN), a replica cut off from its primary
-# (MASTERDOWN). redis-py maps some of them to subclasses of ResponseError, not all.
-_TRANSIENT_REPLIES = (
-    "READONLY",
-    "MISCONF",
-    "OOM",
-    "LOADING",
-    "NOREPLICAS",
-    "TRYAGAIN",
-    "MASTERDOWN",
-)
+# Error replies that mean "not now" rather than "never": a replica or demoted primary after a
+# failover (READONLY), full memory under noeviction (OOM), a dataset still loading (LOADING, a
+# ConnectionError in redis-py), no primary (MASTERDOWN), a cluster retry (TRYAGAIN); redis-py
+# gives these their own classes and strips the code. Replies it leaves as a plain ResponseError
+# keep their code at the start: a failed background save (MISCONF), too few replicas
+# (NOREPLICAS), a long-running script (BUSY).
 _TRANSIENT_REDIS_CLASSES = (
-    redis.ConnectionError,  # includes BusyLoadingError (LOADING)
+    redis.ConnectionError,
     redis.TimeoutError,
     redis.exceptions.ReadOnlyError,
     redis.exceptions.OutOfMemoryError,
     redis.exceptions.MasterDownError,
     redis.exceptions.TryAgainError,
+)
+_TRANSIENT_REPLY_CODES = frozenset(
+    {"MISCONF", "NOREPLICAS", "BUSY", "READONLY", "OOM", "LOADING", "MASTERDOWN", "TRYAGAIN"}
 )
 
 
@@ -46,7 +41,7 @@ def is_transient_redis_error(error: BaseException) -> bool:
     if isinstance(error, _TRANSIENT_REDIS_CLASSES):
         return True
     if isinstance(error, redis.ResponseError):
-        return str(error).lstrip().upper().startswith(_TRANSIENT_REPLIES)
+        return str(error).split(" ", 1)[0].upper() in _TRANSIENT_REPLY_CODES
     return False
 
 

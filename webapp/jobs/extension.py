@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from flask import Flask
 
 from webapp.config import Settings
+from webapp.jobs.durability import WaitPolicy
 from webapp.jobs.keys import Keys
 from webapp.jobs.kinds import JobKinds
 from webapp.jobs.runner import JobRunner, RunnerOptions
@@ -60,6 +61,17 @@ class Jobs:
                     )
                     self._store_client = client
         return self._store
+
+    def wait_policy(self) -> WaitPolicy | None:
+        """How many replicas must confirm a submit: REDIS_MIN_REPLICAS, or (auto) 1 when the
+        primary reports connected replicas (cached briefly), else 0. None: no WAIT."""
+        replicas = self.settings.redis_min_replicas
+        if replicas is None:
+            client = self.connections.client()
+            replicas = min(self.connections.facts.connected_replicas(client), 1)
+        if replicas <= 0:
+            return None
+        return WaitPolicy(replicas=replicas, timeout_ms=self.settings.redis_wait_timeout_ms)
 
 
 def init_app(

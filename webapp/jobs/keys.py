@@ -7,6 +7,7 @@ layout itself.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 # Suffix of a job's checkpoint key after its record key (see `checkpoint`).
@@ -45,9 +46,13 @@ class Keys:
         """Small key that outlives the record, so an expired job reads as 410, not 404."""
         return self.tombstone_prefix + run_id
 
-    def idempotency(self, key_digest: str) -> str:
-        """Maps an Idempotency-Key (hashed) to the run it created and the body's digest."""
-        return f"{self.prefix}:idem:{key_digest}"
+    def idempotency(self, idempotency_key: str, user_id: str | None = None) -> str:
+        """Maps an Idempotency-Key to the run it created and the body's digest.
+
+        Scoped per user when the request names one, so one user's key can never find (or
+        block) another user's job. The key is hashed: it is client text of any shape."""
+        scope = f"u:{_sha(user_id)}:" if user_id else ""
+        return f"{self.prefix}:idem:{scope}{_sha(idempotency_key)}"
 
     def claim(self, token: str) -> str:
         """Short-lived key naming the job a claim token took, so a retried claim gets it again."""
@@ -71,3 +76,7 @@ class Keys:
     def job_pattern(self) -> str:
         """SCAN pattern matching job record keys (not results or checkpoints)."""
         return f"{self.job_prefix}*"
+
+
+def _sha(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()

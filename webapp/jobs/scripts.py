@@ -285,3 +285,21 @@ end
 return out
 """
 )
+
+# Withdraws a job that WAIT could not confirm on enough replicas, if no process has claimed it:
+# the client was (or will be) told 503, so it must not run unless the client submits again.
+# KEYS: job, tombstone, pending, idempotency-or-empty
+# ARGV: run_id
+# Returns 1 when withdrawn, 0 when the job is no longer pending (it stands).
+WITHDRAW = """
+if redis.call('HGET', KEYS[1], 'status') ~= 'pending' then return 0 end
+redis.call('DEL', KEYS[1], KEYS[2])
+redis.call('ZREM', KEYS[3], ARGV[1])
+if KEYS[4] ~= '' then
+  local stored = redis.call('GET', KEYS[4])
+  if stored and string.sub(stored, 1, #ARGV[1] + 1) == ARGV[1] .. '\\n' then
+    redis.call('DEL', KEYS[4])
+  end
+end
+return 1
+"""

@@ -7,6 +7,7 @@ from typing import Any
 
 from webapp.clock import now_iso
 from webapp.ids import new_ulid
+from webapp.jobs.durability import WaitPolicy
 from webapp.jobs.record import JobRecord
 from webapp.jobs.states import JobStatus
 from webapp.jobs.store import JobStore, Submission
@@ -40,8 +41,10 @@ def submit(
     kind: str = "optimize",
     origin: Origin = Origin(),
     idempotency_key: str | None = None,
+    wait: WaitPolicy | None = None,
 ) -> Submission:
-    """Store and queue a new job for `job_input` (already validated)."""
+    """Store and queue a new job for `job_input` (already validated); Idempotency-Keys are
+    scoped to the origin's user when there is one; `wait` as for JobStore.submit."""
     now = now_iso()
     record = JobRecord(
         run_id=new_run_id(),
@@ -54,7 +57,7 @@ def submit(
         request_id=origin.request_id,
         user_id=origin.user_id,
     )
-    return store.submit(record, idempotency_key=idempotency_key)
+    return store.submit(record, idempotency_key=idempotency_key, user_id=origin.user_id, wait=wait)
 
 
 def describe_input(job_input: dict[str, Any]) -> dict[str, Any]:

@@ -18,6 +18,7 @@ import redis
 
 from webapp.clock import now_iso
 from webapp.jobs import scripts
+from webapp.jobs.durability import ReplicationTimeoutError, WaitPolicy
 from webapp.jobs.keys import CHECKPOINT_SUFFIX, Keys
 from webapp.jobs.record import JobRecord, decode_blob, encode_blob
 from webapp.jobs.states import JobStatus, TransitionRefusedError, check_transition
@@ -32,10 +33,11 @@ class JobExpiredError(LookupError):
 
 
 class IdempotencyConflictError(Exception):
-    """The Idempotency-Key was used before with a different request body."""
+    """The Idempotency-Key was used before with a different request body.
 
-    def __init__(self, run_id: str) -> None:
-        self.run_id = run_id
+    Carries no run id: the key may be someone else's, and their run id guards their job."""
+
+    def __init__(self) -> None:
         super().__init__("this Idempotency-Key was already used with a different request body")
 
 
@@ -108,36 +110,59 @@ class JobStore:
         self._retry_later = client.register_script(scripts.RETRY_LATER)
         self._hand_back = client.register_script(scripts.HAND_BACK)
         self._reclaim = client.register_script(scripts.RECLAIM)
+        self._withdraw = client.register_script(scripts.WITHDRAW)
 
     # ------------------------------------------------------------------ writes
 
-    def submit(self, record: JobRecord, idempotency_key: str | None = None) -> Submission:
-        """Store a new pending job and queue it, atomically; honour an Idempotency-Key."""
+    def submit(
+        self,
+        record: JobRecord,
+        idempotency_key: str | None = None,
+        *,
+        user_id: str | None = None,
+        wait: WaitPolicy | None = None,
+    ) -> Submission:
+        """Store a new pending job and queue it, atomically; honour an Idempotency-Key (scoped
+        to `user_id` when given). With `wait`, WAIT on the same connection until that many
+        replicas hold the job; if they do not in time, withdraw it (still pending) and raise
+        ReplicationTimeoutError, so an unconfirmed job is never acknowledged."""
         # The body digest only matters when an Idempotency-Key ties this body to a run.
         digest = body_digest(record.input) if idempotency_key else ""
-        idem_key = self.keys.idempotency(_sha(idempotency_key)) if idempotency_key else ""
+        idem_key = self.keys.idempotency(idempotency_key, user_id) if idempotency_key else ""
         fields = [item for pair in record.to_hash().items() for item in pair]
-        outcome, value = self._submit(
-            keys=[
-                self.keys.job(record.run_id),
-                self.keys.tombstone(record.run_id),
-                self.keys.pending,
-                self.keys.wake,
-                idem_key,
-            ],
-            args=[
-                self.tombstone_ttl_seconds,
-                digest,
-                record.run_id,
-                *fields,
-            ],
-        )
+        keys = [
+            self.keys.job(record.run_id),
+            self.keys.tombstone(record.run_id),
+            self.keys.pending,
+            self.keys.wake,
+            idem_key,
+        ]
+        args = [self.tombstone_ttl_seconds, digest, record.run_id, *fields]
+        acked = 0
+        if wait is None or wait.replicas <= 0:
+            outcome, value = self._submit(keys=keys, args=args)
+        else:
+            # WAIT counts the writes of its own connection: one pipeline keeps both on one.
+            with self.redis.pipeline(transaction=False) as pipe:
+                self._submit(keys=keys, args=args, client=pipe)
+                pipe.wait(wait.replicas, wait.timeout_ms)
+                (outcome, value), acked = pipe.execute()
         if outcome == b"idempotent":
             run_id, stored_digest = value.decode().split("\n", 1)
             if stored_digest != digest:
-                raise IdempotencyConflictError(run_id)
+                raise IdempotencyConflictError()
             return Submission(run_id=run_id, created=False)
+        if outcome == b"created" and wait is not None and acked < wait.replicas:
+            self._withdraw_unconfirmed(record.run_id, idem_key, acked, wait)
         return Submission(run_id=value.decode(), created=outcome == b"created")
+
+    def _withdraw_unconfirmed(
+        self, run_id: str, idem_key: str, acked: int, wait: WaitPolicy
+    ) -> None:
+        keys = [self.keys.job(run_id), self.keys.tombstone(run_id), self.keys.pending, idem_key]
+        if self._withdraw(keys=keys, args=[run_id]):
+            raise ReplicationTimeoutError(acked, wait)
+        # Already claimed: a process runs it, so it stands as accepted.
 
     def claim_next(self, owner: str, token: str | None = None) -> Claim | None:
         """Start the oldest due pending job for `token` (attempts+1, lease taken), or None.
@@ -328,7 +353,3 @@ class JobStore:
         )
         if finished[0] == b"refused":
             raise TransitionRefusedError(finished[1].decode() or None, status)
-
-
-def _sha(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()

@@ -59,7 +59,9 @@ def submit() -> tuple[Response, int, dict[str, str]]:
         request_id=correlation.current_correlation_id(),
         user_id=correlation.current_user_id(),
     )
-    submission = service.submit(jobs.store(), job_input, origin=origin, idempotency_key=key)
+    submission = service.submit(
+        jobs.store(), job_input, origin=origin, idempotency_key=key, wait=jobs.wait_policy()
+    )
     status = "pending"
     headers = {"Location": _links(submission.run_id)["self"]}
     if not submission.created:
