@@ -334,3 +334,15 @@ def test_a_claim_token_cannot_be_reused_after_a_rollback(store: JobStore) -> Non
         store.complete(run_id, first.token, {"from": "a"})
     store.complete(run_id, second.token, {"from": "b"})
     assert store.get_result(run_id)[1] == {"from": "b"}
+
+
+def test_a_recovery_scan_held_up_past_its_bound_reclaims_nothing(store: JobStore) -> None:
+    """A scan Redis gets to only after its bound (it stalled meanwhile) leaves leases alone."""
+    run_id = _submit(store)
+    store.claim_next("owner")
+    store.redis.zadd(store.keys.leases, {run_id: 0})
+    now_ms = store.server_time_ms()
+
+    assert store.reclaim_expired(not_after_ms=now_ms - 1) == []
+    assert store.get(run_id).status == JobStatus.RUNNING
+    assert store.reclaim_expired(not_after_ms=now_ms + 60_000) == [(run_id, JobStatus.PENDING)]

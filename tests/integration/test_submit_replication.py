@@ -145,7 +145,7 @@ def test_without_replicas_auto_does_not_wait(start_redis_server, app_on) -> None
 def test_a_claimed_job_is_not_withdrawn(pair, app_on) -> None:
     """If a process claimed the job before the WAIT ran out, it stands (no error, still there)."""
     primary, _ = pair
-    app = app_on(primary)
+    app = app_on(primary, redis_min_replicas=0)  # the submit itself must not be withdrawn
     store = get_jobs(app).store()
     run_id = _post(app.test_client()).json["run_id"]
     store.claim_next("owner-a")

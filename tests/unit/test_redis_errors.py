@@ -18,6 +18,10 @@ TRANSIENT = [
     redis.ResponseError("MISCONF Redis is configured to save RDB snapshots, but it's currently"),
     redis.ResponseError("NOREPLICAS Not enough good replicas to write."),
     redis.ResponseError("BUSY Redis is busy running a script."),
+    redis.ResponseError(
+        "Command # 1 (EVALSHA 1f2e 5 dfs:job:x) of pipeline caused error: MISCONF Redis is "
+        "configured to save RDB snapshots, but it's currently unable to persist to disk."
+    ),
 ]
 PERMANENT = [
     redis.ResponseError("WRONGTYPE Operation against a key holding the wrong kind of value"),

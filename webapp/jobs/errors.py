@@ -26,6 +26,7 @@ _TRANSIENT_REDIS_CLASSES = (
 _TRANSIENT_REPLY_CODES = frozenset(
     {"MISCONF", "NOREPLICAS", "BUSY", "READONLY", "OOM", "LOADING", "MASTERDOWN", "TRYAGAIN"}
 )
+_PIPELINE_PREFIX_END = "of pipeline caused error: "
 
 
 class JobFailedError(Exception):
@@ -41,7 +42,10 @@ def is_transient_redis_error(error: BaseException) -> bool:
     if isinstance(error, _TRANSIENT_REDIS_CLASSES):
         return True
     if isinstance(error, redis.ResponseError):
-        return str(error).split(" ", 1)[0].upper() in _TRANSIENT_REPLY_CODES
+        # In a pipeline redis-py prefixes the reply: "Command # 1 (...) of pipeline caused
+        # error: MISCONF ...".
+        reply = str(error).rpartition(_PIPELINE_PREFIX_END)[2]
+        return reply.split(" ", 1)[0].upper() in _TRANSIENT_REPLY_CODES
     return False
 
 

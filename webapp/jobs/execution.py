@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import structlog
 
 from webapp.jobs.context import JobCancelledError
+from webapp.jobs.durability import WaitPolicy
 from webapp.jobs.errors import JobFailedError, is_transient, is_transient_redis_error
 from webapp.jobs.kinds import JobKinds
 from webapp.jobs.reachability import Reachability
@@ -45,6 +46,9 @@ class Execution:
     kinds: JobKinds
     reachability: Reachability
     result_write_retry_seconds: float
+    # How many replicas must hold a job's outcome before it counts as written (None: no WAIT):
+    # an outcome only the old primary held is lost in a failover, and the job would run again.
+    wait_policy: Callable[[], WaitPolicy | None] = lambda: None
 
     def run(self, job: RunningJob, store: JobStore) -> None:
         """Run the job function, then write its outcome (never raises for the job's errors)."""
@@ -71,9 +75,13 @@ class Execution:
     ) -> None:
         run_id, token = job.claim.record.run_id, job.claim.token
         if error is None:
-            written = self._write(job, lambda: store.complete(run_id, token, result))
+            written = self._write(
+                job, lambda: store.complete(run_id, token, result, wait=self.wait_policy())
+            )
         else:
-            written = self._write(job, lambda: store.fail(run_id, token, error))
+            written = self._write(
+                job, lambda: store.fail(run_id, token, error, wait=self.wait_policy())
+            )
         if not written:
             return
         elapsed_ms = round((time.monotonic() - job.started) * 1000, 1)

@@ -42,6 +42,7 @@ class Jobs:
                 recovery_scan_seconds=s.recovery_scan_seconds,
                 result_write_retry_seconds=s.result_write_retry_seconds,
             ),
+            wait_policy=self.wait_policy,
         )
 
     def store(self) -> JobStore:

@@ -62,11 +62,19 @@ class Maintenance:
         """Requeue the jobs of dead processes, when a scan is due and Redis has been steady."""
         if time.monotonic() < self._next_scan:
             return
+        store = self._store_factory()
+        # Steady before and after reading Redis's clock, and the scan bound to run soon after
+        # it: a Redis that stalls at any point in between makes the scan a no-op.
+        if self._reachability.is_steady():
+            started = time.monotonic()
+            server_ms = store.server_time_ms()
+            self._reachability.took(started)
         if not self._reachability.is_steady():
             log.info("job_recovery_deferred", reason="redis was out of reach within a lease")
             self._next_scan = time.monotonic() + self._reachability.steady_after_s / 3
             return
-        for run_id, outcome in self._store_factory().reclaim_expired():
+        not_after_ms = server_ms + int(self._reachability.stall_s * 1000)
+        for run_id, outcome in store.reclaim_expired(not_after_ms=not_after_ms):
             log.warning("job_reclaimed", job_id=run_id, outcome=str(outcome))
         self._next_scan = time.monotonic() + self._recovery_scan_s * random.uniform(0.8, 1.2)
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import structlog
 
 from webapp.jobs.context import JobContext
+from webapp.jobs.durability import WaitPolicy
 from webapp.jobs.errors import JobFailedError, is_transient_redis_error
 from webapp.jobs.execution import BACKOFF_MAX_S, BACKOFF_MIN_S, Execution
 from webapp.jobs.kinds import JobKinds
@@ -71,6 +72,7 @@ class JobRunner:
         options: RunnerOptions,
         *,
         owner: str | None = None,
+        wait_policy: Callable[[], WaitPolicy | None] = lambda: None,
     ) -> None:
         self.options = options
         self.kinds = kinds
@@ -92,7 +94,9 @@ class JobRunner:
             {"job-dispatcher": self._dispatch_loop, "job-maintenance": self._maintain_loop},
             self._stopped,
         )
-        self._execution = Execution(kinds, self.reachability, options.result_write_retry_seconds)
+        self._execution = Execution(
+            kinds, self.reachability, options.result_write_retry_seconds, wait_policy
+        )
         self._maintenance: Maintenance | None = None
 
     # ------------------------------------------------------------------ lifecycle

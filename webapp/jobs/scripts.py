@@ -251,7 +251,9 @@ return 'pending'
 
 # KEYS: leases, pending, wake
 # ARGV: job_prefix, tombstone_prefix, checkpoint_suffix, max_attempts, now_iso, ttl,
-#       tombstone_ttl, limit
+#       tombstone_ttl, limit, not_after_ms ('' for no bound)
+# Runs only if Redis gets to it by not_after_ms (its own clock): a scan that was sent, then held
+# up by a stalled Redis, would otherwise requeue jobs whose live owners are waiting to renew.
 # Every attempt whose lease ran out is charged; its job goes back to pending (keeping the
 # attempt's token, so that attempt may still finish or take it back until another claims it),
 # or fails once its failed attempts reach max_attempts. Returns {run_id, outcome, ...}.
@@ -260,6 +262,7 @@ RECLAIM = (
     + _END_JOB
     + _QUEUE
     + """
+if ARGV[9] ~= '' and now_ms > tonumber(ARGV[9]) then return {} end
 local expired = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now_ms, 'LIMIT', 0, tonumber(ARGV[8]))
 local out = {}
 for _, run_id in ipairs(expired) do

@@ -197,13 +197,19 @@ class JobStore:
         lost = self._heartbeat(keys=[self.keys.leases, self.keys.pending], args=args)
         return [run_id.decode() for run_id in lost]
 
-    def complete(self, run_id: str, token: str, result: Any) -> None:
-        """Store the result and mark the attempt complete, or raise TransitionRefusedError."""
-        self._finish_attempt(run_id, token, JobStatus.COMPLETE, error="", result=result)
+    def complete(
+        self, run_id: str, token: str, result: Any, *, wait: WaitPolicy | None = None
+    ) -> None:
+        """Store the result and mark the attempt complete, or raise TransitionRefusedError.
 
-    def fail(self, run_id: str, token: str, error: str) -> None:
-        """Mark the attempt failed with `error`, or raise TransitionRefusedError."""
-        self._finish_attempt(run_id, token, JobStatus.FAILED, error=error, result=None)
+        With `wait`, ReplicationTimeoutError when too few replicas confirm it: the write stands
+        on the primary, and retrying it is safe (the same attempt's finish is idempotent)."""
+        self._finish_attempt(run_id, token, JobStatus.COMPLETE, error="", result=result, wait=wait)
+
+    def fail(self, run_id: str, token: str, error: str, *, wait: WaitPolicy | None = None) -> None:
+        """Mark the attempt failed with `error`, or raise TransitionRefusedError; `wait` as for
+        complete()."""
+        self._finish_attempt(run_id, token, JobStatus.FAILED, error=error, result=None, wait=wait)
 
     def retry_later(self, run_id: str, token: str, error: str, delay_s: float) -> JobStatus:
         """Charge the attempt for a transient failure and requeue the job after `delay_s`, or
@@ -246,8 +252,16 @@ class JobStore:
         )
         return bool(done)
 
-    def reclaim_expired(self, limit: int = 100) -> list[tuple[str, JobStatus]]:
-        """Requeue (or fail, past max_attempts) every running job whose lease ran out."""
+    def server_time_ms(self) -> int:
+        """Redis's clock, in milliseconds (the clock leases are scored by)."""
+        seconds, micros = self.redis.time()
+        return seconds * 1000 + micros // 1000
+
+    def reclaim_expired(
+        self, limit: int = 100, *, not_after_ms: int | None = None
+    ) -> list[tuple[str, JobStatus]]:
+        """Requeue (or fail, past max_attempts) every running job whose lease ran out; nothing
+        when Redis runs the scan after `not_after_ms` (its clock): it was held up."""
         flat = self._reclaim(
             keys=[self.keys.leases, self.keys.pending, self.keys.wake],
             args=[
@@ -259,6 +273,7 @@ class JobStore:
                 self.ttl_seconds,
                 self.tombstone_ttl_seconds,
                 limit,
+                "" if not_after_ms is None else not_after_ms,
             ],
         )
         return [
@@ -328,28 +343,43 @@ class JobStore:
         raise JobNotFoundError(run_id)
 
     def _finish_attempt(
-        self, run_id: str, token: str, status: JobStatus, *, error: str, result: Any
+        self,
+        run_id: str,
+        token: str,
+        status: JobStatus,
+        *,
+        error: str,
+        result: Any,
+        wait: WaitPolicy | None,
     ) -> None:
         check_transition(JobStatus.RUNNING, status)
-        finished = self._finish(
-            keys=[
-                self.keys.job(run_id),
-                self.keys.result(run_id),
-                self.keys.leases,
-                self.keys.checkpoint(run_id),
-                self.keys.tombstone(run_id),
-                self.keys.pending,
-            ],
-            args=[
-                token,
-                str(status),
-                now_iso(),
-                self.ttl_seconds,
-                self.tombstone_ttl_seconds,
-                run_id,
-                error,
-                encode_blob(result) if result is not None else b"",
-            ],
-        )
+        with self.redis.pipeline(transaction=False) as pipe:
+            self._finish(
+                keys=[
+                    self.keys.job(run_id),
+                    self.keys.result(run_id),
+                    self.keys.leases,
+                    self.keys.checkpoint(run_id),
+                    self.keys.tombstone(run_id),
+                    self.keys.pending,
+                ],
+                args=[
+                    token,
+                    str(status),
+                    now_iso(),
+                    self.ttl_seconds,
+                    self.tombstone_ttl_seconds,
+                    run_id,
+                    error,
+                    encode_blob(result) if result is not None else b"",
+                ],
+                client=pipe,
+            )
+            if wait is not None:
+                # WAIT counts the writes of its own connection: the pipeline keeps both on one.
+                pipe.wait(wait.replicas, wait.timeout_ms)
+            finished, *acked = pipe.execute()
         if finished[0] == b"refused":
             raise TransitionRefusedError(finished[1].decode() or None, status)
+        if wait is not None and acked[0] < wait.replicas:
+            raise ReplicationTimeoutError(acked[0], wait)
