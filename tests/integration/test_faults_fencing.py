@@ -136,3 +136,41 @@ def test_a_lost_claim_reply_does_not_idle_the_job(
     took = time.monotonic() - started
     assert took < 4.0, f"the job completed {took:.1f} s after its claim (lease 10 s)"
     assert counts(real_redis, prefix, "starts", [run_id]) == [1]
+
+
+@pytest.mark.xfail(
+    reason="a lost reply to the claim made with a finish leaves the job idle",
+    raises=AssertionError,
+)
+def test_a_lost_reply_to_the_claim_after_a_finish_does_not_idle_the_next_job(
+    start_redis_server: Callable[..., RedisServer],
+    make_proxy: Callable[[int], TcpProxy],
+    make_service: Callable[..., Flask],
+    real_redis: redis.Redis,
+    settings: Settings,
+    fault_report: FaultReport,
+) -> None:
+    """One thread, two jobs: the reply that hands the second job to the thread (with or after
+    the first job's finish) is lost. The second job still runs within a few seconds, once."""
+    server = start_redis_server(appendonly=False)
+    proxy = make_proxy(server.port)
+    prefix = settings.redis_key_prefix
+    app = make_service(
+        redis_url=proxy.url(), job_workers=1, job_lease_seconds=10.0, recovery_scan_seconds=1.0
+    )
+    run_ids = [_submit(app, "sleep:1"), _submit(app, "noop")]
+    fault_report.watch(server.client(), real_redis, prefix, run_ids)
+    get_jobs(app).runner.start()
+    wait_until(lambda: counts(real_redis, prefix, "starts", run_ids) == [1, 0], 5)
+    proxy.drop_reply_containing(run_ids[1].encode())
+    started = time.monotonic()
+
+    wait_until(proxy.dropped.is_set, 5, message="the second job was never handed out")
+    wait_until(
+        lambda: statuses(server.client(), prefix, run_ids) == ["complete"] * 2,
+        15,
+        message=f"statuses {statuses(server.client(), prefix, run_ids)}",
+    )
+    took = time.monotonic() - started
+    assert took < 4.0, f"the second job completed {took:.1f} s after the first began (lease 10 s)"
+    assert counts(real_redis, prefix, "starts", run_ids) == [1, 1]

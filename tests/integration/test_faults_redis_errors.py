@@ -26,8 +26,8 @@ from webapp.config import Settings
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
-# CONFIG SET dir is a protected setting since Redis 7.
-PROTECTED_CONFIGS = ("--enable-protected-configs", "yes")
+# CONFIG SET dir is a protected setting since Redis 7; replicas sync at once, not after 5 s.
+SERVER_ARGS = ("--enable-protected-configs", "yes", "--repl-diskless-sync-delay", "0")
 
 
 class Condition:
@@ -94,14 +94,17 @@ class ReadOnly(Condition):
 
     def __init__(self, primary: RedisServer, start_redis_server: Callable[..., RedisServer]):
         super().__init__(primary, start_redis_server)
-        self.replica = start_redis_server(appendonly=False).client()
+        self.replica = start_redis_server(appendonly=False, extra_args=SERVER_ARGS).client()
         self._follow(self.replica, primary.port)
 
     def inject(self) -> None:
+        # A controlled failover: the replica has every write before it is promoted.
+        assert self.client.wait(1, 5000) == 1
         self.replica.replicaof("NO", "ONE")
         self._follow(self.client, self.replica.connection_pool.connection_kwargs["port"])
 
     def clear(self) -> None:
+        assert self.replica.wait(1, 5000) == 1
         self.client.replicaof("NO", "ONE")
         self._follow(self.replica, self.primary.port)
 
@@ -118,7 +121,7 @@ CONDITIONS = pytest.mark.parametrize(
 
 @pytest.fixture
 def primary(start_redis_server: Callable[..., RedisServer]) -> RedisServer:
-    return start_redis_server(appendonly=False, extra_args=PROTECTED_CONFIGS)
+    return start_redis_server(appendonly=False, extra_args=SERVER_ARGS)
 
 
 @pytest.fixture
