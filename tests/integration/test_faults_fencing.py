@@ -138,10 +138,6 @@ def test_a_lost_claim_reply_does_not_idle_the_job(
     assert counts(real_redis, prefix, "starts", [run_id]) == [1]
 
 
-@pytest.mark.xfail(
-    reason="a lost reply to the claim made with a finish leaves the job idle",
-    raises=AssertionError,
-)
 def test_a_lost_reply_to_the_claim_after_a_finish_does_not_idle_the_next_job(
     start_redis_server: Callable[..., RedisServer],
     make_proxy: Callable[[int], TcpProxy],
