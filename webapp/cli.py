@@ -3,18 +3,32 @@
 from __future__ import annotations
 
 import json
+import os
 
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
+from webapp.config import get_settings
 from webapp.jobs import admin
 from webapp.jobs.extension import get_jobs
 from webapp.jobs.states import JobStatus, TransitionRefusedError
 from webapp.jobs.store import JobExpiredError, JobNotFoundError, JobStore
+from webapp.ops.redis_choice import RedisChoiceError, chosen_redis
 
-jobs_cli = click.Group("jobs", help="Inspect and repair jobs in Redis.")
 _STATES = [s.value for s in JobStatus if s is not JobStatus.EXPIRED]
+
+
+@click.group("jobs")
+@with_appcontext
+def jobs_cli() -> None:
+    """Inspect and repair jobs in Redis (the one REDIS_URL names)."""
+    settings = get_settings(current_app)
+    try:
+        url = chosen_redis(settings, os.environ)
+    except RedisChoiceError as error:
+        raise click.UsageError(str(error)) from None
+    click.echo(f"jobs: Redis {url}, key prefix {settings.redis_key_prefix!r}", err=True)
 
 
 def _store() -> JobStore:

@@ -54,10 +54,10 @@ def main(argv: list[str] | None = None) -> int:
     flag = DrainFlag(settings.drain_flag_file)
     if args.undo:
         flag.clear()
-        sys.stdout.write("drain: flag cleared; this instance takes jobs again\n")
+        sys.stdout.write(f"drain: flag {flag.path} cleared; this instance takes jobs again\n")
         return 0
     flag.set()
-    sys.stdout.write(f"drain: flag set at {settings.drain_flag_file}\n")
+    sys.stdout.write(f"drain: flag set at {flag.path}\n")
     deadline = time.monotonic() + args.wait
     while args.wait and time.monotonic() < deadline:
         running = _running_here(settings)

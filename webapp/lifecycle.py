@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import threading
 import time
-from pathlib import Path
 
 import structlog
 from flask import Flask
@@ -21,6 +20,7 @@ from webapp.config import get_settings
 from webapp.gc_freeze import freeze_startup_objects
 from webapp.jobs.extension import get_jobs
 from webapp.jobs.runner import RunningJob
+from webapp.paths import resolve
 
 log = structlog.get_logger(__name__)
 
@@ -34,7 +34,7 @@ class DrainFlag:
     CACHE_S = 0.25
 
     def __init__(self, path: str) -> None:
-        self.path = Path(path) if path else None
+        self.path = resolve(path) if path else None
         self._lock = threading.Lock()
         self._checked_at = float("-inf")
         self._is_set = False

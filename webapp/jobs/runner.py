@@ -25,6 +25,7 @@ import redis
 import structlog
 
 from webapp.jobs.context import JobCancelledError, JobContext
+from webapp.jobs.events import NO_EVENTS, JobEvents, job_size
 from webapp.jobs.kinds import JobKinds
 from webapp.jobs.priority import lower_current_thread
 from webapp.jobs.states import TransitionRefusedError
@@ -100,6 +101,7 @@ class JobRunner:
         self._idle = threading.Condition(self._running_lock)
         self._executor: ThreadPoolExecutor | None = None
         self._threads: list[threading.Thread] = []
+        self.events: JobEvents = NO_EVENTS  # metrics replace it
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -207,6 +209,7 @@ class JobRunner:
                 claimed = self._claim_one()
                 backoff = BACKOFF_MIN_S
             except redis.RedisError as error:
+                self.events.redis_error()
                 log.warning("job_claim_failed", error=str(error), retry_in_s=round(backoff, 2))
                 self._stopped.wait(backoff)
                 backoff = min(backoff * 2, BACKOFF_MAX_S)
@@ -291,7 +294,10 @@ class JobRunner:
         # Executor threads do not inherit the request's context: bind what the record holds.
         structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(
-            job_id=record.run_id, request_id=record.request_id, user_id=record.user_id
+            job_id=record.run_id,
+            request_id=record.request_id,
+            user_id=record.user_id,
+            **job_size(record.metadata),
         )
         try:
             self._execute(job, store)
@@ -306,12 +312,14 @@ class JobRunner:
     def _execute(self, job: RunningJob, store: JobStore) -> None:
         record, attempt = job.claim.record, job.claim.attempt
         log.info("job_started", kind=record.kind, attempt=attempt)
+        self.events.started(record)
         try:
             function = self.kinds[record.kind]
             result = function(record.input, job.context)
             job.context.raise_if_cancelled()
         except JobCancelledError:
             log.warning("job_fenced", attempt=attempt, phase="running")
+            self.events.attempt_ended("fenced")
             return
         except JobFailedError as error:
             self._finish(store, job, error=str(error))
@@ -355,6 +363,7 @@ class JobRunner:
                     phase="finishing",
                     current=refused.current,
                 )
+                self.events.attempt_ended("fenced")
                 return
             except (redis.ConnectionError, redis.TimeoutError) as outage:
                 if time.monotonic() + backoff > deadline:
@@ -368,7 +377,11 @@ class JobRunner:
                 time.sleep(backoff)
                 backoff = min(backoff * 2, BACKOFF_MAX_S)
                 continue
-            elapsed_ms = round((time.monotonic() - job.started) * 1000, 1)
+            elapsed_s = time.monotonic() - job.started
+            self.events.finished(
+                job.claim.record, "complete" if error is None else "failed", elapsed_s
+            )
+            elapsed_ms = round(elapsed_s * 1000, 1)
             if error is None:
                 log.info("job_completed", attempt=attempt, duration_ms=elapsed_ms)
             else:
@@ -388,6 +401,7 @@ class JobRunner:
                     jitter = random.uniform(0.8, 1.2)
                     next_scan = time.monotonic() + self.options.recovery_scan_seconds * jitter
             except redis.RedisError as error:
+                self.events.redis_error()
                 log.warning("job_maintenance_failed", error=str(error))
             self._stopped.wait(min(heartbeat_every, max(next_scan - time.monotonic(), 0.05)))
 
@@ -409,6 +423,7 @@ class JobRunner:
     def _recover(self) -> None:
         for run_id, outcome in self._store_factory().reclaim_expired():
             log.warning("job_reclaimed", job_id=run_id, outcome=str(outcome))
+            self.events.reclaimed(str(outcome))
 
     def _hand_back_straggler(self, job: RunningJob) -> None:
         record = job.claim.record
@@ -426,3 +441,4 @@ class JobRunner:
             age_s=round(time.monotonic() - job.started, 1),
             handed_back=handed_back,
         )
+        self.events.attempt_ended("handed_back")
