@@ -59,6 +59,21 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 
 
 # ---------------------------------------------------------------- hooks
+def on_starting(server):
+    """Give this instance its own, empty prometheus-client multiprocess directory."""
+    from webapp.metrics import multiproc
+
+    server.metrics_dir = multiproc.prepare()
+    server.log.info(f"metrics directory {server.metrics_dir[0]}")
+
+
+def child_exit(server, worker):
+    """Drop the live-gauge files of a worker that exited."""
+    from webapp.metrics import multiproc
+
+    multiproc.worker_gone(worker.pid)
+
+
 def when_ready(server):
     """Warn when the timeouts cannot hold a full drain."""
     from webapp.lifecycle import check_shutdown_timeouts
@@ -113,4 +128,7 @@ def worker_exit(server, worker):
 
 def on_exit(server):
     """Last word of the master."""
+    from webapp.metrics import multiproc
+
+    multiproc.cleanup(*getattr(server, "metrics_dir", (None, False)))
     server.log.info("service stopped")

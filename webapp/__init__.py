@@ -56,6 +56,10 @@ def create_app(settings: Settings | None = None, *, kinds: JobKinds | None = Non
     jobs_extension.init_app(app, settings, connections, kinds or default_kinds(neo4j))
     lifecycle.init_app(app)
     dev_server.init_app(app)
+    if settings.metrics_enabled:
+        from webapp.metrics import extension as metrics_extension
+
+        metrics_extension.init_app(app)
     correlation.init_app(app, user_id_header=settings.user_id_header)
     if settings.access_log and logging.getLevelName(settings.log_level) <= logging.INFO:
         access_log.init_app(

@@ -10,7 +10,7 @@ from typing import Any
 
 import redis
 import structlog
-from flask import Flask, Response, jsonify
+from flask import Flask, Response, current_app, jsonify
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
 
@@ -21,6 +21,7 @@ from webapp.jobs.store import (
     JobExpiredError,
     JobNotFoundError,
 )
+from webapp.metrics.hooks import record_redis_error
 
 log = structlog.get_logger(__name__)
 
@@ -130,6 +131,7 @@ def _idempotency_conflict(error: IdempotencyConflictError) -> Response:
 
 def _redis_down(error: redis.RedisError) -> Response:
     log.warning("redis_unavailable", error=str(error))
+    record_redis_error(current_app)
     return error_response(
         503,
         "redis_unavailable",
