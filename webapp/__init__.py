@@ -70,6 +70,10 @@ def create_app(settings: Settings | None = None, *, kinds: JobKinds | None = Non
     errors.register_error_handlers(app)
     cli.init_app(app)
     _register_blueprints(app)
+    if settings.admin_password:
+        from webapp.admin import views as admin_views
+
+        admin_views.init_app(app)
     return app
 
 

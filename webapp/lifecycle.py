@@ -86,6 +86,16 @@ def start(app: Flask) -> None:
     if get_settings(app).gc_freeze:
         freeze_startup_objects()
     get_jobs(app).runner.start()
+    _start_presence(app)
+
+
+def _start_presence(app: Flask) -> None:
+    """Heartbeat this worker to Redis for the dashboard's list of instances and workers."""
+    from webapp.jobs import presence
+
+    jobs, settings = get_jobs(app), get_settings(app)
+    instance = settings.service_id or jobs.runner.owner.rsplit(":", 1)[0]
+    presence.start(jobs.store, jobs.runner, instance)
 
 
 def stop_accepting(app: Flask) -> None:
