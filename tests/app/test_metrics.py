@@ -115,3 +115,19 @@ def test_metrics_off(make_app) -> None:
     """METRICS_ENABLED=false: no /metrics route."""
     app = make_app(metrics_enabled=False)
     assert app.test_client().get("/metrics").status_code == 404
+
+
+def test_unknown_methods_share_one_label(client: FlaskClient) -> None:
+    """A made-up HTTP method is counted as `other`, so clients cannot add series at will."""
+    client.open("/health", method="BREW")
+    client.open("/health", method="FETCHALL")
+
+    text = _scrape(client)
+
+    assert "BREW" not in text and "FETCHALL" not in text
+    assert (
+        _value(
+            text, 'webapp_http_requests_total{endpoint="<unmatched>",method="other",status="405"}'
+        )
+        == 2
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import redis
 from flask import Response, g, request
@@ -14,8 +15,10 @@ from webapp.jobs.record import JobRecord
 from webapp.jobs.store import JobStore
 from webapp.metrics.instruments import Instruments
 
-# Requests that matched no route share one label value, so scanners cannot add series.
+# Requests that matched no route, or used a method outside this set, share one label value,
+# so a scanner cannot add series.
 UNMATCHED = "<unmatched>"
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 SUBMIT_ENDPOINT = "optimize.submit"
 
 
@@ -24,20 +27,26 @@ class RequestMetrics:
 
     def __init__(self, instruments: Instruments) -> None:
         self._instruments = instruments
+        # Labelled children by (method, endpoint, status): labels() costs more than the update.
+        self._children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
 
     def started(self) -> None:
         g.metrics_started = time.perf_counter()
 
     def finished(self, response: Response) -> Response:
         rule = request.url_rule
-        endpoint = rule.rule if rule is not None else UNMATCHED
-        status = response.status_code
+        method = request.method
+        key = (
+            method if method in METHODS else "other",
+            rule.rule if rule is not None else UNMATCHED,
+            response.status_code,
+        )
+        children = self._children.get(key) or self._labelled(key)
+        children[0].inc()
         started = g.get("metrics_started")
-        self._instruments.http_requests.labels(request.method, endpoint, status).inc()
         if started is not None:
-            self._instruments.http_duration.labels(request.method, endpoint).observe(
-                time.perf_counter() - started
-            )
+            children[1].observe(time.perf_counter() - started)
+        status = key[2]
         if (
             status == 202
             and request.endpoint == SUBMIT_ENDPOINT
@@ -45,6 +54,14 @@ class RequestMetrics:
         ):
             self._instruments.jobs_submitted.inc()
         return response
+
+    def _labelled(self, key: tuple[str, str, int]) -> tuple[Any, Any]:
+        method, endpoint, status = key
+        children = (
+            self._instruments.http_requests.labels(method, endpoint, status),
+            self._instruments.http_duration.labels(method, endpoint),
+        )
+        return self._children.setdefault(key, children)
 
 
 class JobMetrics(JobEvents):
