@@ -58,6 +58,13 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     flag.set()
     sys.stdout.write(f"drain: flag set at {flag.path}\n")
+    if args.wait:
+        from webapp.redis_client import redact_url
+
+        sys.stdout.write(
+            f"drain: waiting up to {args.wait:g} s for this host's jobs "
+            f"(Redis {redact_url(settings.redis_url)})\n"
+        )
     deadline = time.monotonic() + args.wait
     while args.wait and time.monotonic() < deadline:
         running = _running_here(settings)
