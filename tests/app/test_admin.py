@@ -10,6 +10,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from webapp.admin.views import CSRF_KEY
 from webapp.jobs import service
 from webapp.jobs.extension import get_jobs
 from webapp.jobs.store import JobStore
@@ -188,3 +189,31 @@ def test_fail_a_stuck_running_job(admin_client, admin_store) -> None:
     assert response.status_code == 303
     record = admin_store.get(run_id)
     assert record.status == "failed" and record.error == "operator: bad slate"
+
+
+def test_requeue_hands_a_stuck_running_job_back(admin_client, admin_store) -> None:
+    """On a running job, requeue is a hand-back: pending again, not counted as an attempt."""
+    run_id = _submit(admin_store)
+    admin_store.claim_next("stuck:1")
+    token = _token(admin_client, run_id, "requeue")
+
+    response = admin_client.post(
+        f"/admin/jobs/{run_id}/requeue", data={"csrf_token": token}, headers=GOOD
+    )
+
+    assert response.status_code == 303
+    record = admin_store.get(run_id)
+    assert record.status == "pending" and record.handbacks == 1
+
+
+def test_actions_on_a_finished_job_are_refused(admin_client, admin_store) -> None:
+    """A complete job cannot be requeued or failed: 409, and it stays complete."""
+    run_id = _submit(admin_store)
+    claim = admin_store.claim_next("host:1")
+    admin_store.complete(run_id, claim.attempt, {"lineups": []})
+    tokens = admin_client.application.extensions[CSRF_KEY]
+    for action in ("requeue", "fail"):
+        form = {"csrf_token": tokens.issue(action, run_id), "reason": "x"}
+        response = admin_client.post(f"/admin/jobs/{run_id}/{action}", data=form, headers=GOOD)
+        assert response.status_code == 409, action
+    assert admin_store.get(run_id).status == "complete"
