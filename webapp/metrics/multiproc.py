@@ -23,14 +23,18 @@ def prepare(environ: MutableMapping[str, str] = os.environ) -> tuple[Path, bool]
     created it (then `cleanup` removes it at exit)."""
     configured = environ.get(ENV)
     if configured:
-        path = Path(configured)
+        path, created = Path(configured), False
         path.mkdir(parents=True, exist_ok=True)
         for stale in path.glob("*.db"):
             stale.unlink(missing_ok=True)
-        return path, False
-    path = Path(tempfile.mkdtemp(prefix="webapp-metrics-"))
-    environ[ENV] = str(path)
-    return path, True
+    else:
+        path, created = Path(tempfile.mkdtemp(prefix="webapp-metrics-")), True
+        environ[ENV] = str(path)
+    # Imported now that the variable is set (so in multiprocess mode): `worker_gone` then
+    # costs no import (~0.1 s) in the master while it shuts down, and workers inherit it.
+    from prometheus_client import multiprocess  # noqa: F401
+
+    return path, created
 
 
 def worker_gone(pid: int) -> None:
