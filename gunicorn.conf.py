@@ -60,10 +60,21 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 
 # ---------------------------------------------------------------- hooks
 def on_starting(server):
-    """Remove a drain flag left by an earlier run of this instance (e.g. a restarted container)."""
+    """Remove a drain flag left by an earlier run of this instance (e.g. a restarted container);
+    give the instance its own, empty prometheus-client multiprocess directory."""
     from webapp.lifecycle import clear_stale_drain_flag
+    from webapp.metrics import multiproc
 
     clear_stale_drain_flag(time.time())
+    server.metrics_dir = multiproc.prepare()
+    server.log.info(f"metrics directory {server.metrics_dir[0]}")
+
+
+def child_exit(server, worker):
+    """Drop the live-gauge files of a worker that exited."""
+    from webapp.metrics import multiproc
+
+    multiproc.worker_gone(worker.pid)
 
 
 def when_ready(server):
@@ -132,4 +143,7 @@ def worker_exit(server, worker):
 
 def on_exit(server):
     """Last word of the master."""
+    from webapp.metrics import multiproc
+
+    multiproc.cleanup(*getattr(server, "metrics_dir", (None, False)))
     server.log.info("service stopped")

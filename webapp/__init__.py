@@ -14,6 +14,7 @@ from webapp import (
     access_log,
     cli,
     correlation,
+    dev_server,
     errors,
     lifecycle,
     neo4j_client,
@@ -24,7 +25,7 @@ from webapp.config import SETTINGS_KEY, Settings
 from webapp.jobs import extension as jobs_extension
 from webapp.jobs.kinds import JobKinds
 from webapp.json_provider import OrjsonProvider
-from webapp.logs import configure_logging
+from webapp.logs import access_line_sink, configure_logging
 
 __all__ = ["create_app"]
 
@@ -54,12 +55,25 @@ def create_app(settings: Settings | None = None, *, kinds: JobKinds | None = Non
     neo4j = neo4j_client.init_app(app, neo4j_client.Neo4jOptions.from_settings(settings))
     jobs_extension.init_app(app, settings, connections, kinds or default_kinds(neo4j))
     lifecycle.init_app(app)
+    dev_server.init_app(app)
+    if settings.metrics_enabled:
+        from webapp.metrics import extension as metrics_extension
+
+        metrics_extension.init_app(app)
     correlation.init_app(app, user_id_header=settings.user_id_header)
     if settings.access_log and logging.getLevelName(settings.log_level) <= logging.INFO:
-        access_log.init_app(app, log_writer.write, include_probes=settings.access_log_probes)
+        access_log.init_app(
+            app,
+            access_line_sink(settings, log_writer).write,
+            include_probes=settings.access_log_probes,
+        )
     errors.register_error_handlers(app)
     cli.init_app(app)
     _register_blueprints(app)
+    if settings.admin_password:
+        from webapp.admin import views as admin_views
+
+        admin_views.init_app(app)
     return app
 
 

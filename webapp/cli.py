@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import json
+import os
 
 import click
 import redis
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
+from webapp.config import get_settings
 from webapp.jobs import admin
 from webapp.jobs.extension import get_jobs
 from webapp.jobs.states import JobStatus, TransitionRefusedError
 from webapp.jobs.store import JobExpiredError, JobNotFoundError, JobStore
+from webapp.ops.redis_choice import RedisChoiceError, chosen_redis
 from webapp.redaction import redact
 
 
@@ -26,6 +29,25 @@ class _RedisErrorsAsMessages(click.Group):
             raise click.ClickException(f"Redis: {type(error).__name__}: {redact(error)}") from None
 
 
+_STATES = [s.value for s in JobStatus if s is not JobStatus.EXPIRED]
+
+
+@click.group("jobs", cls=_RedisErrorsAsMessages)
+@with_appcontext
+def jobs_cli() -> None:
+    """Inspect and repair jobs in Redis (the one REDIS_URL names)."""
+    settings = get_settings(current_app)
+    try:
+        url = chosen_redis(settings, os.environ)
+    except RedisChoiceError as error:
+        raise click.UsageError(str(error)) from None
+    click.echo(f"jobs: Redis {url}, key prefix {settings.redis_key_prefix!r}", err=True)
+
+
+def _store() -> JobStore:
+    return get_jobs(current_app).store()
+
+
 def _fail_cleanly(error: Exception) -> None:
     if isinstance(error, JobNotFoundError):
         raise click.ClickException(f"no job {error.args[0]}")
@@ -34,14 +56,6 @@ def _fail_cleanly(error: Exception) -> None:
     if isinstance(error, TransitionRefusedError):
         raise click.ClickException(f"refused: the job is {error.current}, not running")
     raise error
-
-
-jobs_cli = _RedisErrorsAsMessages("jobs", help="Inspect and repair jobs in Redis.")
-_STATES = [s.value for s in JobStatus if s is not JobStatus.EXPIRED]
-
-
-def _store() -> JobStore:
-    return get_jobs(current_app).store()
 
 
 @jobs_cli.command("list")

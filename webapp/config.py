@@ -102,6 +102,13 @@ def _header_name(raw: str) -> str:
     return raw
 
 
+def _log_format(raw: str) -> str:
+    value = raw.strip().lower()
+    if value not in {"auto", "json", "console"}:
+        raise ValueError
+    return value
+
+
 _EXPECTED = {
     _positive_int: "a positive integer",
     _non_negative_int: "a non-negative integer",
@@ -116,6 +123,7 @@ _EXPECTED = {
     _key_prefix: "1-32 characters of [A-Za-z0-9_.:-]",
     _neo4j_uri: "empty or a bolt://, neo4j:// (+s/+ssc) URI",
     _header_name: "empty or an HTTP header name",
+    _log_format: "one of auto, json, console",
 }
 
 
@@ -180,6 +188,15 @@ class Settings:
     service_id: str = _env("SERVICE_ID", "")
 
     testing: bool = False
+
+    # Operators: log rendering, metrics, dashboard
+    # auto: console (structlog's ConsoleRenderer) when stdout is a terminal, JSON otherwise.
+    log_format: str = _env("LOG_FORMAT", "auto", _log_format)
+    metrics_enabled: bool = _env("METRICS_ENABLED", True, _bool)
+    # Empty: /admin/ is off (404). Otherwise HTTP Basic auth, user `admin`, this password.
+    admin_password: str = field(
+        default="", repr=False, metadata={"env": "ADMIN_PASSWORD", "parse": None}
+    )
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:

@@ -59,10 +59,17 @@ def main(argv: list[str] | None = None) -> int:
     flag = DrainFlag(settings.drain_flag_file)
     if args.undo:
         flag.clear()
-        sys.stdout.write("drain: flag cleared; this instance takes jobs again\n")
+        sys.stdout.write(f"drain: flag {flag.path} cleared; this instance takes jobs again\n")
         return 0
     flag.set()
-    sys.stdout.write(f"drain: flag set at {settings.drain_flag_file}\n")
+    sys.stdout.write(f"drain: flag set at {flag.path}\n")
+    if args.wait:
+        from webapp.redis_client import redact_url
+
+        sys.stdout.write(
+            f"drain: waiting up to {args.wait:g} s for this host's jobs "
+            f"(Redis {redact_url(settings.redis_url)})\n"
+        )
     deadline = time.monotonic() + args.wait
     while args.wait and time.monotonic() < deadline:
         running = _running_here(settings)

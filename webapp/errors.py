@@ -10,7 +10,7 @@ from typing import Any
 
 import redis
 import structlog
-from flask import Flask, Response, jsonify
+from flask import Flask, Response, current_app, jsonify
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
 
@@ -23,6 +23,7 @@ from webapp.jobs.store import (
     JobExpiredError,
     JobNotFoundError,
 )
+from webapp.metrics.hooks import record_redis_error
 from webapp.redaction import redact
 
 log = structlog.get_logger(__name__)
@@ -136,6 +137,7 @@ def _idempotency_conflict(error: IdempotencyConflictError) -> Response:
 
 
 def _redis_error(error: redis.RedisError) -> Response:
+    record_redis_error(current_app)
     if not is_transient_redis_error(error):
         return _unexpected(error)
     log.warning("redis_unavailable", error_type=type(error).__name__, error=redact(error))

@@ -28,7 +28,7 @@ def logconfig_dict() -> dict[str, Any]:
     return {
         "version": 1,
         "disable_existing_loggers": False,
-        "formatters": {"json": {"()": "webapp.logs.json_formatter"}},
+        "formatters": {"json": {"()": "webapp.logs.env_formatter"}},
         "handlers": {
             "stdout": {
                 "class": "logging.StreamHandler",

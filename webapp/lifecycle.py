@@ -14,7 +14,6 @@ from __future__ import annotations
 import os
 import threading
 import time
-from pathlib import Path
 
 import structlog
 from flask import Flask
@@ -23,6 +22,7 @@ from webapp.config import get_settings
 from webapp.gc_freeze import freeze_startup_objects
 from webapp.jobs.extension import get_jobs
 from webapp.jobs.runner import RunningJob
+from webapp.paths import resolve
 
 log = structlog.get_logger(__name__)
 
@@ -37,7 +37,7 @@ class DrainFlag:
     CACHE_S = 0.25
 
     def __init__(self, path: str) -> None:
-        self.path = Path(path) if path else None
+        self.path = resolve(path) if path else None
         self._lock = threading.Lock()
         self._checked_at = float("-inf")
         self._is_set = False
@@ -164,6 +164,16 @@ def start(app: Flask) -> None:
     if get_settings(app).gc_freeze:
         freeze_startup_objects()
     get_jobs(app).runner.start()
+    _start_presence(app)
+
+
+def _start_presence(app: Flask) -> None:
+    """Heartbeat this worker to Redis for the dashboard's list of instances and workers."""
+    from webapp.jobs import presence
+
+    jobs, settings = get_jobs(app), get_settings(app)
+    instance = settings.service_id or jobs.runner.owner.rsplit(":", 1)[0]
+    presence.start(jobs.store, jobs.runner, instance)
 
 
 def stop_accepting(app: Flask) -> None:

@@ -26,6 +26,7 @@ import structlog.tracebacks
 
 from webapp.config import Settings
 from webapp.log_files import SharedRotatingFileHandler
+from webapp.log_format import ConsoleLines, console_renderer, wants_console
 from webapp.log_writer import LineWriter, LineWriterHandler
 from webapp.redaction import redact
 
@@ -44,17 +45,31 @@ def shared_processors() -> list[Any]:
     ]
 
 
-def json_formatter() -> structlog.stdlib.ProcessorFormatter:
-    """A formatter that renders any record as one JSON object on one line."""
+def json_formatter(console: bool = False) -> structlog.stdlib.ProcessorFormatter:
+    """A formatter that renders any record as one JSON object on one line (or, with
+    `console`, as one ConsoleRenderer line)."""
     return structlog.stdlib.ProcessorFormatter(
         foreign_pre_chain=shared_processors(),
         processors=[
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
-            _exception_renderer(),
-            structlog.processors.JSONRenderer(serializer=_dumps),
+            *_final_processors(console),
             _redact_line,
         ],
     )
+
+
+def env_formatter() -> structlog.stdlib.ProcessorFormatter:
+    """json_formatter as LOG_FORMAT asks, for gunicorn's master (it has no Settings)."""
+    import os
+
+    return json_formatter(wants_console(os.environ.get("LOG_FORMAT", "auto").strip().lower()))
+
+
+def _final_processors(console: bool) -> list[Any]:
+    """The renderer: JSON (exceptions as a dict of frames) or the console's own layout."""
+    if console:
+        return [console_renderer()]
+    return [_exception_renderer(), structlog.processors.JSONRenderer(serializer=_dumps)]
 
 
 def _dumps(value: Any, **_: Any) -> str:
@@ -122,8 +137,9 @@ def configure_logging(settings: Settings) -> LineWriter:
         root.removeHandler(handler)
         handler.close()
     writer = LineWriter(build_handlers(settings), flush_interval_s=settings.log_flush_seconds)
+    console = wants_console(settings.log_format)
     root_handler = LineWriterHandler(writer)
-    root_handler.setFormatter(json_formatter())
+    root_handler.setFormatter(json_formatter(console))
     setattr(root_handler, _HANDLER_TAG, True)
     root.addHandler(root_handler)
     root.setLevel(settings.log_level)
@@ -133,8 +149,7 @@ def configure_logging(settings: Settings) -> LineWriter:
             structlog.stdlib.add_log_level,
             structlog.stdlib.add_logger_name,
             structlog.processors.TimeStamper(fmt="iso", utc=True, key="timestamp"),
-            _exception_renderer(),
-            structlog.processors.JSONRenderer(serializer=_dumps),
+            *_final_processors(console),
             _redact_line,
         ],
         logger_factory=WriterSinkFactory(writer),
@@ -148,6 +163,11 @@ def configure_logging(settings: Settings) -> LineWriter:
     logging.captureWarnings(True)
     threading.excepthook = _log_thread_exception
     return writer
+
+
+def access_line_sink(settings: Settings, writer: LineWriter) -> Any:
+    """Where the access log's JSON lines go: the writer, re-rendered first for the console."""
+    return ConsoleLines(writer) if wants_console(settings.log_format) else writer
 
 
 def _log_thread_exception(args: threading.ExceptHookArgs) -> None:

@@ -53,7 +53,7 @@ def test_show_prints_the_job_as_json(real_app: Flask, real_store: JobStore) -> N
 
     result = _run(real_app, "show", run_id)
 
-    document = json.loads(result.output)
+    document = json.loads(result.stdout)
     assert document["run_id"] == run_id and document["has_result"] is False
 
 
@@ -109,3 +109,33 @@ def test_purge_removes_orphans_only(real_app: Flask, real_store: JobStore) -> No
     assert "1 tombstones" in result.output and "1 pending_entries" in result.output
     assert real_store.redis.exists(real_store.keys.tombstone(live))
     assert get_jobs(real_app).store().queue_stats().pending == 1
+
+
+def test_jobs_commands_name_the_redis_they_use(real_app: Flask, real_store: JobStore) -> None:
+    """Every `jobs` command says on stderr which Redis (password hidden) and prefix it acts on."""
+    result = _run(real_app, "list")
+
+    assert result.exit_code == 0
+    assert "jobs: Redis redis://" in result.stderr
+    assert real_store.keys.prefix in result.stderr
+
+
+def test_jobs_commands_refuse_to_guess_the_redis(
+    settings, real_redis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without REDIS_URL the CLI stops with a message instead of acting on the default Redis."""
+    from dataclasses import replace
+
+    from tests.conftest import close_app
+    from webapp import create_app
+
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    app = create_app(replace(settings, testing=False))
+    try:
+        result = _run(app, "purge")
+    finally:
+        close_app(app)
+
+    assert result.exit_code == 2
+    assert "REDIS_URL is not set" in result.output and "scripts/ops" in result.output
+    assert "removed" not in result.output

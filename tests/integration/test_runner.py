@@ -135,6 +135,22 @@ def test_job_thread_logs_carry_job_and_request_ids(
     assert {(e["job_id"], e["request_id"]) for e in job_lines} == {(run_id, "req-777")}
 
 
+def test_job_lines_carry_the_jobs_size(
+    real_app: Flask, real_store: JobStore, log_capture: LogCapture
+) -> None:
+    """job_started and job_completed say how big the job is: players, lineups, scenarios."""
+    capture = log_capture
+    job_input = {"slate_id": "noop", "players": valid_players(3), "n_lineups": 7, "n_scenarios": 50}
+    service.submit(real_store, job_input)
+
+    get_jobs(real_app).runner.start()
+
+    wait_until(lambda: any(e["event"] == "job_completed" for e in capture.entries), 5)
+    job_lines = [e for e in capture.entries if e["event"] in {"job_started", "job_completed"}]
+    assert len(job_lines) == 2
+    assert {(e["players"], e["lineups"], e["scenarios"]) for e in job_lines} == {(3, 7, 50)}
+
+
 def test_drain_waits_for_short_jobs(real_app: Flask, real_store: JobStore) -> None:
     """Jobs that finish before the deadline complete; nothing is handed back."""
     run_id = _submit(real_store, "sleep:0.3")

@@ -117,3 +117,28 @@ def purge(store: JobStore) -> dict[str, int]:
             if not store.redis.exists(store.keys.job(member.decode())):
                 removed[counter] += store.redis.zrem(queue, member)
     return removed
+
+
+def retry_failed(store: JobStore, run_id: str) -> JobRecord:
+    """Queue a failed job again (an operator's retry); refused unless it is failed.
+
+    Outside the runner's state table on purpose: only an operator sends a failed job back.
+    Its attempts keep counting, so a crash budget already spent is not renewed."""
+    from webapp.clock import now_iso
+    from webapp.jobs.admin_scripts import RETRY_FAILED
+
+    script = store.redis.register_script(RETRY_FAILED)
+    done = script(
+        keys=[
+            store.keys.job(run_id),
+            store.keys.pending,
+            store.keys.wake,
+            store.keys.tombstone(run_id),
+        ],
+        args=[now_iso(), run_id, store.ttl_seconds, store.tombstone_ttl_seconds],
+    )
+    if done != 1:
+        if not done:
+            store.get(run_id)  # raises JobExpiredError / JobNotFoundError
+        raise TransitionRefusedError(done.decode() if isinstance(done, bytes) else done, "pending")
+    return store.get(run_id)

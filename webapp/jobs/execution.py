@@ -18,6 +18,7 @@ import structlog
 from webapp.jobs.context import JobCancelledError
 from webapp.jobs.durability import WaitPolicy
 from webapp.jobs.errors import JobFailedError, is_transient, is_transient_redis_error
+from webapp.jobs.events import NO_EVENTS, JobEvents
 from webapp.jobs.kinds import JobKinds
 from webapp.jobs.reachability import Reachability
 from webapp.jobs.states import TransitionRefusedError
@@ -49,16 +50,19 @@ class Execution:
     # How many replicas must hold a job's outcome before it counts as written (None: no WAIT):
     # an outcome only the old primary held is lost in a failover, and the job would run again.
     wait_policy: Callable[[], WaitPolicy | None] = lambda: None
+    events: JobEvents = NO_EVENTS
 
     def run(self, job: RunningJob, store: JobStore) -> None:
         """Run the job function, then write its outcome (never raises for the job's errors)."""
         record, attempt = job.claim.record, job.claim.attempt
-        log.info("job_started", kind=record.kind, attempt=attempt, **job_size(record.metadata))
+        log.info("job_started", kind=record.kind, attempt=attempt)
+        self.events.started(record)
         try:
             result = self.kinds[record.kind](record.input, job.context)
             job.context.raise_if_cancelled()
         except JobCancelledError:
             log.warning("job_fenced", attempt=attempt, phase="running")
+            self.events.attempt_ended("fenced")
         except JobFailedError as error:
             self._finish(store, job, error=str(error))
         except Exception as error:
@@ -84,7 +88,9 @@ class Execution:
             )
         if not written:
             return
-        elapsed_ms = round((time.monotonic() - job.started) * 1000, 1)
+        elapsed_s = time.monotonic() - job.started
+        self.events.finished(job.claim.record, "complete" if error is None else "failed", elapsed_s)
+        elapsed_ms = round(elapsed_s * 1000, 1)
         if error is None:
             log.info("job_completed", attempt=job.claim.attempt, duration_ms=elapsed_ms)
         else:
@@ -101,13 +107,18 @@ class Execution:
             job,
             lambda: outcome.append(store.retry_later(record.run_id, job.claim.token, cause, delay)),
         )
-        if written:
-            log.warning(
-                "job_retry_scheduled" if str(outcome[0]) == "pending" else "job_failed",
-                attempt=job.claim.attempt,
-                error=cause,
-                retry_in_s=delay,
-            )
+        if not written:
+            return
+        if outcome[0] == "pending":
+            self.events.attempt_ended("retry_scheduled")
+        else:
+            self.events.finished(record, "failed", time.monotonic() - job.started)
+        log.warning(
+            "job_retry_scheduled" if outcome[0] == "pending" else "job_failed",
+            attempt=job.claim.attempt,
+            error=cause,
+            retry_in_s=delay,
+        )
 
     def _write(self, job: RunningJob, write: Callable[[], Any]) -> bool:
         """Run `write`, retrying transient Redis errors for result_write_retry_seconds.
@@ -129,15 +140,10 @@ class Execution:
                 if not is_transient_redis_error(error):
                     raise
                 self.reachability.trouble()
+                self.events.redis_error()
                 if time.monotonic() + backoff > deadline:
                     log.error("job_result_lost", attempt=attempt, error=str(error))
                     return False
                 log.warning("job_result_write_retry", attempt=attempt, retry_in_s=round(backoff, 2))
                 time.sleep(backoff)
                 backoff = min(backoff * 2, BACKOFF_MAX_S)
-
-
-def job_size(metadata: dict[str, Any]) -> dict[str, Any]:
-    """The size of a job for its log lines: players, lineups and scenarios when known."""
-    names = {"n_players": "players", "n_lineups": "lineups", "n_scenarios": "scenarios"}
-    return {label: metadata[key] for key, label in names.items() if metadata.get(key) is not None}

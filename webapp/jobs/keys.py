@@ -73,6 +73,11 @@ class Keys:
         """List used only to wake idle dispatchers when a job is queued."""
         return f"{self.prefix}:queue:wake"
 
+    @property
+    def workers(self) -> str:
+        """Hash of worker processes (owner -> JSON with their last heartbeat), for operators."""
+        return f"{self.prefix}:workers"
+
     def job_pattern(self) -> str:
         """SCAN pattern matching job record keys (not results or checkpoints)."""
         return f"{self.job_prefix}*"

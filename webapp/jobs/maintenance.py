@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import structlog
 
+from webapp.jobs.events import JobEvents
 from webapp.jobs.reachability import Reachability
 from webapp.jobs.store import JobStore
 
@@ -33,7 +34,9 @@ class Maintenance:
         *,
         owner: str,
         recovery_scan_seconds: float,
+        events: Callable[[], JobEvents],
     ) -> None:
+        self._events = events
         self._store_factory = store_factory
         self._reachability = reachability
         self.owner = owner
@@ -76,6 +79,7 @@ class Maintenance:
         not_after_ms = server_ms + int(self._reachability.stall_s * 1000)
         for run_id, outcome in store.reclaim_expired(not_after_ms=not_after_ms):
             log.warning("job_reclaimed", job_id=run_id, outcome=str(outcome))
+            self._events().reclaimed(str(outcome))
         self._next_scan = time.monotonic() + self._recovery_scan_s * random.uniform(0.8, 1.2)
 
     def seconds_to_next_scan(self) -> float:

@@ -24,6 +24,7 @@ import structlog
 from webapp.jobs.context import JobContext
 from webapp.jobs.durability import WaitPolicy
 from webapp.jobs.errors import JobFailedError, is_transient_redis_error
+from webapp.jobs.events import NO_EVENTS, JobEvents, job_size
 from webapp.jobs.execution import BACKOFF_MAX_S, BACKOFF_MIN_S, Execution
 from webapp.jobs.kinds import JobKinds
 from webapp.jobs.maintenance import Maintenance
@@ -98,6 +99,16 @@ class JobRunner:
             kinds, self.reachability, options.result_write_retry_seconds, wait_policy
         )
         self._maintenance: Maintenance | None = None
+        self.events = NO_EVENTS
+
+    @property
+    def events(self) -> JobEvents:
+        """Who hears about attempts (metrics replace the default, which ignores them)."""
+        return self._execution.events
+
+    @events.setter
+    def events(self, events: JobEvents) -> None:
+        self._execution.events = events
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -127,6 +138,7 @@ class JobRunner:
             self.reachability,
             owner=self.owner,
             recovery_scan_seconds=self.options.recovery_scan_seconds,
+            events=lambda: self.events,
         )
         self._executor = ThreadPoolExecutor(
             max_workers=self.options.workers,
@@ -232,6 +244,7 @@ class JobRunner:
                 if not is_transient_redis_error(error):
                     raise
                 self.reachability.trouble()
+                self.events.redis_error()
                 log.warning("job_claim_failed", error=str(error), retry_in_s=round(backoff, 2))
                 self._stopped.wait(backoff)
                 backoff = min(backoff * 2, BACKOFF_MAX_S)
@@ -282,7 +295,10 @@ class JobRunner:
         # Executor threads do not inherit the request's context: bind what the record holds.
         structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(
-            job_id=record.run_id, request_id=record.request_id, user_id=record.user_id
+            job_id=record.run_id,
+            request_id=record.request_id,
+            user_id=record.user_id,
+            **job_size(record.metadata),
         )
         try:
             self._execution.run(job, store)
@@ -308,6 +324,7 @@ class JobRunner:
                 if not is_transient_redis_error(error):
                     raise
                 self.reachability.trouble()
+                self.events.redis_error()
                 log.warning("job_maintenance_failed", error=str(error))
             self._stopped.wait(min(heartbeat_every, max(maintenance.seconds_to_next_scan(), 0.05)))
 
@@ -323,6 +340,7 @@ class JobRunner:
         except Exception as error:
             handed_back = False
             log.error("job_hand_back_failed", job_id=record.run_id, error=str(error))
+        self.events.attempt_ended("handed_back")
         log.warning(
             "job_handed_back",
             job_id=record.run_id,

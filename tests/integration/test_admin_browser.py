@@ -1,0 +1,123 @@
+"""The /admin/ dashboard in a real browser (headless Chromium via selenium) against real
+gunicorn, the real optimizer and a real Redis. Screenshots: var/test-artifacts/admin/."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+from selenium.webdriver.common.by import By
+
+from bench.slates import nfl_slate
+from tests.support.browser import ARTIFACTS, chromium, screenshot
+from tests.support.gunicorn_server import GunicornServer
+from tests.support.waiting import wait_until
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+PASSWORD = "s3cret-for-browser-test"
+SHOTS = ARTIFACTS / "admin"
+
+
+@pytest.fixture
+def server(tmp_path: Path, service_env: dict) -> Iterator[GunicornServer]:
+    """The service with the real optimizer and the dashboard on."""
+    env = {**service_env, "ADMIN_PASSWORD": PASSWORD, "SERVICE_ID": "browser-test"}
+    instance = GunicornServer(tmp_path, env, app="webapp:create_app()", workers=1)
+    instance.start()
+    yield instance
+    instance.stop()
+
+
+def _submit(url: str, players: list[dict]) -> str:
+    body = {"slate_id": "browser-main", "sport": "nfl", "n_lineups": 3, "players": players}
+    response = requests.post(f"{url}/optimize", json=body, timeout=10)
+    assert response.status_code == 202, response.text
+    return response.json()["run_id"]
+
+
+def _without_quarterbacks(players: list[dict]) -> list[dict]:
+    """A slate whose QB slot nobody can fill: the job fails at once with the reason."""
+    return [p for p in players if "QB" not in p["positions"]]
+
+
+def _status(url: str, run_id: str) -> dict:
+    return requests.get(f"{url}/optimize/{run_id}", timeout=10).json()
+
+
+def _wait_for(url: str, run_id: str, status: str) -> dict:
+    return wait_until(
+        lambda: (doc := _status(url, run_id))["status"] == status and doc, 60, interval_s=0.1
+    )
+
+
+@pytest.mark.timeout(180)
+def test_operator_sees_runs_and_requeues_jobs_in_the_browser(server: GunicornServer) -> None:
+    """Log in, see a job just submitted, open it, read its lineups by player name, then
+    retry a failed job with the button."""
+    players = nfl_slate(seed=3, games=2)
+    names = {p["id"]: p["name"] for p in players}
+    good = _submit(server.url, players)
+    _wait_for(server.url, good, "complete")
+    bad = _submit(server.url, _without_quarterbacks(players))
+    failed = _wait_for(server.url, bad, "failed")
+    lineups = requests.get(f"{server.url}/optimize/{good}/result", timeout=10).json()["result"]
+    first_lineup = [names[p["id"]] for p in lineups["lineups"][0]["players"]]
+
+    with chromium() as browser:
+        browser.get(f"{server.url}/admin/")
+        assert "Overview" not in browser.page_source  # 401 without credentials
+        screenshot(browser, SHOTS, "0-refused-without-login")
+
+        host = server.url.removeprefix("http://")
+        browser.get(f"http://admin:{PASSWORD}@{host}/admin/")
+        assert browser.find_element(By.TAG_NAME, "h1").text == "Overview"
+        assert "browser-test" in browser.page_source  # the instance's heartbeat
+        screenshot(browser, SHOTS, "1-overview")
+
+        browser.get(f"{server.url}/admin/jobs")
+        link = browser.find_element(By.LINK_TEXT, good)
+        assert "browser-main" in browser.page_source
+        screenshot(browser, SHOTS, "2-job-list")
+
+        link.click()
+        assert browser.find_element(By.ID, "job-status").text == "complete"
+        shown = [cell.text for cell in browser.find_elements(By.CSS_SELECTOR, "td.player")]
+        assert len(shown) == 3 * 9 and shown[:9] == first_lineup
+        screenshot(browser, SHOTS, "3-job-with-lineups")
+
+        browser.get(f"{server.url}/admin/jobs/{bad}")
+        assert browser.find_element(By.ID, "job-error").text == failed["error"]
+        screenshot(browser, SHOTS, "4-failed-job")
+        browser.find_element(By.ID, "requeue").click()
+        assert "requeued (was failed)" in browser.find_element(By.ID, "notice").text
+        screenshot(browser, SHOTS, "5-after-requeue")
+
+    retried = wait_until(lambda: (d := _status(server.url, bad))["attempts"] == 2 and d, 30)
+    assert retried["status"] in {"pending", "running", "failed"}
+    server.wait_for_log("admin_action")
+
+
+def test_plain_http_refusals(server: GunicornServer) -> None:
+    """Without credentials 401 with a Basic challenge; a post without a CSRF token 403."""
+    auth = {"Authorization": "Basic " + base64.b64encode(f"admin:{PASSWORD}".encode()).decode()}
+    run_id = _submit(server.url, _without_quarterbacks(nfl_slate(seed=3, games=2)))
+    _wait_for(server.url, run_id, "failed")
+
+    anonymous = requests.get(f"{server.url}/admin/", timeout=10)
+    forged = requests.post(
+        f"{server.url}/admin/jobs/{run_id}/requeue",
+        data={"csrf_token": "x"},
+        headers=auth,
+        timeout=10,
+        allow_redirects=False,
+    )
+
+    assert anonymous.status_code == 401 and anonymous.headers["WWW-Authenticate"].startswith(
+        "Basic"
+    )
+    assert forged.status_code == 403
+    assert _status(server.url, run_id)["status"] == "failed"

@@ -1,0 +1,168 @@
+"""Dashboard routes: overview, job lists, a job page, and the requeue / fail actions."""
+
+from __future__ import annotations
+
+import re
+
+import structlog
+from flask import (
+    Flask,
+    Response,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+
+from webapp.admin import bp, queries, security
+from webapp.admin.lineups import lineup_views
+from webapp.config import get_settings
+from webapp.health.report import readiness_report
+from webapp.jobs import admin, presence
+from webapp.jobs.extension import get_jobs
+from webapp.jobs.states import JobStatus, TransitionRefusedError
+from webapp.jobs.store import JobStore
+
+log = structlog.get_logger(__name__)
+
+CSRF_KEY = "webapp.admin.csrf"
+_RUN_ID = re.compile(r"[0-9A-HJKMNP-TV-Z]{26}")
+_LISTED = [s for s in JobStatus if s is not JobStatus.EXPIRED]
+
+
+def _store() -> JobStore:
+    return get_jobs(current_app).store()
+
+
+def _tokens() -> security.CsrfTokens:
+    return current_app.extensions[CSRF_KEY]
+
+
+def _run_id(raw: str) -> str:
+    run_id = raw.upper()
+    if not _RUN_ID.fullmatch(run_id):
+        abort(404)
+    return run_id
+
+
+@bp.before_request
+def _require_login() -> Response | None:
+    if not security.is_authorized(get_settings(current_app).admin_password):
+        return security.challenge()
+    return None
+
+
+bp.after_request(security.secure_headers)
+
+
+@bp.get("/")
+def overview() -> str:
+    store = _store()
+    report, _ = readiness_report(current_app)
+    redis_checks = {k: v for k, v in report.get("checks", {}).items() if k.startswith("redis:")}
+    return render_template(
+        "admin/overview.html",
+        stats=store.queue_stats(),
+        running=queries.running_jobs(store),
+        hour=queries.last_hour(store),
+        workers=presence.read(store),
+        redis_checks=redis_checks,
+        ready_status=report.get("status"),
+    )
+
+
+@bp.get("/jobs")
+def job_list() -> str:
+    raw_status = request.args.get("status", "")
+    status = JobStatus(raw_status) if raw_status in {s.value for s in _LISTED} else None
+    query = request.args.get("q", "")[:64]
+    number = request.args.get("page", 1, type=int) or 1
+    page = queries.job_page(_store(), status, query, number)
+    return render_template(
+        "admin/jobs.html", page=page, status=status, query=query, statuses=_LISTED
+    )
+
+
+@bp.get("/jobs/<run_id>")
+def job_detail(run_id: str) -> str:
+    run_id = _run_id(run_id)
+    store = _store()
+    document = admin.show_job(store, run_id)
+    _, result = store.get_result(run_id) if document["has_result"] else (None, None)
+    return render_template(
+        "admin/job.html",
+        job=document,
+        lineups=lineup_views(document.get("input") or {}, result),
+        exposures=(result or {}).get("exposures") or {},
+        csv_url=_csv_url(run_id),
+        tokens={a: _tokens().issue(a, run_id) for a in ("requeue", "fail")},
+        notice=request.args.get("done", "")[:80],
+    )
+
+
+@bp.post("/jobs/<run_id>/requeue")
+def requeue(run_id: str) -> Response:
+    """A failed job goes back to the queue; a running (stuck) one is handed back."""
+    run_id = _checked_action("requeue", run_id)
+    store = _store()
+    status = store.get(run_id).status
+    try:
+        if status is JobStatus.FAILED:
+            admin.retry_failed(store, run_id)
+        else:
+            admin.requeue(store, run_id)
+    except TransitionRefusedError as refused:
+        return _acted(run_id, "requeue", f"refused: the job is {refused.current}", 409)
+    return _acted(run_id, "requeue", f"requeued (was {status})")
+
+
+@bp.post("/jobs/<run_id>/fail")
+def fail(run_id: str) -> Response:
+    """Fail a stuck running job with the operator's reason."""
+    run_id = _checked_action("fail", run_id)
+    reason = (request.form.get("reason") or "").strip()[:500] or "failed by an operator"
+    try:
+        admin.fail(_store(), run_id, f"operator: {reason}")
+    except TransitionRefusedError as refused:
+        return _acted(run_id, "fail", f"refused: the job is {refused.current}", 409)
+    return _acted(run_id, "fail", "failed")
+
+
+def _checked_action(action: str, raw_run_id: str) -> str:
+    run_id = _run_id(raw_run_id)
+    if not _tokens().is_valid(request.form.get("csrf_token"), action, run_id):
+        log.warning("admin_action_refused", action=action, job_id=run_id, reason="csrf")
+        abort(403, description="missing or invalid CSRF token: reload the job page")
+    return run_id
+
+
+def _acted(run_id: str, action: str, outcome: str, status: int = 303) -> Response:
+    log.info(
+        "admin_action",
+        action=action,
+        job_id=run_id,
+        outcome=outcome,
+        operator=security.USER,
+        remote_addr=request.remote_addr,
+    )
+    target = url_for("admin.job_detail", run_id=run_id, done=outcome)
+    if status == 303:
+        return redirect(target, code=303)
+    return Response(f"{outcome}\n", status, mimetype="text/plain")
+
+
+def _csv_url(run_id: str) -> str | None:
+    """A link to the job's DraftKings CSV, when the service has such a route."""
+    for rule in current_app.url_map.iter_rules():
+        if rule.rule.startswith("/optimize/<run_id>") and "csv" in rule.rule.lower():
+            return url_for(rule.endpoint, run_id=run_id)
+    return None
+
+
+def init_app(app: Flask) -> None:
+    """Serve the dashboard (call only when ADMIN_PASSWORD is set)."""
+    password = get_settings(app).admin_password
+    app.extensions[CSRF_KEY] = security.CsrfTokens(password)
+    app.register_blueprint(bp)

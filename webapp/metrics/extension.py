@@ -1,0 +1,47 @@
+"""Metrics as a Flask extension: instruments, hooks, the runner's observer and GET /metrics."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Flask, Response
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from prometheus_client import multiprocess as prometheus_multiprocess
+
+from webapp.jobs.extension import get_jobs
+from webapp.metrics.hooks import EXTENSION_KEY
+from webapp.metrics.instruments import Instruments
+from webapp.metrics.multiproc import is_multiprocess
+from webapp.metrics.observers import JobMetrics, QueueCollector, RequestMetrics
+
+
+@dataclass
+class Metrics:
+    """The app's instruments and the registry a scrape renders."""
+
+    instruments: Instruments
+    scrape_registry: CollectorRegistry
+
+    def render(self) -> Response:
+        """The Prometheus text exposition of every worker's values and the queue."""
+        return Response(generate_latest(self.scrape_registry), mimetype=CONTENT_TYPE_LATEST)
+
+
+def init_app(app: Flask) -> Metrics:
+    """Count requests and jobs, and serve GET /metrics."""
+    scrape_registry = CollectorRegistry()
+    if is_multiprocess():
+        instruments = Instruments(registry=None)
+        prometheus_multiprocess.MultiProcessCollector(scrape_registry)
+    else:  # one process (tests, `flask run`): the app's own registry is the whole truth
+        instruments = Instruments(registry=scrape_registry)
+    jobs = get_jobs(app)
+    scrape_registry.register(QueueCollector(jobs.store, instruments.redis_errors.inc))
+    metrics = Metrics(instruments=instruments, scrape_registry=scrape_registry)
+    app.extensions[EXTENSION_KEY] = metrics
+    hooks = RequestMetrics(instruments)
+    app.before_request(hooks.started)
+    app.after_request(hooks.finished)
+    jobs.runner.events = JobMetrics(instruments)
+    app.add_url_rule("/metrics", "metrics", metrics.render, methods=["GET"])
+    return metrics

@@ -1,0 +1,19 @@
+"""Calls other modules make into the metrics, without importing prometheus-client.
+
+prometheus-client chooses its storage when first imported, so modules that gunicorn's master
+imports (the error handlers, through the `webapp` package) must not import it before the
+on_starting hook has set PROMETHEUS_MULTIPROC_DIR.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+
+EXTENSION_KEY = "webapp.metrics"
+
+
+def record_redis_error(app: Flask) -> None:
+    """Count a failed Redis call (no-op when metrics are off)."""
+    metrics = app.extensions.get(EXTENSION_KEY)
+    if metrics is not None:
+        metrics.instruments.redis_errors.inc()

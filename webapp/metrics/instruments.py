@@ -1,0 +1,55 @@
+"""The service's metrics: names, labels and buckets in one place."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Histogram
+
+# Jobs run from well under a second (plain projections) to many minutes (150 lineups from
+# 100,000 scenarios).
+JOB_BUCKETS = (0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600)
+
+
+class Instruments:
+    """Counters and histograms of one app; `registry` is None in multiprocess mode (the values
+    live in the shared directory and a scrape reads them from there)."""
+
+    def __init__(self, registry: CollectorRegistry | None) -> None:
+        self.http_requests = Counter(
+            "webapp_http_requests",
+            "HTTP requests by method, route and status.",
+            ["method", "endpoint", "status"],
+            registry=registry,
+        )
+        self.http_duration = Histogram(
+            "webapp_http_request_duration_seconds",
+            "Time from the request reaching the app to its response, by method and route.",
+            ["method", "endpoint"],
+            registry=registry,
+        )
+        self.jobs_submitted = Counter(
+            "webapp_jobs_submitted", "Jobs accepted (202, replays excluded).", registry=registry
+        )
+        self.jobs_finished = Counter(
+            "webapp_jobs_finished",
+            "Jobs that reached complete or failed.",
+            ["status"],
+            registry=registry,
+        )
+        self.job_duration = Histogram(
+            "webapp_job_duration_seconds",
+            "Run time of attempts that wrote an outcome.",
+            ["status"],
+            buckets=JOB_BUCKETS,
+            registry=registry,
+        )
+        self.job_attempts = Counter(
+            "webapp_job_attempts",
+            "Attempts by how they ended: complete, failed, fenced, handed_back, lease_expired.",
+            ["outcome"],
+            registry=registry,
+        )
+        self.redis_errors = Counter(
+            "webapp_redis_errors",
+            "Calls to Redis that failed (requests answered 503, runner calls, scrapes).",
+            registry=registry,
+        )
