@@ -64,11 +64,11 @@ def main(argv: list[str] | None = None) -> int:
     flag.set()
     sys.stdout.write(f"drain: flag set at {flag.path}\n")
     if args.wait:
-        from webapp.redis_client import redact_url
+        from webapp.redaction import redact
 
         sys.stdout.write(
             f"drain: waiting up to {args.wait:g} s for this host's jobs "
-            f"(Redis {redact_url(settings.redis_url)})\n"
+            f"(Redis {redact(settings.redis_url)})\n"
         )
     deadline = time.monotonic() + args.wait
     while args.wait and time.monotonic() < deadline:

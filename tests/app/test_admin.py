@@ -47,7 +47,7 @@ def _failed_job(store: JobStore) -> str:
     run_id = _submit(store)
     claim = store.claim_next("host:1")
     assert claim is not None
-    store.fail(run_id, claim.attempt, "scripted failure")
+    store.fail(run_id, claim.token, "scripted failure")
     return run_id
 
 
@@ -120,7 +120,7 @@ def test_job_page_shows_lineups_by_player_name(admin_client, admin_store) -> Non
     claim = admin_store.claim_next("host:1")
     lineup = {"players": [{"slot": "QB", "id": "p2"}, {"slot": "FLEX", "id": "p0"}],
               "salary": 10002, "projection": 22.0, "mean": 21.5}  # fmt: skip
-    admin_store.complete(run_id, claim.attempt, {"lineups": [lineup], "exposures": {}})
+    admin_store.complete(run_id, claim.token, {"lineups": [lineup], "exposures": {}})
 
     response = admin_client.get(f"/admin/jobs/{run_id}", headers=GOOD)
 
@@ -210,7 +210,7 @@ def test_actions_on_a_finished_job_are_refused(admin_client, admin_store) -> Non
     """A complete job cannot be requeued or failed: 409, and it stays complete."""
     run_id = _submit(admin_store)
     claim = admin_store.claim_next("host:1")
-    admin_store.complete(run_id, claim.attempt, {"lineups": []})
+    admin_store.complete(run_id, claim.token, {"lineups": []})
     tokens = admin_client.application.extensions[CSRF_KEY]
     for action in ("requeue", "fail"):
         form = {"csrf_token": tokens.issue(action, run_id), "reason": "x"}

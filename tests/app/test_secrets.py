@@ -77,5 +77,6 @@ def test_operator_command_names_the_redis_error_without_the_password(
     result = app.test_cli_runner().invoke(args=["jobs", "list"])
 
     assert result.exit_code == 1
-    assert result.output.startswith("Error: Redis: ") and "Traceback" not in result.output
+    errors = [line for line in result.output.splitlines() if line.startswith("Error: ")]
+    assert errors and errors[0].startswith("Error: Redis: ") and "Traceback" not in result.output
     assert SECRET not in result.output

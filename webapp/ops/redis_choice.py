@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from webapp.config import Settings
-from webapp.redis_client import redact_url
+from webapp.redaction import redact
 
 
 class RedisChoiceError(Exception):
@@ -23,10 +23,10 @@ def chosen_redis(settings: Settings, environ: Mapping[str, str]) -> str:
 
     Tests build their settings in code (testing=True), so they have chosen already."""
     if "REDIS_URL" in environ or settings.testing:
-        return redact_url(settings.redis_url)
+        return redact(settings.redis_url)
     raise RedisChoiceError(
         "REDIS_URL is not set, so this command would guess which Redis the service uses "
-        f"(the default {redact_url(settings.redis_url)} is not the local Redis that "
+        f"(the default {redact(settings.redis_url)} is not the local Redis that "
         "scripts/serve starts). Set REDIS_URL to the service's Redis, or run "
         "`scripts/ops jobs ...`, which uses the same Redis as scripts/serve."
     )
