@@ -2,9 +2,10 @@
 
 After an outage every lease may have run out on Redis's clock although every owner is alive and
 only waiting to renew. Recovery requeues the jobs of expired leases, so a process that has just
-seen Redis fail or stall holds its recovery back until Redis has answered steadily for one full
-lease: by then every live owner has renewed (three heartbeats a lease) and only the leases of
-processes that really died are still expired.
+seen Redis fail or stall holds its recovery back until Redis has answered steadily for one and a
+half leases: by then every live owner has renewed (three heartbeats a lease), even one that got
+back to Redis a while after this process did, and only the leases of processes that really died
+are still expired.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ class Reachability:
     """Tracks Redis trouble seen by this process (errors, and calls that stalled)."""
 
     def __init__(self, lease_seconds: float) -> None:
-        self.steady_after_s = lease_seconds
+        self.steady_after_s = lease_seconds * 1.5
         # A call this much slower than expected means Redis (or the way to it) stalled.
         self.stall_s = lease_seconds / 4
         self._last_trouble = float("-inf")
@@ -31,5 +32,5 @@ class Reachability:
             self.trouble()
 
     def is_steady(self) -> bool:
-        """True when Redis has answered without trouble for at least one full lease."""
+        """True when Redis has answered without trouble for one and a half leases."""
         return time.monotonic() - self._last_trouble >= self.steady_after_s
