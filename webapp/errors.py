@@ -10,7 +10,7 @@ from typing import Any
 
 import redis
 import structlog
-from flask import Flask, Response, jsonify
+from flask import Flask, Request, Response, jsonify, request
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
 
@@ -64,6 +64,11 @@ class Conflict(ApiError):
     code = "conflict"
 
 
+class JobFinished(ApiError):
+    status = 409
+    code = "job_finished"
+
+
 class Gone(ApiError):
     status = 410
     code = "expired"
@@ -112,15 +117,17 @@ def _expired(error: JobExpiredError) -> Response:
 
 def _not_ready(error: ResultNotReadyError) -> Response:
     record = error.record
-    if record.status is JobStatus.FAILED:
-        message = f"job {record.run_id} failed: {record.error}"
-    else:
-        message = f"job {record.run_id} is {record.status}; its result is not ready"
     details = {
         "status": str(record.status),
         "progress": record.progress,
         "error": record.error,
+        "error_code": record.error_code,
     }
+    if record.status is JobStatus.FAILED:
+        # A failed job will never have a result: its own code, so clients stop waiting.
+        message = f"job {record.run_id} failed: {record.error}"
+        return error_response(409, "job_failed", message, details)
+    message = f"job {record.run_id} is {record.status}; its result is not ready"
     return error_response(409, "result_not_ready", message, details)
 
 
@@ -138,9 +145,51 @@ def _redis_down(error: redis.RedisError) -> Response:
     )
 
 
+class MalformedJson(ApiError):
+    status = 400
+    code = "malformed_json"
+
+
+class UnsupportedMediaType(ApiError):
+    status = 415
+    code = "unsupported_media_type"
+
+
+class ServiceRequest(Request):
+    """Flask's request, whose JSON failures raise this service's errors, not Werkzeug's text."""
+
+    def on_json_loading_failed(self, e: ValueError | None) -> Any:
+        """Called by get_json(): None when the Content-Type is not JSON, else the parse error."""
+        if e is None:
+            raise UnsupportedMediaType(
+                f"send the body as application/json (got {self.mimetype or 'no Content-Type'!r})"
+            )
+        where = ""
+        if hasattr(e, "lineno") and hasattr(e, "colno"):
+            where = f" at line {e.lineno} column {e.colno}"
+        raise MalformedJson(f"the request body is not valid JSON{where}: {getattr(e, 'msg', e)}")
+
+
+def _framework_message(error: HTTPException) -> str:
+    """Our own words for the errors Werkzeug raises itself (routing, limits)."""
+    method, path = request.method, request.path[:200]
+    if error.code == 404:
+        return f"no resource at {path}"
+    if error.code == 405:
+        allowed = ", ".join(getattr(error, "valid_methods", None) or ())
+        return f"{method} is not allowed on {path}; allowed: {allowed}"
+    if error.code == 413:
+        limit = request.max_content_length
+        return f"the request body is over the limit of {limit} bytes (MAX_CONTENT_LENGTH)"
+    if error.code == 415:
+        return f"the Content-Type {request.mimetype!r} is not accepted by {method} {path}"
+    return f"{error.name}: the request could not be served"
+
+
 def _http_error(error: HTTPException) -> Response:
     response = error.get_response()  # keeps headers such as Allow on 405
-    body = error_response(error.code or 500, _slug(error.name), error.description or error.name)
+    details = {"limit_bytes": request.max_content_length} if error.code == 413 else None
+    body = error_response(error.code or 500, _slug(error.name), _framework_message(error), details)
     body.headers.extend(
         {
             k: v
@@ -162,6 +211,7 @@ def _slug(name: str) -> str:
 
 def register_error_handlers(app: Flask) -> None:
     """Install the handlers; most specific first."""
+    app.request_class = ServiceRequest
     app.register_error_handler(ApiError, _api_error)
     app.register_error_handler(ValidationError, _validation_error)
     app.register_error_handler(JobNotFoundError, _not_found)

@@ -28,6 +28,14 @@ _CORRELATION = {
     "schema": {"type": "string"},
     "description": "Kept when it is a ULID or 1-64 of [A-Za-z0-9._-]; otherwise replaced.",
 }
+_WAIT = {
+    "name": "wait",
+    "in": "query",
+    "required": False,
+    "schema": {"type": "number", "minimum": 0, "maximum": 30},
+    "description": "Seconds to wait for a status change (long poll). When too many requests of "
+    "one process wait already, the answer comes at once with a Status-Wait header.",
+}
 _IDEMPOTENCY = {
     "name": "Idempotency-Key",
     "in": "header",
@@ -82,10 +90,19 @@ def _paths() -> dict[str, dict[str, Any]]:
         },
         "/optimize/{run_id}": {
             "get": {
-                "summary": "Read a job's status",
-                "parameters": [_RUN_ID, _CORRELATION],
+                "summary": "Read a job's status; with ?wait=N, once it changes or N s pass",
+                "parameters": [_RUN_ID, _WAIT, _CORRELATION],
                 "responses": {"200": _json("StatusDocument", "the job"), **reads},
-            }
+            },
+            "delete": {
+                "summary": "Cancel a job: it ends failed with error_code cancelled",
+                "parameters": [_RUN_ID, _CORRELATION],
+                "responses": {
+                    "200": _json("StatusDocument", "cancelled (now or before)"),
+                    "409": _error("the job had already ended (job_finished)"),
+                    **reads,
+                },
+            },
         },
         "/optimize/{run_id}/result": {
             "get": {
@@ -93,7 +110,10 @@ def _paths() -> dict[str, dict[str, Any]]:
                 "parameters": [_RUN_ID, _CORRELATION],
                 "responses": {
                     "200": _json("ResultResponse", "the result"),
-                    "409": _error("pending, running or failed (details carry the status)"),
+                    "409": _error(
+                        "result_not_ready while pending or running; job_failed with the "
+                        "error and error_code once failed"
+                    ),
                     **reads,
                 },
             }

@@ -117,11 +117,13 @@ def test_non_object_json_is_400(client: FlaskClient, store: JobStore) -> None:
 
 
 def test_malformed_json_is_400(client: FlaskClient) -> None:
-    """A body that is not JSON at all gets a JSON 400, not a traceback."""
+    """A body that is not JSON at all gets the service's own 400 naming where it broke."""
     response = client.post("/optimize", data="{not json", content_type="application/json")
 
     assert response.status_code == 400
-    assert response.json["error"]["code"] == "bad_request"
+    assert response.json["error"]["code"] == "malformed_json"
+    assert "line 1 column 2" in response.json["error"]["message"]
+    assert "browser" not in response.json["error"]["message"]
 
 
 def test_wrong_content_type_is_415(client: FlaskClient) -> None:
@@ -141,6 +143,8 @@ def test_oversized_body_is_413(client: FlaskClient, app) -> None:
 
     assert response.status_code == 413
     assert response.json["error"]["code"] == "request_entity_too_large"
+    assert f"{limit} bytes" in response.json["error"]["message"]
+    assert response.json["error"]["details"] == {"limit_bytes": limit}
 
 
 def test_without_players_and_without_neo4j_is_422(client: FlaskClient, store: JobStore) -> None:

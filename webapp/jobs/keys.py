@@ -11,6 +11,11 @@ from dataclasses import dataclass
 
 # Suffix of a job's checkpoint key after its record key (see `checkpoint`).
 CHECKPOINT_SUFFIX = ":checkpoint"
+# Suffix of a job's status-change notification list after its record key (see `notify`), and
+# how long (ms) a notification waits for a status waiter before it expires. Scripts that find
+# a job only while running append the suffix to its record key; it is spelled only here.
+NOTIFY_SUFFIX = ":notify"
+NOTIFY_TTL_MS = 2000
 
 
 @dataclass(frozen=True)
@@ -40,6 +45,10 @@ class Keys:
     def checkpoint(self, run_id: str) -> str:
         """String holding the optimizer's resume state for the current attempt."""
         return self.job(run_id) + CHECKPOINT_SUFFIX
+
+    def notify(self, run_id: str) -> str:
+        """List that gets a token whenever the job's status changes; status waiters BLPOP it."""
+        return self.job(run_id) + NOTIFY_SUFFIX
 
     def tombstone(self, run_id: str) -> str:
         """Small key that outlives the record, so an expired job reads as 410, not 404."""

@@ -18,7 +18,7 @@ import redis
 
 from webapp.clock import now_iso
 from webapp.jobs import scripts
-from webapp.jobs.keys import CHECKPOINT_SUFFIX, Keys
+from webapp.jobs.keys import CHECKPOINT_SUFFIX, NOTIFY_TTL_MS, Keys
 from webapp.jobs.record import JobRecord, decode_blob, encode_blob
 from webapp.jobs.states import JobStatus, TransitionRefusedError, check_transition
 
@@ -108,6 +108,7 @@ class JobStore:
         self._retry_later = client.register_script(scripts.RETRY_LATER)
         self._hand_back = client.register_script(scripts.HAND_BACK)
         self._reclaim = client.register_script(scripts.RECLAIM)
+        self._cancel = client.register_script(scripts.CANCEL)
 
     # ------------------------------------------------------------------ writes
 
@@ -174,11 +175,12 @@ class JobStore:
 
     def complete(self, run_id: str, token: str, result: Any) -> None:
         """Store the result and mark the attempt complete, or raise TransitionRefusedError."""
-        self._finish_attempt(run_id, token, JobStatus.COMPLETE, error="", result=result)
+        self._finish_attempt(run_id, token, JobStatus.COMPLETE, error="", result=result, code="")
 
-    def fail(self, run_id: str, token: str, error: str) -> None:
-        """Mark the attempt failed with `error`, or raise TransitionRefusedError."""
-        self._finish_attempt(run_id, token, JobStatus.FAILED, error=error, result=None)
+    def fail(self, run_id: str, token: str, error: str, code: str = "job_failed") -> None:
+        """Mark the attempt failed with `error` (and machine-readable `code`), or raise
+        TransitionRefusedError."""
+        self._finish_attempt(run_id, token, JobStatus.FAILED, error=error, result=None, code=code)
 
     def retry_later(self, run_id: str, token: str, error: str, delay_s: float) -> JobStatus:
         """Charge the attempt for a transient failure and requeue the job after `delay_s`, or
@@ -303,7 +305,7 @@ class JobStore:
         raise JobNotFoundError(run_id)
 
     def _finish_attempt(
-        self, run_id: str, token: str, status: JobStatus, *, error: str, result: Any
+        self, run_id: str, token: str, status: JobStatus, *, error: str, result: Any, code: str
     ) -> None:
         check_transition(JobStatus.RUNNING, status)
         finished = self._finish(
@@ -324,10 +326,46 @@ class JobStore:
                 run_id,
                 error,
                 encode_blob(result) if result is not None else b"",
+                code,
             ],
         )
         if finished[0] == b"refused":
             raise TransitionRefusedError(finished[1].decode() or None, status)
+
+    # ------------------------------------------------------------------ cancel and wait
+
+    def cancel(self, run_id: str, error: str, code: str = "cancelled") -> JobStatus:
+        """End a pending or running job as failed with `code`, at once; returns the status it
+        had. TransitionRefusedError when it had already ended; JobNotFound/ExpiredError."""
+        reply = self._cancel(
+            keys=[
+                self.keys.job(run_id),
+                self.keys.leases,
+                self.keys.pending,
+                self.keys.tombstone(run_id),
+                self.keys.checkpoint(run_id),
+            ],
+            args=[now_iso(), self.ttl_seconds, self.tombstone_ttl_seconds, run_id, error, code],
+        )
+        outcome = reply[0].decode()
+        if outcome == "missing":
+            self._raise_missing(run_id)
+        if outcome == "final":
+            raise TransitionRefusedError(JobStatus(reply[1].decode()), JobStatus.FAILED)
+        return JobStatus(reply[1].decode())
+
+    def wait_for_notice(self, run_id: str, timeout_s: float) -> bool:
+        """Block up to timeout_s for a status-change notice of the job; True when one came."""
+        notice = self.redis.blpop([self.keys.notify(run_id)], timeout=max(timeout_s, 0.01))
+        return notice is not None
+
+    def pass_notice(self, run_id: str) -> None:
+        """Leave a notice for the next waiter: a BLPOP wakes only one, so each passes it on."""
+        with self.redis.pipeline(transaction=False) as pipe:
+            pipe.lpush(self.keys.notify(run_id), "1")
+            pipe.ltrim(self.keys.notify(run_id), 0, 0)
+            pipe.pexpire(self.keys.notify(run_id), NOTIFY_TTL_MS)
+            pipe.execute()
 
 
 def _sha(text: str) -> str:

@@ -7,6 +7,8 @@ from typing import Any
 
 from webapp.jobs.context import JobContext
 from webapp.jobs.errors import JobFailedError, TransientJobError
+from webapp.optimize.lineups import describe_lineups
+from webapp.optimize.roundings import exposure_warnings
 
 SlateLoader = Callable[[str], list[dict[str, Any]]]
 
@@ -34,30 +36,38 @@ def make_optimize_job(
 
     def run_optimize_job(job_input: dict[str, Any], context: JobContext) -> dict[str, Any]:
         from webapp.neo4j_client import Neo4jUnavailableError
-        from webapp.optimizer import OptimizeOptions, OptimizerError, optimize
+        from webapp.optimizer import InfeasibleError, OptimizeOptions, OptimizerError, optimize
         from webapp.slates.repository import SlateNotFoundError
 
         players = job_input.get("players")
         if players is None:
             if load_slate is None:
-                raise JobFailedError("no players in the request and no slate store configured")
+                raise JobFailedError(
+                    "no players in the request and no slate store configured", "slate_not_found"
+                )
             try:
                 players = load_slate(job_input["slate_id"])
             except SlateNotFoundError as error:
-                raise JobFailedError(f"could not load the slate: {error}") from error
+                raise JobFailedError(
+                    f"could not load the slate: {error}", "slate_not_found"
+                ) from error
             except Neo4jUnavailableError as error:
                 raise TransientJobError(f"could not load the slate: {error}") from error
         options = OptimizeOptions(
             **{name: job_input[name] for name in OPTION_FIELDS if name in job_input}
         )
         try:
-            return optimize(
+            result = optimize(
                 players,
                 options,
                 progress=context.progress,
                 checkpoint=context.checkpoint,
             )
+        except InfeasibleError as error:
+            raise JobFailedError(str(error), "infeasible") from error
         except OptimizerError as error:
-            raise JobFailedError(str(error)) from error
+            raise JobFailedError(str(error), "invalid_request") from error
+        result["warnings"] = [*result.get("warnings", ()), *exposure_warnings(job_input)]
+        return describe_lineups(result, players)
 
     return run_optimize_job

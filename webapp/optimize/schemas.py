@@ -245,6 +245,13 @@ class StatusDocumentSchema(Schema):
     progress = fields.Float(required=True, metadata={"minimum": 0, "maximum": 1})
     phase = fields.String(allow_none=True)
     error = fields.String(allow_none=True)
+    error_code = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "why the job failed: cancelled, infeasible, invalid_request, "
+            "slate_not_found, gave_up, worker_lost, internal_error, job_failed"
+        },
+    )
     attempts = fields.Integer(
         required=True,
         metadata={"description": "how many times a process started the job (hand-backs too)"},

@@ -6,11 +6,14 @@ import re
 from typing import Any
 
 from flask import Response, current_app, jsonify, request
+from flask.sansio.blueprints import BlueprintSetupState
 
 from webapp import correlation, lifecycle
-from webapp.errors import BadRequest, Unavailable, Unprocessable
-from webapp.jobs import service
+from webapp.config import get_settings
+from webapp.errors import BadRequest, JobFinished, Unavailable, Unprocessable
+from webapp.jobs import service, status_wait
 from webapp.jobs.extension import get_jobs
+from webapp.jobs.states import TransitionRefusedError
 from webapp.optimize import bp
 from webapp.optimize.schemas import load_optimize_request
 
@@ -73,12 +76,65 @@ def submit() -> tuple[Response, int, dict[str, str]]:
     return jsonify(body), 202, headers
 
 
+@bp.record_once
+def _init_waiters(state: BlueprintSetupState) -> None:
+    settings = get_settings(state.app)
+    status_wait.init_app(
+        state.app, settings.status_wait_max_waiters, settings.redis_socket_timeout_s
+    )
+
+
+def _wait_seconds() -> float:
+    raw = request.args.get("wait")
+    if raw is None:
+        return 0.0
+    try:
+        seconds = float(raw)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds <= status_wait.MAX_WAIT_SECONDS:
+        raise BadRequest(
+            f"wait must be a number of seconds from 0 to {status_wait.MAX_WAIT_SECONDS}",
+            details={"wait": raw[:64]},
+        )
+    return seconds
+
+
 @bp.get("/optimize/<run_id>")
 def get_status(run_id: str) -> Response:
-    """The job's status document (everything but the result)."""
-    record = service.status(get_jobs(current_app).store(), _checked_run_id(run_id))
+    """The job's status document (everything but the result); with ?wait=N, answered once
+    the status changes or N seconds pass."""
+    run_id, wait_s = _checked_run_id(run_id), _wait_seconds()
+    store = get_jobs(current_app).store()
+    if wait_s:
+        record, waited = status_wait.get_waiters(current_app).wait(store, run_id, wait_s)
+    else:
+        record, waited = service.status(store, run_id), True
     document = record.to_status_document()
     document["links"] = _links(record.run_id)
+    response = jsonify(document)
+    if not waited:
+        response.headers["Status-Wait"] = "skipped; too many waiters, poll again"
+    return response
+
+
+@bp.delete("/optimize/<run_id>")
+def cancel(run_id: str) -> Response:
+    """Cancel a job: a pending one leaves the queue at once, a running one stops at its next
+    progress point; either ends failed with error_code `cancelled`. Cancelling twice is fine."""
+    run_id = _checked_run_id(run_id)
+    store = get_jobs(current_app).store()
+    try:
+        store.cancel(run_id, "cancelled by the client")
+    except TransitionRefusedError:
+        record = store.get(run_id)
+        if record.error_code != "cancelled":
+            raise JobFinished(
+                f"job {run_id} has already ended ({record.status}); nothing to cancel",
+                details={"status": str(record.status), "error_code": record.error_code},
+            ) from None
+    document = store.get(run_id).to_status_document()
+    document["links"] = _links(run_id)
     return jsonify(document)
 
 
