@@ -66,8 +66,10 @@ def create_app(settings: Settings | None = None, *, kinds: JobKinds | None = Non
 def _register_blueprints(app: Flask) -> None:
     from webapp import health, optimize
     from webapp.health.registry import register_checks
+    from webapp.slates import views as slates
 
     register_checks(app)
     app.register_blueprint(health.bp)
     app.register_blueprint(optimize.bp)
+    app.register_blueprint(slates.bp)
     openapi.init_app(app)

@@ -21,6 +21,9 @@ from webapp.jobs.store import (
     JobExpiredError,
     JobNotFoundError,
 )
+from webapp.neo4j_client import Neo4jUnavailableError
+from webapp.slates.importer import SlateFileError
+from webapp.slates.repository import SlateNotFoundError
 
 log = structlog.get_logger(__name__)
 
@@ -79,6 +82,16 @@ class Unprocessable(ApiError):
     code = "unprocessable"
 
 
+class Refused(ApiError):
+    """422 for a request that can never succeed; `code` names the rule it breaks."""
+
+    status = 422
+
+    def __init__(self, code: str, message: str, *, details: Any = None) -> None:
+        super().__init__(message, details=details)
+        self.code = code
+
+
 class Unavailable(ApiError):
     status = 503
     code = "unavailable"
@@ -133,6 +146,25 @@ def _not_ready(error: ResultNotReadyError) -> Response:
 
 def _idempotency_conflict(error: IdempotencyConflictError) -> Response:
     return error_response(422, "idempotency_key_reused", str(error), {"run_id": error.run_id})
+
+
+def _bad_slate_file(error: SlateFileError) -> Response:
+    details = {"line": error.line, "column": error.column}
+    return error_response(400, "invalid_slate_file", str(error), details)
+
+
+def _slate_not_found(error: SlateNotFoundError) -> Response:
+    return error_response(404, "slate_not_found", str(error))
+
+
+def _neo4j_down(error: Neo4jUnavailableError) -> Response:
+    log.warning("neo4j_unavailable", error=str(error))
+    return error_response(
+        503,
+        "slate_store_unavailable",
+        "the slate store (Neo4j) is unreachable; try again shortly",
+        headers={"Retry-After": "5"},
+    )
 
 
 def _redis_down(error: redis.RedisError) -> Response:
@@ -218,6 +250,9 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(JobExpiredError, _expired)
     app.register_error_handler(ResultNotReadyError, _not_ready)
     app.register_error_handler(IdempotencyConflictError, _idempotency_conflict)
+    app.register_error_handler(SlateFileError, _bad_slate_file)
+    app.register_error_handler(SlateNotFoundError, _slate_not_found)
+    app.register_error_handler(Neo4jUnavailableError, _neo4j_down)
     app.register_error_handler(redis.ConnectionError, _redis_down)
     app.register_error_handler(redis.TimeoutError, _redis_down)
     app.register_error_handler(HTTPException, _http_error)

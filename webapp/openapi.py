@@ -9,7 +9,7 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Blueprint, Flask, Response, current_app, jsonify
 
 from webapp.health.report import VERSION
-from webapp.optimize import schemas
+from webapp.optimize import result_schemas, schemas
 
 bp = Blueprint("openapi", __name__)
 EXTENSION_KEY = "webapp.openapi"
@@ -142,6 +142,42 @@ def _paths() -> dict[str, dict[str, Any]]:
     }
 
 
+def _slate_paths() -> dict[str, dict[str, Any]]:
+    slate_id = {"name": "slate_id", "in": "path", "required": True, "schema": {"type": "string"}}
+    query = [
+        {"name": "sport", "in": "query", "required": True, "schema": {"enum": ["nfl", "nba"]}},
+        {"name": "slate_id", "in": "query", "required": False, "schema": {"type": "string"}},
+    ]
+    return {
+        "/slates": {
+            "post": {
+                "summary": "Upload a DraftKings salary CSV as a slate",
+                "parameters": query,
+                "requestBody": {
+                    "required": True,
+                    "content": {"text/csv": {"schema": {"type": "string"}}},
+                },
+                "responses": {
+                    "201": _json("SlateSummary", "stored"),
+                    "400": _error("bad file (details name line and column) or parameters"),
+                    "415": _error("body is not text/csv"),
+                    "503": _error("the slate store is unreachable"),
+                },
+            }
+        },
+        "/slates/{slate_id}": {
+            "get": {
+                "summary": "Read an uploaded slate",
+                "parameters": [slate_id],
+                "responses": {
+                    "200": _json("SlateDocument", "the slate"),
+                    "404": _error("no such slate (or it expired)"),
+                },
+            }
+        },
+    }
+
+
 def build_spec() -> dict[str, Any]:
     """The OpenAPI document as a dict."""
     spec = APISpec(
@@ -155,11 +191,13 @@ def build_spec() -> dict[str, Any]:
         ("OptimizeRequest", schemas.OptimizeRequestSchema),
         ("SubmitResponse", schemas.SubmitResponseSchema),
         ("StatusDocument", schemas.StatusDocumentSchema),
-        ("ResultResponse", schemas.ResultResponseSchema),
+        ("ResultResponse", result_schemas.ResultResponseSchema),
+        ("SlateSummary", result_schemas.SlateSummarySchema),
+        ("SlateDocument", result_schemas.SlateDocumentSchema),
         ("Error", schemas.ErrorSchema),
     ):
         spec.components.schema(name, schema=schema)
-    for path, operations in _paths().items():
+    for path, operations in {**_paths(), **_slate_paths()}.items():
         spec.path(path=path, operations=operations)
     return spec.to_dict()
 

@@ -87,7 +87,7 @@ def test_load_slate_sends_one_parameterized_query(make_client) -> None:
     assert peer.runs == [(graph.LOAD_SLATE, {"slate_id": "main"})]
     assert slate.sport == "nfl"
     assert [p["id"] for p in slate.players] == ["p1", "p2"]
-    assert slate.players[0] == PLAYER
+    assert slate.players[0] == {**PLAYER, "ownership": None, "game_time": None}
 
 
 def test_unknown_slate_is_a_clear_error(make_client) -> None:

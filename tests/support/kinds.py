@@ -54,7 +54,7 @@ def make_scripted_job(counters: Counters):
 
     def scripted_job(job_input: dict[str, Any], context: JobContext) -> dict[str, Any]:
         counters.bump("starts", context.run_id)
-        script = job_input["slate_id"]
+        script = job_input.get("slate_id") or "noop"
         if script == "fail":
             raise JobFailedError("scripted failure")
         if script == "crash":

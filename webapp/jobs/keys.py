@@ -58,6 +58,11 @@ class Keys:
         """Maps an Idempotency-Key (hashed) to the run it created and the body's digest."""
         return f"{self.prefix}:idem:{key_digest}"
 
+    def slate(self, slate_id: str) -> str:
+        """String holding an uploaded slate (sport and players) when Neo4j is not configured;
+        it expires SLATE_TTL_SECONDS after its last upload."""
+        return f"{self.prefix}:slate:{slate_id}"
+
     def claim(self, token: str) -> str:
         """Short-lived key naming the job a claim token took, so a retried claim gets it again."""
         return f"{self.prefix}:claim:{token}"

@@ -10,12 +10,14 @@ from flask.sansio.blueprints import BlueprintSetupState
 
 from webapp import correlation, lifecycle
 from webapp.config import get_settings
-from webapp.errors import BadRequest, JobFinished, Unavailable, Unprocessable
+from webapp.errors import BadRequest, JobFinished, Refused, Unavailable
 from webapp.jobs import service, status_wait
 from webapp.jobs.extension import get_jobs
 from webapp.jobs.states import TransitionRefusedError
 from webapp.optimize import bp
 from webapp.optimize.schemas import load_optimize_request
+from webapp.slates.repository import SlateNotFoundError
+from webapp.slates.store import get_slate_store
 
 # Crockford base32 ULID: 26 characters, the first at most 7 (128 bits).
 _RUN_ID = re.compile(r"[0-7][0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{25}")
@@ -42,6 +44,23 @@ def _idempotency_key() -> str | None:
     return key
 
 
+def _players_from_slate(job_input: dict[str, Any], *, sport_given: bool) -> None:
+    """Read the uploaded slate into the job's input now, so the job never waits on a slate
+    that expired or changed after the submit."""
+    slate_id = job_input["slate_id"]
+    try:
+        slate = get_slate_store(current_app).load(slate_id)
+    except SlateNotFoundError as error:
+        raise Refused("slate_not_found", str(error), details={"slate_id": slate_id}) from None
+    if sport_given and slate.sport and slate.sport != job_input["sport"]:
+        raise Refused(
+            "sport_mismatch",
+            f"slate {slate_id!r} is {slate.sport}, the request asks for {job_input['sport']}",
+        )
+    job_input["sport"] = slate.sport or job_input["sport"]
+    job_input["players"] = slate.players
+
+
 @bp.post("/optimize")
 def submit() -> tuple[Response, int, dict[str, str]]:
     """Validate the request, store and queue the job, answer 202 once it is in Redis."""
@@ -51,12 +70,10 @@ def submit() -> tuple[Response, int, dict[str, str]]:
             headers={"Retry-After": "10"},
         )
     key = _idempotency_key()
-    job_input: dict[str, Any] = load_optimize_request(request.get_json())
-    if job_input["players"] is None and not lifecycle.has_slate_store(current_app):
-        raise Unprocessable(
-            "no players were given and no slate store (Neo4j) is configured to load "
-            f"slate {job_input['slate_id']!r} from; send the players in the request",
-        )
+    body = request.get_json()
+    job_input: dict[str, Any] = load_optimize_request(body)
+    if job_input["players"] is None:
+        _players_from_slate(job_input, sport_given="sport" in body)
     jobs = get_jobs(current_app)
     origin = service.Origin(
         request_id=correlation.current_correlation_id(),
