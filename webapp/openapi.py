@@ -118,6 +118,20 @@ def _paths() -> dict[str, dict[str, Any]]:
                 },
             }
         },
+        "/optimize/{run_id}/result.csv": {
+            "get": {
+                "summary": "A complete job's lineups as DraftKings' upload CSV",
+                "parameters": [_RUN_ID, _CORRELATION],
+                "responses": {
+                    "200": {
+                        "description": "header of roster slots, one row of player ids a lineup",
+                        "content": {"text/csv": {"schema": {"type": "string"}}},
+                    },
+                    "409": _error("not complete (result_not_ready / job_failed)"),
+                    **reads,
+                },
+            }
+        },
         "/health": {
             "get": {
                 "summary": "Liveness: touches no dependency",

@@ -16,6 +16,7 @@ from webapp.jobs.extension import get_jobs
 from webapp.jobs.states import TransitionRefusedError
 from webapp.optimize import bp
 from webapp.optimize.schemas import load_optimize_request
+from webapp.optimize.upload_csv import upload_csv
 from webapp.slates.repository import SlateNotFoundError
 from webapp.slates.store import get_slate_store
 
@@ -160,3 +161,15 @@ def get_result(run_id: str) -> Response:
     """The result of a complete job; 409 while pending/running or when failed."""
     record, result = service.result(get_jobs(current_app).store(), _checked_run_id(run_id))
     return jsonify({"run_id": record.run_id, "status": str(record.status), "result": result})
+
+
+@bp.get("/optimize/<run_id>/result.csv")
+def get_result_csv(run_id: str) -> Response:
+    """The lineups of a complete job in DraftKings' upload format."""
+    record, result = service.result(get_jobs(current_app).store(), _checked_run_id(run_id))
+    text = upload_csv(record.input.get("sport", "nfl"), result.get("lineups", ()))
+    return Response(
+        text,
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="lineups-{record.run_id}.csv"'},
+    )
