@@ -6,7 +6,7 @@ know nothing about HTTP; they are mapped to statuses here.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import redis
 import structlog
@@ -24,6 +24,9 @@ from webapp.jobs.store import (
 from webapp.neo4j_client import Neo4jUnavailableError
 from webapp.slates.importer import SlateFileError
 from webapp.slates.repository import SlateNotFoundError
+
+if TYPE_CHECKING:
+    from webapp.optimize.refusals import SubmitRefusedError
 
 log = structlog.get_logger(__name__)
 
@@ -148,6 +151,14 @@ def _idempotency_conflict(error: IdempotencyConflictError) -> Response:
     return error_response(422, "idempotency_key_reused", str(error), {"run_id": error.run_id})
 
 
+def _refused(error: SubmitRefusedError) -> Response:
+    first = error.refusals[0]
+    more = len(error.refusals) - 1
+    message = first.message + (f" (and {more} more: see details)" if more else "")
+    details = {"refusals": [refusal.to_dict() for refusal in error.refusals]}
+    return error_response(422, first.code, message, details)
+
+
 def _bad_slate_file(error: SlateFileError) -> Response:
     details = {"line": error.line, "column": error.column}
     return error_response(400, "invalid_slate_file", str(error), details)
@@ -250,6 +261,10 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(JobExpiredError, _expired)
     app.register_error_handler(ResultNotReadyError, _not_ready)
     app.register_error_handler(IdempotencyConflictError, _idempotency_conflict)
+    # Imported here: the optimize package imports this module for its views.
+    from webapp.optimize.refusals import SubmitRefusedError
+
+    app.register_error_handler(SubmitRefusedError, _refused)
     app.register_error_handler(SlateFileError, _bad_slate_file)
     app.register_error_handler(SlateNotFoundError, _slate_not_found)
     app.register_error_handler(Neo4jUnavailableError, _neo4j_down)

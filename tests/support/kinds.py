@@ -80,8 +80,10 @@ def _sleep(seconds: float, context: JobContext) -> None:
     context.progress(1.0, "slept")
 
 
-def scripted_kinds(counter_url: str | None = None, prefix: str = "dfs") -> JobKinds:
-    """A registry whose `optimize` kind is the scripted job."""
+def scripted_kinds(
+    counter_url: str | None = None, prefix: str = "dfs", *, check: Any = None
+) -> JobKinds:
+    """A registry whose `optimize` kind is the scripted job (with `check` at submit, if any)."""
     kinds = JobKinds()
-    kinds.register("optimize", make_scripted_job(Counters(counter_url, prefix)))
+    kinds.register("optimize", make_scripted_job(Counters(counter_url, prefix)), check=check)
     return kinds

@@ -76,6 +76,7 @@ def submit() -> tuple[Response, int, dict[str, str]]:
     if job_input["players"] is None:
         _players_from_slate(job_input, sport_given="sport" in body)
     jobs = get_jobs(current_app)
+    jobs.kinds.check("optimize", job_input)
     origin = service.Origin(
         request_id=correlation.current_correlation_id(),
         user_id=correlation.current_user_id(),
