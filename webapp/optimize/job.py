@@ -7,6 +7,7 @@ from typing import Any
 
 from webapp.jobs.context import JobContext
 from webapp.jobs.errors import JobFailedError, TransientJobError
+from webapp.optimize.late_swap import late_swap
 from webapp.optimize.lineups import describe_lineups
 from webapp.optimize.roundings import exposure_warnings
 
@@ -53,16 +54,17 @@ def make_optimize_job(
                 ) from error
             except Neo4jUnavailableError as error:
                 raise TransientJobError(f"could not load the slate: {error}") from error
-        options = OptimizeOptions(
-            **{name: job_input[name] for name in OPTION_FIELDS if name in job_input}
-        )
+        fields = {name: job_input[name] for name in OPTION_FIELDS if name in job_input}
         try:
-            result = optimize(
-                players,
-                options,
-                progress=context.progress,
-                checkpoint=context.checkpoint,
-            )
+            if job_input.get("late_swap"):
+                result = late_swap(players, job_input, fields, context.progress)
+            else:
+                result = optimize(
+                    players,
+                    OptimizeOptions(**fields),
+                    progress=context.progress,
+                    checkpoint=context.checkpoint,
+                )
         except InfeasibleError as error:
             raise JobFailedError(str(error), "infeasible") from error
         except OptimizerError as error:

@@ -214,10 +214,15 @@ def _counting_checks(r: _Request) -> list[Refusal]:
 def check_submission(job_input: Mapping[str, Any]) -> None:
     """Raise SubmitRefusedError listing every rule the request breaks (validated input with
     its players)."""
+    if job_input.get("late_swap"):
+        from webapp.optimize.late_swap import check_late_swap
+
+        check_late_swap(job_input)
     request, refusals = _prepare(job_input)
     slot_refusals = _slot_checks(request)
     refusals += slot_refusals + _game_check(request) + _lock_checks(request)
-    if not slot_refusals:
+    # Counting assumes free lineups; in a late swap started players are fixed wherever they are.
+    if not slot_refusals and not job_input.get("late_swap"):
         refusals += _counting_checks(request)
     if refusals:
         raise SubmitRefusedError(refusals)

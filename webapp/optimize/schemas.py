@@ -164,6 +164,18 @@ class StackSchema(Schema):
     bring_back = _int(load_default=0, validate=validate.Range(0, 2))
 
 
+class LateSwapSchema(Schema):
+    """Lineups to re-optimize around the players whose games have started by `now`."""
+
+    now = fields.String(required=True, validate=_check_iso_time)
+    lineups = fields.List(
+        fields.List(_id(), validate=validate.Length(1, 9)),
+        required=True,
+        validate=validate.Length(1, 150),
+        metadata={"description": "player ids per slot in DraftKings order, one list a lineup"},
+    )
+
+
 class OptimizeRequestSchema(Schema):
     """POST /optimize body."""
 
@@ -203,6 +215,7 @@ class OptimizeRequestSchema(Schema):
     stack = fields.Nested(StackSchema, load_default=None, allow_none=True)
     selection = fields.String(load_default="mean", validate=validate.OneOf(SELECTIONS))
     percentile = fields.Float(load_default=90.0, validate=validate.Range(1, 99))
+    late_swap = fields.Nested(LateSwapSchema, load_default=None, allow_none=True)
 
     @validates_schema
     def _check_cross_fields(self, data: dict[str, Any], **_: Any) -> None:

@@ -75,6 +75,8 @@ def submit() -> tuple[Response, int, dict[str, str]]:
     job_input: dict[str, Any] = load_optimize_request(body)
     if job_input["players"] is None:
         _players_from_slate(job_input, sport_given="sport" in body)
+    if job_input.get("late_swap") and "n_lineups" not in body:
+        job_input["n_lineups"] = len(job_input["late_swap"]["lineups"])
     jobs = get_jobs(current_app)
     jobs.kinds.check("optimize", job_input)
     origin = service.Origin(
