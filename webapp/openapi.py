@@ -157,10 +157,11 @@ def _paths() -> dict[str, dict[str, Any]]:
 
 
 def _slate_paths() -> dict[str, dict[str, Any]]:
-    slate_id = {"name": "slate_id", "in": "path", "required": True, "schema": {"type": "string"}}
+    pattern = {"type": "string", "pattern": schemas.ID_PATTERN}
+    slate_id = {"name": "slate_id", "in": "path", "required": True, "schema": pattern}
     query = [
         {"name": "sport", "in": "query", "required": True, "schema": {"enum": ["nfl", "nba"]}},
-        {"name": "slate_id", "in": "query", "required": False, "schema": {"type": "string"}},
+        {"name": "slate_id", "in": "query", "required": False, "schema": pattern},
     ]
     return {
         "/slates": {
@@ -185,6 +186,7 @@ def _slate_paths() -> dict[str, dict[str, Any]]:
                 "parameters": [slate_id],
                 "responses": {
                     "200": _json("SlateDocument", "the slate"),
+                    "400": _error("malformed slate_id"),
                     "404": _error("no such slate (or it expired)"),
                 },
             }

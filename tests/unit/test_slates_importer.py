@@ -108,9 +108,11 @@ def test_optional_columns_are_merged_by_row() -> None:
         (CSV.replace("QB,Josh", "K,Josh"), "nfl", 2, "Position", "unknown position"),
         (CSV.replace("09/10/2023", "13/45/2023"), None, 2, "Game Info", "no such date"),
         (HEADER + "\n", None, 2, None, "no players"),
+        ("\r\xfa\U000f02e2\xe5", None, 1, None, "no header"),
+        ('Position,"Name\n', None, 1, None, "missing columns"),
     ],
     ids=["missing-columns", "bad-salary", "team-not-in-game", "duplicate-id", "kicker", "date",
-         "empty"],
+         "empty", "stray-carriage-return", "unclosed-quote"],
 )  # fmt: skip
 def test_bad_files_name_line_and_column(
     text: str, sport: str | None, line: int, column: str | None, message: str

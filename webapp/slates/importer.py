@@ -160,9 +160,14 @@ def read_dk_csv(
     text: str, sport: str | None = None, projection_column: str | None = None
 ) -> ParsedSlate:
     """The players of a DraftKings salary CSV (positions checked against `sport` when given)."""
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")), skipinitialspace=True)
-    if not reader.fieldnames:
-        raise SlateFileError("the file is empty", line=1)
+    # newline=None reads \r, \r\n and \n alike as line ends (DraftKings writes \r\n).
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff"), newline=None), skipinitialspace=True)
+    try:
+        fieldnames = reader.fieldnames
+    except csv.Error as error:
+        raise SlateFileError(f"not a CSV header: {error}", line=1) from None
+    if not fieldnames:
+        raise SlateFileError("no header on line 1; expected DraftKings' columns", line=1)
     reader.fieldnames = [name.strip() for name in reader.fieldnames]
     chosen = _columns(list(reader.fieldnames), projection_column)
     parsed = ParsedSlate(players=[])
