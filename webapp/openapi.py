@@ -9,7 +9,7 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Blueprint, Flask, Response, current_app, jsonify
 
 from webapp.health.report import VERSION
-from webapp.optimize import result_schemas, schemas
+from webapp.optimize import response_schemas, schemas
 
 bp = Blueprint("openapi", __name__)
 EXTENSION_KEY = "webapp.openapi"
@@ -205,12 +205,12 @@ def build_spec() -> dict[str, Any]:
     )
     for name, schema in (
         ("OptimizeRequest", schemas.OptimizeRequestSchema),
-        ("SubmitResponse", schemas.SubmitResponseSchema),
-        ("StatusDocument", schemas.StatusDocumentSchema),
-        ("ResultResponse", result_schemas.ResultResponseSchema),
-        ("SlateSummary", result_schemas.SlateSummarySchema),
-        ("SlateDocument", result_schemas.SlateDocumentSchema),
-        ("Error", schemas.ErrorSchema),
+        ("SubmitResponse", response_schemas.SubmitResponseSchema),
+        ("StatusDocument", response_schemas.StatusDocumentSchema),
+        ("ResultResponse", response_schemas.ResultResponseSchema),
+        ("SlateSummary", response_schemas.SlateSummarySchema),
+        ("SlateDocument", response_schemas.SlateDocumentSchema),
+        ("Error", response_schemas.ErrorSchema),
     ):
         spec.components.schema(name, schema=schema)
     for path, operations in {**_paths(), **_slate_paths()}.items():
