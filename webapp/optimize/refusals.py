@@ -7,6 +7,7 @@ rules let through may still turn out infeasible while running (code `infeasible`
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 from collections.abc import Mapping, Sequence
@@ -52,7 +53,13 @@ class _Request:
 
 
 def _slots_of(rules: RosterRules, player: Mapping[str, Any]) -> frozenset[int]:
-    return rules.eligible_slots(tuple(player["positions"]))
+    return _eligible(rules, tuple(player["positions"]))
+
+
+@functools.cache
+def _eligible(rules: RosterRules, positions: tuple[str, ...]) -> frozenset[int]:
+    # A slate has a handful of position lists: computed once each, not once per player and rule.
+    return rules.eligible_slots(positions)
 
 
 def _game(player: Mapping[str, Any]) -> tuple[str, ...]:
@@ -180,13 +187,21 @@ def _exposure_shortage(r: _Request) -> Refusal | None:
     kinds: dict[frozenset[str], list[int]] = {}
     for index, slot in enumerate(r.rules.slots):
         kinds.setdefault(slot.positions, []).append(index)
+    # Players grouped by the slots they can fill: a few groups, however large the slate.
+    groups: dict[frozenset[int], list[Mapping[str, Any]]] = {}
+    for player in r.pool:
+        groups.setdefault(_slots_of(r.rules, player), []).append(player)
+    supply_of = {
+        key: sum(r.limits[str(p["id"])] for p in members) for key, members in groups.items()
+    }
     for count in range(1, len(kinds) + 1):
         for combo in itertools.combinations(list(kinds), count):
             slots = frozenset(i for kind in combo for i in kinds[kind])
             need = r.n_lineups * len(slots)
-            players = [p for p in r.pool if _slots_of(r.rules, p) & slots]
-            supply = sum(r.limits[str(p["id"])] for p in players)
+            fitting = [key for key in groups if key & slots]
+            supply = sum(supply_of[key] for key in fitting)
             if supply < need:
+                players = [p for key in fitting for p in groups[key]]
                 names = ", ".join(r.rules.slots[i].name for i in sorted(slots))
                 message = (
                     f"{r.n_lineups} lineups need {need} appearances in {names}; the exposure "
