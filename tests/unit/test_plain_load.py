@@ -117,7 +117,7 @@ def test_random_mixes_of_odd_values_agree() -> None:
         None,
     ],
     ids=[
-        "exposure", "stack", "stack-null", "unknown-key", "no-players-nor-slate", "lock-and-exclude",
+        "exposure", "stack", "stack-null", "unknown-key", "neither", "lock-and-exclude",
         "positions-of-other-sport", "min-unique-over-roster", "bool-as-int", "numeric-string",
         "list-body", "null-body",
     ],
