@@ -51,11 +51,12 @@ end
 """
 
 # A job recovery requeued while its attempt was cut off from Redis, taken back by that attempt:
-# off the queue again, and the failed attempt recovery charged is refunded.
+# off the queue again, and the failed attempt recovery charged is refunded (needs _NOTIFY).
 _TAKE_BACK = """
 local function take_back(job, pending, run_id)
   if redis.call('HGET', job, 'status') ~= 'pending' then return end
   redis.call('ZREM', pending, run_id)
+  notify(job)
   if tonumber(redis.call('HGET', job, 'failed_attempts') or '0') > 0 then
     redis.call('HINCRBY', job, 'failed_attempts', -1)
   end
@@ -157,6 +158,7 @@ return 1
 # a job that attempt itself finished is not lost.
 HEARTBEAT = (
     _NOW_MS
+    + _NOTIFY
     + _TAKE_BACK
     + """
 local lost = {}
@@ -182,8 +184,8 @@ return lost
 # Returns {'ok'} | {'already'} | {'refused', status}
 FINISH = (
     _END_JOB
-    + _TAKE_BACK
     + _NOTIFY
+    + _TAKE_BACK
     + """
 if redis.call('HGET', KEYS[1], 'finished_claim') == ARGV[1] then
   if redis.call('HGET', KEYS[1], 'status') == ARGV[2] then return {'already'} end
@@ -213,8 +215,8 @@ return {'ok'}
 # operator). Returns 1, or 0 when the attempt no longer owns the job.
 HAND_BACK = (
     _QUEUE
-    + _TAKE_BACK
     + _NOTIFY
+    + _TAKE_BACK
     + """
 if redis.call('HGET', KEYS[1], 'claim') ~= ARGV[1] then return 0 end
 take_back(KEYS[1], KEYS[3], ARGV[3])
@@ -237,8 +239,8 @@ RETRY_LATER = (
     _NOW_MS
     + _END_JOB
     + _QUEUE
-    + _TAKE_BACK
     + _NOTIFY
+    + _TAKE_BACK
     + """
 if redis.call('HGET', KEYS[1], 'claim') ~= ARGV[1] then return 'refused' end
 take_back(KEYS[1], KEYS[3], ARGV[3])
