@@ -1,4 +1,4 @@
-"""The `optimize` job kind: load the slate if needed, run the optimizer, return its result."""
+"""The `optimize` job kind: run the optimizer (or a late swap), return lineups people can use."""
 
 from __future__ import annotations
 
@@ -30,30 +30,36 @@ OPTION_FIELDS = (
 )
 
 
+def _players(job_input: dict[str, Any], load_slate: SlateLoader | None) -> list[dict[str, Any]]:
+    """The request's players, or (for jobs stored before slates were read at submit) its
+    slate's, loaded now."""
+    from webapp.neo4j_client import Neo4jUnavailableError
+    from webapp.slates.repository import SlateNotFoundError
+
+    players = job_input.get("players")
+    if players is not None:
+        return players
+    if load_slate is None:
+        raise JobFailedError(
+            "no players in the request and no slate store configured", "slate_not_found"
+        )
+    try:
+        return load_slate(job_input["slate_id"])
+    except SlateNotFoundError as error:
+        raise JobFailedError(f"could not load the slate: {error}", "slate_not_found") from error
+    except Neo4jUnavailableError as error:
+        raise TransientJobError(f"could not load the slate: {error}") from error
+
+
 def make_optimize_job(
     load_slate: SlateLoader | None,
 ) -> Callable[[dict[str, Any], JobContext], Any]:
     """Build the job function; `load_slate` fetches players by slate id when none were sent."""
 
     def run_optimize_job(job_input: dict[str, Any], context: JobContext) -> dict[str, Any]:
-        from webapp.neo4j_client import Neo4jUnavailableError
         from webapp.optimizer import InfeasibleError, OptimizeOptions, OptimizerError, optimize
-        from webapp.slates.repository import SlateNotFoundError
 
-        players = job_input.get("players")
-        if players is None:
-            if load_slate is None:
-                raise JobFailedError(
-                    "no players in the request and no slate store configured", "slate_not_found"
-                )
-            try:
-                players = load_slate(job_input["slate_id"])
-            except SlateNotFoundError as error:
-                raise JobFailedError(
-                    f"could not load the slate: {error}", "slate_not_found"
-                ) from error
-            except Neo4jUnavailableError as error:
-                raise TransientJobError(f"could not load the slate: {error}") from error
+        players = _players(job_input, load_slate)
         fields = {name: job_input[name] for name in OPTION_FIELDS if name in job_input}
         try:
             if job_input.get("late_swap"):
