@@ -33,13 +33,18 @@ __all__ = ["create_app"]
 def default_kinds(neo4j: neo4j_client.Neo4jClient) -> JobKinds:
     """The job kinds of the service."""
     from webapp.optimize.job import make_optimize_job
+    from webapp.optimize.refusals import check_submission
     from webapp.slates.repository import load_slate
 
     def players_of(slate_id: str) -> list[dict]:
         return load_slate(neo4j, slate_id).players
 
     kinds = JobKinds()
-    kinds.register("optimize", make_optimize_job(players_of if neo4j.is_configured else None))
+    kinds.register(
+        "optimize",
+        make_optimize_job(players_of if neo4j.is_configured else None),
+        check=check_submission,
+    )
     return kinds
 
 
@@ -80,8 +85,10 @@ def create_app(settings: Settings | None = None, *, kinds: JobKinds | None = Non
 def _register_blueprints(app: Flask) -> None:
     from webapp import health, optimize
     from webapp.health.registry import register_checks
+    from webapp.slates import views as slates
 
     register_checks(app)
     app.register_blueprint(health.bp)
     app.register_blueprint(optimize.bp)
+    app.register_blueprint(slates.bp)
     openapi.init_app(app)

@@ -187,6 +187,13 @@ class Settings:
     release_id: str = _env("RELEASE_ID", "")
     service_id: str = _env("SERVICE_ID", "")
 
+    # Long-polling status reads (GET /optimize/<run_id>?wait=N): requests of one process that
+    # may block at once; beyond it a read answers at once
+    status_wait_max_waiters: int = _env("STATUS_WAIT_MAX_WAITERS", 4, _positive_int)
+
+    # Slates uploaded over HTTP are kept in Redis this long when Neo4j is not configured
+    slate_ttl_seconds: int = _env("SLATE_TTL_SECONDS", 604800, _positive_int)
+
     testing: bool = False
 
     # Operators: log rendering, metrics, dashboard

@@ -6,11 +6,11 @@ know nothing about HTTP; they are mapped to statuses here.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import redis
 import structlog
-from flask import Flask, Response, current_app, jsonify
+from flask import Flask, Request, Response, current_app, jsonify, request
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
 
@@ -24,7 +24,13 @@ from webapp.jobs.store import (
     JobNotFoundError,
 )
 from webapp.metrics.hooks import record_redis_error
+from webapp.neo4j_client import Neo4jUnavailableError
 from webapp.redaction import redact
+from webapp.slates.importer import SlateFileError
+from webapp.slates.repository import SlateNotFoundError
+
+if TYPE_CHECKING:
+    from webapp.optimize.refusals import SubmitRefusedError
 
 log = structlog.get_logger(__name__)
 
@@ -72,6 +78,11 @@ class Conflict(ApiError):
     code = "conflict"
 
 
+class JobFinished(ApiError):
+    status = 409
+    code = "job_finished"
+
+
 class Gone(ApiError):
     status = 410
     code = "expired"
@@ -80,6 +91,16 @@ class Gone(ApiError):
 class Unprocessable(ApiError):
     status = 422
     code = "unprocessable"
+
+
+class Refused(ApiError):
+    """422 for a request that can never succeed; `code` names the rule it breaks."""
+
+    status = 422
+
+    def __init__(self, code: str, message: str, *, details: Any = None) -> None:
+        super().__init__(message, details=details)
+        self.code = code
 
 
 class Unavailable(ApiError):
@@ -120,20 +141,49 @@ def _expired(error: JobExpiredError) -> Response:
 
 def _not_ready(error: ResultNotReadyError) -> Response:
     record = error.record
-    if record.status is JobStatus.FAILED:
-        message = f"job {record.run_id} failed: {record.error}"
-    else:
-        message = f"job {record.run_id} is {record.status}; its result is not ready"
     details = {
         "status": str(record.status),
         "progress": record.progress,
         "error": record.error,
+        "error_code": record.error_code,
     }
+    if record.status is JobStatus.FAILED:
+        # A failed job will never have a result: its own code, so clients stop waiting.
+        message = f"job {record.run_id} failed: {record.error}"
+        return error_response(409, "job_failed", message, details)
+    message = f"job {record.run_id} is {record.status}; its result is not ready"
     return error_response(409, "result_not_ready", message, details)
 
 
 def _idempotency_conflict(error: IdempotencyConflictError) -> Response:
     return error_response(422, "idempotency_key_reused", str(error))
+
+
+def _refused(error: SubmitRefusedError) -> Response:
+    first = error.refusals[0]
+    more = len(error.refusals) - 1
+    message = first.message + (f" (and {more} more: see details)" if more else "")
+    details = {"refusals": [refusal.to_dict() for refusal in error.refusals]}
+    return error_response(422, first.code, message, details)
+
+
+def _bad_slate_file(error: SlateFileError) -> Response:
+    details = {"line": error.line, "column": error.column}
+    return error_response(400, "invalid_slate_file", str(error), details)
+
+
+def _slate_not_found(error: SlateNotFoundError) -> Response:
+    return error_response(404, "slate_not_found", str(error))
+
+
+def _neo4j_down(error: Neo4jUnavailableError) -> Response:
+    log.warning("neo4j_unavailable", error=str(error))
+    return error_response(
+        503,
+        "slate_store_unavailable",
+        "the slate store (Neo4j) is unreachable; try again shortly",
+        headers={"Retry-After": "5"},
+    )
 
 
 def _redis_error(error: redis.RedisError) -> Response:
@@ -161,9 +211,51 @@ def _replication_timeout(error: ReplicationTimeoutError) -> Response:
     )
 
 
+class MalformedJson(ApiError):
+    status = 400
+    code = "malformed_json"
+
+
+class UnsupportedMediaType(ApiError):
+    status = 415
+    code = "unsupported_media_type"
+
+
+class ServiceRequest(Request):
+    """Flask's request, whose JSON failures raise this service's errors, not Werkzeug's text."""
+
+    def on_json_loading_failed(self, e: ValueError | None) -> Any:
+        """Called by get_json(): None when the Content-Type is not JSON, else the parse error."""
+        if e is None:
+            raise UnsupportedMediaType(
+                f"send the body as application/json (got {self.mimetype or 'no Content-Type'!r})"
+            )
+        where = ""
+        if hasattr(e, "lineno") and hasattr(e, "colno"):
+            where = f" at line {e.lineno} column {e.colno}"
+        raise MalformedJson(f"the request body is not valid JSON{where}: {getattr(e, 'msg', e)}")
+
+
+def _framework_message(error: HTTPException) -> str:
+    """Our own words for the errors Werkzeug raises itself (routing, limits)."""
+    method, path = request.method, request.path[:200]
+    if error.code == 404:
+        return f"no resource at {path}"
+    if error.code == 405:
+        allowed = ", ".join(getattr(error, "valid_methods", None) or ())
+        return f"{method} is not allowed on {path}; allowed: {allowed}"
+    if error.code == 413:
+        limit = request.max_content_length
+        return f"the request body is over the limit of {limit} bytes (MAX_CONTENT_LENGTH)"
+    if error.code == 415:
+        return f"the Content-Type {request.mimetype!r} is not accepted by {method} {path}"
+    return f"{error.name}: the request could not be served"
+
+
 def _http_error(error: HTTPException) -> Response:
     response = error.get_response()  # keeps headers such as Allow on 405
-    body = error_response(error.code or 500, _slug(error.name), error.description or error.name)
+    details = {"limit_bytes": request.max_content_length} if error.code == 413 else None
+    body = error_response(error.code or 500, _slug(error.name), _framework_message(error), details)
     body.headers.extend(
         {
             k: v
@@ -187,6 +279,7 @@ def _slug(name: str) -> str:
 
 def register_error_handlers(app: Flask) -> None:
     """Install the handlers; most specific first."""
+    app.request_class = ServiceRequest
     app.register_error_handler(ApiError, _api_error)
     app.register_error_handler(ValidationError, _validation_error)
     app.register_error_handler(JobNotFoundError, _not_found)
@@ -194,6 +287,13 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(ResultNotReadyError, _not_ready)
     app.register_error_handler(IdempotencyConflictError, _idempotency_conflict)
     app.register_error_handler(ReplicationTimeoutError, _replication_timeout)
+    # Imported here: the optimize package imports this module for its views.
+    from webapp.optimize.refusals import SubmitRefusedError
+
+    app.register_error_handler(SubmitRefusedError, _refused)
+    app.register_error_handler(SlateFileError, _bad_slate_file)
+    app.register_error_handler(SlateNotFoundError, _slate_not_found)
+    app.register_error_handler(Neo4jUnavailableError, _neo4j_down)
     app.register_error_handler(redis.RedisError, _redis_error)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected)

@@ -9,7 +9,7 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Blueprint, Flask, Response, current_app, jsonify
 
 from webapp.health.report import VERSION
-from webapp.optimize import schemas
+from webapp.optimize import response_schemas, schemas
 
 bp = Blueprint("openapi", __name__)
 EXTENSION_KEY = "webapp.openapi"
@@ -27,6 +27,14 @@ _CORRELATION = {
     "required": False,
     "schema": {"type": "string"},
     "description": "Kept when it is a ULID or 1-64 of [A-Za-z0-9._-]; otherwise replaced.",
+}
+_WAIT = {
+    "name": "wait",
+    "in": "query",
+    "required": False,
+    "schema": {"type": "number", "minimum": 0, "maximum": 30},
+    "description": "Seconds to wait for a status change (long poll). When too many requests of "
+    "one process wait already, the answer comes at once with a Status-Wait header.",
 }
 _IDEMPOTENCY = {
     "name": "Idempotency-Key",
@@ -82,10 +90,19 @@ def _paths() -> dict[str, dict[str, Any]]:
         },
         "/optimize/{run_id}": {
             "get": {
-                "summary": "Read a job's status",
-                "parameters": [_RUN_ID, _CORRELATION],
+                "summary": "Read a job's status; with ?wait=N, once it changes or N s pass",
+                "parameters": [_RUN_ID, _WAIT, _CORRELATION],
                 "responses": {"200": _json("StatusDocument", "the job"), **reads},
-            }
+            },
+            "delete": {
+                "summary": "Cancel a job: it ends failed with error_code cancelled",
+                "parameters": [_RUN_ID, _CORRELATION],
+                "responses": {
+                    "200": _json("StatusDocument", "cancelled (now or before)"),
+                    "409": _error("the job had already ended (job_finished)"),
+                    **reads,
+                },
+            },
         },
         "/optimize/{run_id}/result": {
             "get": {
@@ -93,7 +110,24 @@ def _paths() -> dict[str, dict[str, Any]]:
                 "parameters": [_RUN_ID, _CORRELATION],
                 "responses": {
                     "200": _json("ResultResponse", "the result"),
-                    "409": _error("pending, running or failed (details carry the status)"),
+                    "409": _error(
+                        "result_not_ready while pending or running; job_failed with the "
+                        "error and error_code once failed"
+                    ),
+                    **reads,
+                },
+            }
+        },
+        "/optimize/{run_id}/result.csv": {
+            "get": {
+                "summary": "A complete job's lineups as DraftKings' upload CSV",
+                "parameters": [_RUN_ID, _CORRELATION],
+                "responses": {
+                    "200": {
+                        "description": "header of roster slots, one row of player ids a lineup",
+                        "content": {"text/csv": {"schema": {"type": "string"}}},
+                    },
+                    "409": _error("not complete (result_not_ready / job_failed)"),
                     **reads,
                 },
             }
@@ -133,6 +167,44 @@ def _paths() -> dict[str, dict[str, Any]]:
     }
 
 
+def _slate_paths() -> dict[str, dict[str, Any]]:
+    pattern = {"type": "string", "pattern": schemas.ID_PATTERN}
+    slate_id = {"name": "slate_id", "in": "path", "required": True, "schema": pattern}
+    query = [
+        {"name": "sport", "in": "query", "required": True, "schema": {"enum": ["nfl", "nba"]}},
+        {"name": "slate_id", "in": "query", "required": False, "schema": pattern},
+    ]
+    return {
+        "/slates": {
+            "post": {
+                "summary": "Upload a DraftKings salary CSV as a slate",
+                "parameters": query,
+                "requestBody": {
+                    "required": True,
+                    "content": {"text/csv": {"schema": {"type": "string"}}},
+                },
+                "responses": {
+                    "201": _json("SlateSummary", "stored"),
+                    "400": _error("bad file (details name line and column) or parameters"),
+                    "415": _error("body is not text/csv"),
+                    "503": _error("the slate store is unreachable"),
+                },
+            }
+        },
+        "/slates/{slate_id}": {
+            "get": {
+                "summary": "Read an uploaded slate",
+                "parameters": [slate_id],
+                "responses": {
+                    "200": _json("SlateDocument", "the slate"),
+                    "400": _error("malformed slate_id"),
+                    "404": _error("no such slate (or it expired)"),
+                },
+            }
+        },
+    }
+
+
 def build_spec() -> dict[str, Any]:
     """The OpenAPI document as a dict."""
     spec = APISpec(
@@ -144,13 +216,15 @@ def build_spec() -> dict[str, Any]:
     )
     for name, schema in (
         ("OptimizeRequest", schemas.OptimizeRequestSchema),
-        ("SubmitResponse", schemas.SubmitResponseSchema),
-        ("StatusDocument", schemas.StatusDocumentSchema),
-        ("ResultResponse", schemas.ResultResponseSchema),
-        ("Error", schemas.ErrorSchema),
+        ("SubmitResponse", response_schemas.SubmitResponseSchema),
+        ("StatusDocument", response_schemas.StatusDocumentSchema),
+        ("ResultResponse", response_schemas.ResultResponseSchema),
+        ("SlateSummary", response_schemas.SlateSummarySchema),
+        ("SlateDocument", response_schemas.SlateDocumentSchema),
+        ("Error", response_schemas.ErrorSchema),
     ):
         spec.components.schema(name, schema=schema)
-    for path, operations in _paths().items():
+    for path, operations in {**_paths(), **_slate_paths()}.items():
         spec.path(path=path, operations=operations)
     return spec.to_dict()
 

@@ -35,4 +35,4 @@ def test_request_schema_refuses_unknown_fields(client: FlaskClient) -> None:
     schema = client.get("/openapi.json").json["components"]["schemas"]["OptimizeRequest"]
 
     assert schema["additionalProperties"] is False
-    assert schema["required"] == ["slate_id"]
+    assert "required" not in schema  # players or slate_id: one of them, checked on load

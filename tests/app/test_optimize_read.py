@@ -85,19 +85,23 @@ def test_result_of_pending_job_is_409_with_status(client: FlaskClient) -> None:
     assert response.json["error"]["details"]["status"] == "pending"
 
 
-def test_result_of_failed_job_is_409_with_error(client: FlaskClient, store: JobStore) -> None:
-    """A failed job's result read returns its error."""
+def test_result_of_failed_job_is_409_job_failed_with_error(
+    client: FlaskClient, store: JobStore
+) -> None:
+    """A failed job's result read says job_failed (not "not ready") with its error and code."""
     run_id = _submit(client)
     claim = store.claim_next("test")
-    store.fail(run_id, claim.token, "no feasible lineup")
+    store.fail(run_id, claim.token, "no feasible lineup", "infeasible")
 
     response = client.get(f"/optimize/{run_id}/result")
 
     assert response.status_code == 409
+    assert response.json["error"]["code"] == "job_failed"
     assert response.json["error"]["details"] == {
         "status": "failed",
         "progress": 0.0,
         "error": "no feasible lineup",
+        "error_code": "infeasible",
     }
 
 

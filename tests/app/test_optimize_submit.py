@@ -63,7 +63,7 @@ def _player(**overrides: Any) -> dict[str, Any]:
 
 
 BAD_BODIES = [
-    ("missing-slate", {"players": valid_players()}, "slate_id"),
+    ("neither-players-nor-slate", {"n_lineups": 2}, "players"),
     ("slate-bad-chars", _body(slate_id="bad slate!"), "slate_id"),
     ("slate-too-long", _body(slate_id="x" * 65), "slate_id"),
     ("unknown-field", _body(colour="red"), "colour"),
@@ -117,11 +117,13 @@ def test_non_object_json_is_400(client: FlaskClient, store: JobStore) -> None:
 
 
 def test_malformed_json_is_400(client: FlaskClient) -> None:
-    """A body that is not JSON at all gets a JSON 400, not a traceback."""
+    """A body that is not JSON at all gets the service's own 400 naming where it broke."""
     response = client.post("/optimize", data="{not json", content_type="application/json")
 
     assert response.status_code == 400
-    assert response.json["error"]["code"] == "bad_request"
+    assert response.json["error"]["code"] == "malformed_json"
+    assert "line 1 column 2" in response.json["error"]["message"]
+    assert "browser" not in response.json["error"]["message"]
 
 
 def test_wrong_content_type_is_415(client: FlaskClient) -> None:
@@ -141,14 +143,16 @@ def test_oversized_body_is_413(client: FlaskClient, app) -> None:
 
     assert response.status_code == 413
     assert response.json["error"]["code"] == "request_entity_too_large"
+    assert f"{limit} bytes" in response.json["error"]["message"]
+    assert response.json["error"]["details"] == {"limit_bytes": limit}
 
 
-def test_without_players_and_without_neo4j_is_422(client: FlaskClient, store: JobStore) -> None:
-    """A slate-only request cannot be served without a slate store: a clear 422."""
+def test_a_slate_that_was_never_uploaded_is_422(client: FlaskClient, store: JobStore) -> None:
+    """A slate-only request names a slate the store does not hold: 422, no job."""
     response = client.post("/optimize", json={"slate_id": "main"})
 
     assert response.status_code == 422
-    assert "Neo4j" in response.json["error"]["message"]
+    assert response.json["error"]["code"] == "slate_not_found"
     assert _queued(store) == 0
 
 

@@ -15,6 +15,8 @@ import pytest
 from flask import Flask
 
 from tests.support.bolt_peer import Answer, BoltPeer, SilentListener, refused_uri
+from tests.support.dk_csv import nfl_salary_csv
+from webapp.jobs.extension import get_jobs
 from webapp.neo4j_client import Neo4jClient, Neo4jOptions, Neo4jUnavailableError
 from webapp.slates import graph
 from webapp.slates.repository import SlateNotFoundError, load_slate, write_slate
@@ -87,7 +89,7 @@ def test_load_slate_sends_one_parameterized_query(make_client) -> None:
     assert peer.runs == [(graph.LOAD_SLATE, {"slate_id": "main"})]
     assert slate.sport == "nfl"
     assert [p["id"] for p in slate.players] == ["p1", "p2"]
-    assert slate.players[0] == PLAYER
+    assert slate.players[0] == {**PLAYER, "ownership": None, "game_time": None}
 
 
 def test_unknown_slate_is_a_clear_error(make_client) -> None:
@@ -168,3 +170,32 @@ def test_slates_load_command_reads_a_draftkings_csv(tmp_path: Path, make_app) ->
         ("1", "BUF", "MIA"),
         ("2", "MIA", "BUF"),
     ]
+
+
+def test_an_uploaded_salary_file_goes_to_neo4j_when_configured(make_app) -> None:
+    """POST /slates writes the players, game times included, with the one UNWIND query."""
+    with BoltPeer() as peer:
+        client = make_app(neo4j_uri=peer.uri).test_client()
+        response = client.post(
+            "/slates?sport=nfl&slate_id=wk6", data=nfl_salary_csv(), content_type="text/csv"
+        )
+
+    assert response.status_code == 201 and response.json["store"] == "neo4j"
+    ((query, params),) = peer.runs
+    assert query == graph.WRITE_SLATE and params["slate_id"] == "wk6"
+    assert len(params["players"]) == 456
+    assert params["players"][0]["game_time"] == "2024-10-13T17:00:00Z"
+
+
+def test_a_submission_by_slate_id_reads_neo4j_at_submit(make_app) -> None:
+    """Without players, the job's input gets the slate's players from Neo4j before the 202."""
+    with BoltPeer(_slate_handler) as peer:
+        app = make_app(neo4j_uri=peer.uri)
+        response = app.test_client().post("/optimize", json={"slate_id": "main"})
+        missing = app.test_client().post("/optimize", json={"slate_id": "other"})
+
+    assert response.status_code == 202
+    record = get_jobs(app).store().get(response.json["run_id"])
+    assert [p["id"] for p in record.input["players"]] == ["p1", "p2"]
+    assert record.input["sport"] == "nfl"
+    assert missing.status_code == 422 and missing.json["error"]["code"] == "slate_not_found"

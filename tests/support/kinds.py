@@ -64,7 +64,7 @@ def make_scripted_job(counters: Counters):
     def scripted_job(job_input: dict[str, Any], context: JobContext) -> dict[str, Any]:
         start = counters.bump("starts", context.run_id)
         counters.note_pid(context.run_id)
-        script = job_input["slate_id"]
+        script = job_input.get("slate_id") or "noop"
         if script == "fail":
             raise JobFailedError("scripted failure")
         if script.startswith("flaky-"):
@@ -102,8 +102,10 @@ def _sleep(seconds: float, context: JobContext) -> None:
     context.progress(1.0, "slept")
 
 
-def scripted_kinds(counter_url: str | None = None, prefix: str = "dfs") -> JobKinds:
-    """A registry whose `optimize` kind is the scripted job."""
+def scripted_kinds(
+    counter_url: str | None = None, prefix: str = "dfs", *, check: Any = None
+) -> JobKinds:
+    """A registry whose `optimize` kind is the scripted job (with `check` at submit, if any)."""
     kinds = JobKinds()
-    kinds.register("optimize", make_scripted_job(Counters(counter_url, prefix)))
+    kinds.register("optimize", make_scripted_job(Counters(counter_url, prefix)), check=check)
     return kinds

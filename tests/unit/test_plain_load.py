@@ -107,7 +107,7 @@ def test_random_mixes_of_odd_values_agree() -> None:
         {**MINIMAL, "stack": {"qb_with": 2}},
         {**MINIMAL, "stack": None},
         {**MINIMAL, "unknown": 1},
-        {"players": PLAYERS},
+        {"n_lineups": 2},
         {**MINIMAL, "locks": ["p0"], "excludes": ["p0"]},
         {**MINIMAL, "sport": "nba"},
         {**MINIMAL, "min_unique": 9, "sport": "nba"},
@@ -117,7 +117,7 @@ def test_random_mixes_of_odd_values_agree() -> None:
         None,
     ],
     ids=[
-        "exposure", "stack", "stack-null", "unknown-key", "no-slate", "lock-and-exclude",
+        "exposure", "stack", "stack-null", "unknown-key", "neither", "lock-and-exclude",
         "positions-of-other-sport", "min-unique-over-roster", "bool-as-int", "numeric-string",
         "list-body", "null-body",
     ],

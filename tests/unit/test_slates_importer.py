@@ -1,10 +1,10 @@
-"""DraftKings salary CSV import."""
+"""DraftKings salary CSV import: DraftKings' own header, odd rows, errors by line and column."""
 
 from __future__ import annotations
 
 import pytest
 
-from webapp.slates.importer import SlateFileError, parse_dk_csv
+from webapp.slates.importer import SlateFileError, parse_dk_csv, read_dk_csv
 
 HEADER = (
     "Position,Name + ID,Name,ID,Roster Position,Salary,Game Info,TeamAbbrev,AvgPointsPerGame,Proj"
@@ -17,6 +17,20 @@ CSV = "\n".join(
         "PG/SF,Wing (3),Wing,3,PG/SF/G/F/UTIL,6000,LAL@BOS 10/01/2023 07:30PM ET,BOS,30,31",
     ]
 )
+# DraftKings' export as downloaded: BOM, CRLF, a quoted name with a comma, a rookie with no
+# average, a DST, and the trailing blank line.
+DK_EXPORT = (
+    "\ufeffPosition,Name + ID,Name,ID,Roster Position,Salary,Game Info,TeamAbbrev,"
+    "AvgPointsPerGame\r\n"
+    "QB,Kenny Pickett (32361001),Kenny Pickett,32361001,QB,5400,PIT@CAR 10/13/2024 01:00PM ET,"
+    "PIT,15.12\r\n"
+    'WR,"Brown, A.J. (32361002)","Brown, A.J.",32361002,WR/FLEX,8000,'
+    "PIT@CAR 10/13/2024 01:00PM ET,PIT,19.5\r\n"
+    "RB,Rookie Back (32361003),Rookie Back,32361003,RB/FLEX,4000,PIT@CAR 10/13/2024 01:00PM ET,"
+    "CAR,\r\n"
+    "DST,Panthers (32361004),Panthers,32361004,DST,2500,PIT@CAR 10/13/2024 01:00PM ET,CAR,5.0\r\n"
+    "\r\n"
+)
 
 
 def test_rows_become_players_with_opponents() -> None:
@@ -25,7 +39,8 @@ def test_rows_become_players_with_opponents() -> None:
 
     assert players[0] == {
         "id": "1", "name": "Josh Allen", "positions": ["QB"], "salary": 8200, "team": "BUF",
-        "opponent": "MIA", "projection": 24.1, "stdev": None,
+        "opponent": "MIA", "projection": 24.1, "stdev": None, "ownership": None,
+        "game_time": "2023-09-10T17:00:00Z",
     }  # fmt: skip
     assert (players[1]["team"], players[1]["opponent"]) == ("MIA", "BUF")
     assert players[2]["positions"] == ["PG", "SF"]
@@ -36,16 +51,74 @@ def test_projection_column_can_be_chosen() -> None:
     assert [p["projection"] for p in parse_dk_csv(CSV, "Proj")] == [26.5, 22.0, 31.0]
 
 
+def test_draftkings_export_with_its_odd_rows() -> None:
+    """BOM, CRLF, a quoted name with a comma and a blank last line read as DraftKings meant."""
+    parsed = read_dk_csv(DK_EXPORT, "nfl")
+
+    assert [p["id"] for p in parsed.players] == ["32361001", "32361002", "32361003", "32361004"]
+    assert parsed.players[1]["name"] == "Brown, A.J."
+    assert parsed.players[3]["positions"] == ["DST"]
+    assert parsed.players[0]["game_time"] == "2024-10-13T17:00:00Z"  # 1:00 PM EDT
+
+
+def test_a_missing_projection_is_zero_with_a_warning() -> None:
+    """A player without an average (a rookie) gets 0 and the upload says so."""
+    parsed = read_dk_csv(DK_EXPORT, "nfl")
+
+    assert parsed.players[2]["projection"] == 0.0
+    assert parsed.warnings == ["line 4: Rookie Back (32361003) has no projection; 0 used"]
+
+
+def test_eastern_time_after_daylight_saving_ends() -> None:
+    """Game Info is Eastern time: 1:00 PM in December is 18:00 UTC."""
+    text = CSV.replace("09/10/2023 01:00PM", "12/10/2023 01:00PM")
+
+    assert parse_dk_csv(text)[0]["game_time"] == "2023-12-10T18:00:00Z"
+
+
+def test_optional_columns_are_merged_by_row() -> None:
+    """Projection, Stdev and Ownership columns a user added are taken when present."""
+    text = "\n".join(
+        [
+            HEADER.replace(",Proj", ",Projection,Stdev,Ownership"),
+            "QB,A (1),A,1,QB,8200,BUF@MIA 09/10/2023 01:00PM ET,BUF,24.1,26.5,7.5,12.5",
+            "QB,B (2),B,2,QB,8000,BUF@MIA 09/10/2023 01:00PM ET,MIA,20.0,,,",
+        ]
+    )
+
+    a, b = read_dk_csv(text, "nfl").players
+
+    assert (a["projection"], a["stdev"], a["ownership"]) == (26.5, 7.5, 12.5)
+    assert (b["projection"], b["stdev"], b["ownership"]) == (20.0, None, None)
+
+
 @pytest.mark.parametrize(
-    ("text", "message"),
+    ("text", "sport", "line", "column", "message"),
     [
-        ("Position,Name\nQB,x", "missing columns"),
-        (CSV.replace("8200", "lots"), "row 2"),
-        (CSV.replace("BUF@MIA 09/10/2023 01:00PM ET,BUF", "KC@DEN 09/10,BUF"), "row 2"),
+        ("Position,Name\nQB,x", None, 1, None, "missing columns"),
+        (CSV.replace("8200", "lots"), None, 2, "Salary", "not a number"),
+        (
+            CSV.replace("BUF@MIA 09/10/2023 01:00PM ET,BUF", "KC@DEN 09/10/2023 01:00PM ET,BUF"),
+            None,
+            2,
+            "Game Info",
+            "cannot find team",
+        ),
+        (CSV.replace(",2,WR/FLEX", ",1,WR/FLEX"), None, 3, "ID", "duplicate id '1'"),
+        (CSV.replace("QB,Josh", "K,Josh"), "nfl", 2, "Position", "unknown position"),
+        (CSV.replace("09/10/2023", "13/45/2023"), None, 2, "Game Info", "no such date"),
+        (HEADER + "\n", None, 2, None, "no players"),
+        ("\r\xfa\U000f02e2\xe5", None, 1, None, "no header"),
+        ('Position,"Name\n', None, 1, None, "missing columns"),
     ],
-    ids=["missing-columns", "bad-salary", "team-not-in-game"],
-)
-def test_bad_files_name_the_problem(text: str, message: str) -> None:
-    """A bad file fails with the column or row at fault."""
-    with pytest.raises(SlateFileError, match=message):
-        parse_dk_csv(text)
+    ids=["missing-columns", "bad-salary", "team-not-in-game", "duplicate-id", "kicker", "date",
+         "empty", "stray-carriage-return", "unclosed-quote"],
+)  # fmt: skip
+def test_bad_files_name_line_and_column(
+    text: str, sport: str | None, line: int, column: str | None, message: str
+) -> None:
+    """A bad file fails naming the line and column at fault."""
+    with pytest.raises(SlateFileError, match=message) as failure:
+        read_dk_csv(text, sport)
+
+    assert (failure.value.line, failure.value.column) == (line, column)

@@ -30,7 +30,12 @@ _PIPELINE_PREFIX_END = "of pipeline caused error: "
 
 
 class JobFailedError(Exception):
-    """Raised by a job function to fail its job with a message meant for the client."""
+    """Raised by a job function to fail its job with a message meant for the client and a
+    machine-readable `code` (stored as the record's error_code)."""
+
+    def __init__(self, message: str, code: str = "job_failed") -> None:
+        super().__init__(message)
+        self.code = code
 
 
 class TransientJobError(Exception):

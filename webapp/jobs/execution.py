@@ -64,18 +64,26 @@ class Execution:
             log.warning("job_fenced", attempt=attempt, phase="running")
             self.events.attempt_ended("fenced")
         except JobFailedError as error:
-            self._finish(store, job, error=str(error))
+            self._finish(store, job, error=str(error), code=error.code)
         except Exception as error:
             if is_transient(error):
                 self._retry_later(store, job, error)
             else:
                 log.exception("job_crashed", attempt=attempt)
-                self._finish(store, job, error=f"{type(error).__name__}: {error}")
+                self._finish(
+                    store, job, error=f"{type(error).__name__}: {error}", code="internal_error"
+                )
         else:
             self._finish(store, job, result=result)
 
     def _finish(
-        self, store: JobStore, job: RunningJob, *, result: Any = None, error: str | None = None
+        self,
+        store: JobStore,
+        job: RunningJob,
+        *,
+        result: Any = None,
+        error: str | None = None,
+        code: str = "job_failed",
     ) -> None:
         run_id, token = job.claim.record.run_id, job.claim.token
         if error is None:
@@ -84,7 +92,7 @@ class Execution:
             )
         else:
             written = self._write(
-                job, lambda: store.fail(run_id, token, error, wait=self.wait_policy())
+                job, lambda: store.fail(run_id, token, error, code, wait=self.wait_policy())
             )
         if not written:
             return

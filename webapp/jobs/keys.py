@@ -12,6 +12,11 @@ from dataclasses import dataclass
 
 # Suffix of a job's checkpoint key after its record key (see `checkpoint`).
 CHECKPOINT_SUFFIX = ":checkpoint"
+# Suffix of a job's status-change notification list after its record key (see `notify`), and
+# how long (ms) a notification waits for a status waiter before it expires. Scripts that find
+# a job only while running append the suffix to its record key; it is spelled only here.
+NOTIFY_SUFFIX = ":notify"
+NOTIFY_TTL_MS = 2000
 
 
 @dataclass(frozen=True)
@@ -42,6 +47,10 @@ class Keys:
         """String holding the optimizer's resume state for the current attempt."""
         return self.job(run_id) + CHECKPOINT_SUFFIX
 
+    def notify(self, run_id: str) -> str:
+        """List that gets a token whenever the job's status changes; status waiters BLPOP it."""
+        return self.job(run_id) + NOTIFY_SUFFIX
+
     def tombstone(self, run_id: str) -> str:
         """Small key that outlives the record, so an expired job reads as 410, not 404."""
         return self.tombstone_prefix + run_id
@@ -53,6 +62,11 @@ class Keys:
         block) another user's job. The key is hashed: it is client text of any shape."""
         scope = f"u:{_sha(user_id)}:" if user_id else ""
         return f"{self.prefix}:idem:{scope}{_sha(idempotency_key)}"
+
+    def slate(self, slate_id: str) -> str:
+        """String holding an uploaded slate (sport and players) when Neo4j is not configured;
+        it expires SLATE_TTL_SECONDS after its last upload."""
+        return f"{self.prefix}:slate:{slate_id}"
 
     def claim(self, token: str) -> str:
         """Short-lived key naming the job a claim token took, so a retried claim gets it again."""

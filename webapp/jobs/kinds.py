@@ -17,10 +17,27 @@ class JobKinds(Mapping[str, JobFunction]):
 
     def __init__(self) -> None:
         self._kinds: dict[str, JobFunction] = {}
+        self._checks: dict[str, Callable[[dict[str, Any]], None]] = {}
 
-    def register(self, name: str, function: JobFunction | Callable[..., Any]) -> None:
-        """Add or replace the function that runs jobs of kind `name`."""
+    def register(
+        self,
+        name: str,
+        function: JobFunction | Callable[..., Any],
+        *,
+        check: Callable[[dict[str, Any]], None] | None = None,
+    ) -> None:
+        """Add or replace the function that runs jobs of kind `name`, and the `check` that
+        refuses impossible inputs at submit (it raises; None checks nothing)."""
         self._kinds[name] = function
+        self._checks.pop(name, None)
+        if check is not None:
+            self._checks[name] = check
+
+    def check(self, name: str, job_input: dict[str, Any]) -> None:
+        """Run the submit-time check of kind `name` on a validated input (raises to refuse)."""
+        check = self._checks.get(name)
+        if check is not None:
+            check(job_input)
 
     def __getitem__(self, name: str) -> JobFunction:
         return self._kinds[name]

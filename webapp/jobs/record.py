@@ -71,6 +71,7 @@ class JobRecord:
     progress: float = 0.0
     phase: str = ""
     error: str | None = None
+    error_code: str | None = None  # machine-readable cause of a failure, e.g. "cancelled"
     # attempts: how many times a process started the job (every claim counts, hand-backs too);
     # failed_attempts: the starts that ended in a crash (lease ran out) or a transient error,
     # the count MAX_ATTEMPTS limits; handbacks: starts given back uncharged (drain, operator).
@@ -104,6 +105,7 @@ class JobRecord:
         }
         optional = {
             "error": self.error,
+            "error_code": self.error_code,
             "started_at": self.started_at,
             "finished_at": self.finished_at,
             "request_id": self.request_id,
@@ -129,6 +131,7 @@ class JobRecord:
             progress=float(get("progress") or 0.0),
             phase=get("phase") or "",
             error=get("error") or None,
+            error_code=get("error_code") or None,
             attempts=int(get("attempts") or 0),
             failed_attempts=int(get("failed_attempts") or 0),
             handbacks=int(get("handbacks") or 0),
@@ -151,6 +154,7 @@ class JobRecord:
             "progress": self.progress,
             "phase": self.phase or None,
             "error": self.error,
+            "error_code": self.error_code,
             "attempts": self.attempts,
             "failed_attempts": self.failed_attempts,
             "created_at": self.created_at,

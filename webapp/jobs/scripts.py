@@ -19,6 +19,9 @@ agree on when a lease has run out. The ISO timestamps shown to users come from t
 
 from __future__ import annotations
 
+from webapp.jobs.status_lua import NOTIFY as _NOTIFY
+from webapp.jobs.status_lua import cancel_script
+
 # Shared prelude: server time in milliseconds.
 _NOW_MS = """
 local t = redis.call('TIME')
@@ -48,11 +51,12 @@ end
 """
 
 # A job recovery requeued while its attempt was cut off from Redis, taken back by that attempt:
-# off the queue again, and the failed attempt recovery charged is refunded.
+# off the queue again, and the failed attempt recovery charged is refunded (needs _NOTIFY).
 _TAKE_BACK = """
 local function take_back(job, pending, run_id)
   if redis.call('HGET', job, 'status') ~= 'pending' then return end
   redis.call('ZREM', pending, run_id)
+  notify(job)
   if tonumber(redis.call('HGET', job, 'failed_attempts') or '0') > 0 then
     redis.call('HINCRBY', job, 'failed_attempts', -1)
   end
@@ -90,6 +94,7 @@ return {'created', ARGV[3]}
 # Returns false | {run_id, attempts, hgetall...}
 CLAIM = (
     _NOW_MS
+    + _NOTIFY
     + """
 local function reply(run_id, job)
   return {run_id, redis.call('HGET', job, 'attempts'), redis.call('HGETALL', job)}
@@ -116,9 +121,10 @@ for _ = 1, 100 do
     redis.call('HINCRBY', job, 'attempts', 1)
     redis.call('HSET', job, 'status', 'running', 'claim', ARGV[5], 'started_at', ARGV[4],
       'updated_at', ARGV[4], 'owner', ARGV[3], 'progress', '0.0', 'phase', '')
-    redis.call('HDEL', job, 'error')
+    redis.call('HDEL', job, 'error', 'error_code')
     redis.call('ZADD', KEYS[2], now_ms + tonumber(ARGV[2]), run_id)
     redis.call('SET', KEYS[4], run_id, 'PX', ARGV[2])
+    notify(job)
     return reply(run_id, job)
   end
 end
@@ -152,6 +158,7 @@ return 1
 # a job that attempt itself finished is not lost.
 HEARTBEAT = (
     _NOW_MS
+    + _NOTIFY
     + _TAKE_BACK
     + """
 local lost = {}
@@ -171,12 +178,13 @@ return lost
 )
 
 # KEYS: job, result, leases, checkpoint, tombstone, pending
-# ARGV: token, new_status, now_iso, ttl, tombstone_ttl, run_id, error, result_blob
+# ARGV: token, new_status, now_iso, ttl, tombstone_ttl, run_id, error, result_blob, error_code
 # Ends an attempt as complete or failed. Accepted while the job is running on this token, or was
 # requeued by recovery and no other attempt has claimed it since.
 # Returns {'ok'} | {'already'} | {'refused', status}
 FINISH = (
     _END_JOB
+    + _NOTIFY
     + _TAKE_BACK
     + """
 if redis.call('HGET', KEYS[1], 'finished_claim') == ARGV[1] then
@@ -192,10 +200,11 @@ if ARGV[2] == 'complete' then
   redis.call('HSET', KEYS[1], 'progress', '1.0')
   redis.call('SET', KEYS[2], ARGV[8], 'EX', ARGV[4])
 else
-  redis.call('HSET', KEYS[1], 'error', ARGV[7])
+  redis.call('HSET', KEYS[1], 'error', ARGV[7], 'error_code', ARGV[9])
 end
 end_job(KEYS[1], KEYS[5], KEYS[4], ARGV[4], ARGV[5])
 redis.call('ZREM', KEYS[3], ARGV[6])
+notify(KEYS[1])
 return {'ok'}
 """
 )
@@ -206,6 +215,7 @@ return {'ok'}
 # operator). Returns 1, or 0 when the attempt no longer owns the job.
 HAND_BACK = (
     _QUEUE
+    + _NOTIFY
     + _TAKE_BACK
     + """
 if redis.call('HGET', KEYS[1], 'claim') ~= ARGV[1] then return 0 end
@@ -215,6 +225,7 @@ redis.call('HDEL', KEYS[1], 'claim')
 redis.call('HINCRBY', KEYS[1], 'handbacks', 1)
 redis.call('ZREM', KEYS[2], ARGV[3])
 queue(KEYS[3], KEYS[4], ARGV[3], redis.call('HGET', KEYS[1], 'enqueued_ms') or '0')
+notify(KEYS[1])
 return 1
 """
 )
@@ -228,6 +239,7 @@ RETRY_LATER = (
     _NOW_MS
     + _END_JOB
     + _QUEUE
+    + _NOTIFY
     + _TAKE_BACK
     + """
 if redis.call('HGET', KEYS[1], 'claim') ~= ARGV[1] then return 'refused' end
@@ -237,14 +249,16 @@ local failed = redis.call('HINCRBY', KEYS[1], 'failed_attempts', 1)
 if failed >= tonumber(ARGV[5]) then
   redis.call('HSET', KEYS[1], 'status', 'failed', 'finished_at', ARGV[2], 'updated_at', ARGV[2],
     'owner', '', 'error', ARGV[6] .. ' (gave up after ' .. failed .. ' attempts, MAX_ATTEMPTS='
-    .. ARGV[5] .. ')')
+    .. ARGV[5] .. ')', 'error_code', 'gave_up')
   end_job(KEYS[1], KEYS[5], KEYS[6], ARGV[7], ARGV[8])
+  notify(KEYS[1])
   return 'failed'
 end
 redis.call('HSET', KEYS[1], 'status', 'pending', 'updated_at', ARGV[2], 'owner', '',
   'error', 'will retry: ' .. ARGV[6])
 redis.call('HDEL', KEYS[1], 'claim')
 queue(KEYS[3], KEYS[4], ARGV[3], now_ms + tonumber(ARGV[4]))
+notify(KEYS[1])
 return 'pending'
 """
 )
@@ -261,6 +275,7 @@ RECLAIM = (
     _NOW_MS
     + _END_JOB
     + _QUEUE
+    + _NOTIFY
     + """
 if ARGV[9] ~= '' and now_ms > tonumber(ARGV[9]) then return {} end
 local expired = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now_ms, 'LIMIT', 0, tonumber(ARGV[8]))
@@ -273,13 +288,15 @@ for _, run_id in ipairs(expired) do
     if failed >= tonumber(ARGV[4]) then
       redis.call('HSET', job, 'status', 'failed', 'finished_at', ARGV[5], 'updated_at', ARGV[5],
         'owner', '', 'error', 'the job stopped its process without finishing ' .. failed ..
-        ' times (MAX_ATTEMPTS=' .. ARGV[4] .. ')')
+        ' times (MAX_ATTEMPTS=' .. ARGV[4] .. ')', 'error_code', 'worker_lost')
       end_job(job, ARGV[2] .. run_id, job .. ARGV[3], ARGV[6], ARGV[7])
       table.insert(out, run_id)
+      notify(job)
       table.insert(out, 'failed')
     else
       redis.call('HSET', job, 'status', 'pending', 'updated_at', ARGV[5], 'owner', '')
       queue(KEYS[2], KEYS[3], run_id, redis.call('HGET', job, 'enqueued_ms') or '0')
+      notify(job)
       table.insert(out, run_id)
       table.insert(out, 'pending')
     end
@@ -306,3 +323,6 @@ if KEYS[4] ~= '' then
 end
 return 1
 """
+
+# DELETE /optimize/<run_id>: a pending or running job ends failed (see status_lua).
+CANCEL = cancel_script(_END_JOB)

@@ -19,7 +19,7 @@ import redis
 from webapp.clock import now_iso
 from webapp.jobs import scripts
 from webapp.jobs.durability import ReplicationTimeoutError, WaitPolicy
-from webapp.jobs.keys import CHECKPOINT_SUFFIX, Keys
+from webapp.jobs.keys import CHECKPOINT_SUFFIX, NOTIFY_TTL_MS, Keys
 from webapp.jobs.record import JobRecord, decode_blob, encode_blob
 from webapp.jobs.states import JobStatus, TransitionRefusedError, check_transition
 
@@ -111,6 +111,7 @@ class JobStore:
         self._hand_back = client.register_script(scripts.HAND_BACK)
         self._reclaim = client.register_script(scripts.RECLAIM)
         self._withdraw = client.register_script(scripts.WITHDRAW)
+        self._cancel = client.register_script(scripts.CANCEL)
 
     # ------------------------------------------------------------------ writes
 
@@ -204,12 +205,24 @@ class JobStore:
 
         With `wait`, ReplicationTimeoutError when too few replicas confirm it: the write stands
         on the primary, and retrying it is safe (the same attempt's finish is idempotent)."""
-        self._finish_attempt(run_id, token, JobStatus.COMPLETE, error="", result=result, wait=wait)
+        self._finish_attempt(
+            run_id, token, JobStatus.COMPLETE, error="", result=result, code="", wait=wait
+        )
 
-    def fail(self, run_id: str, token: str, error: str, *, wait: WaitPolicy | None = None) -> None:
-        """Mark the attempt failed with `error`, or raise TransitionRefusedError; `wait` as for
-        complete()."""
-        self._finish_attempt(run_id, token, JobStatus.FAILED, error=error, result=None, wait=wait)
+    def fail(
+        self,
+        run_id: str,
+        token: str,
+        error: str,
+        code: str = "job_failed",
+        *,
+        wait: WaitPolicy | None = None,
+    ) -> None:
+        """Mark the attempt failed with `error` (and machine-readable `code`), or raise
+        TransitionRefusedError; `wait` as for complete()."""
+        self._finish_attempt(
+            run_id, token, JobStatus.FAILED, error=error, result=None, code=code, wait=wait
+        )
 
     def retry_later(self, run_id: str, token: str, error: str, delay_s: float) -> JobStatus:
         """Charge the attempt for a transient failure and requeue the job after `delay_s`, or
@@ -350,6 +363,7 @@ class JobStore:
         *,
         error: str,
         result: Any,
+        code: str,
         wait: WaitPolicy | None,
     ) -> None:
         check_transition(JobStatus.RUNNING, status)
@@ -372,6 +386,7 @@ class JobStore:
                     run_id,
                     error,
                     encode_blob(result) if result is not None else b"",
+                    code,
                 ],
                 client=pipe,
             )
@@ -383,3 +398,38 @@ class JobStore:
             raise TransitionRefusedError(finished[1].decode() or None, status)
         if wait is not None and acked[0] < wait.replicas:
             raise ReplicationTimeoutError(acked[0], wait)
+
+    # ------------------------------------------------------------------ cancel and wait
+
+    def cancel(self, run_id: str, error: str, code: str = "cancelled") -> JobStatus:
+        """End a pending or running job as failed with `code`, at once; returns the status it
+        had. TransitionRefusedError when it had already ended; JobNotFound/ExpiredError."""
+        reply = self._cancel(
+            keys=[
+                self.keys.job(run_id),
+                self.keys.leases,
+                self.keys.pending,
+                self.keys.tombstone(run_id),
+                self.keys.checkpoint(run_id),
+            ],
+            args=[now_iso(), self.ttl_seconds, self.tombstone_ttl_seconds, run_id, error, code],
+        )
+        outcome = reply[0].decode()
+        if outcome == "missing":
+            self._raise_missing(run_id)
+        if outcome == "final":
+            raise TransitionRefusedError(JobStatus(reply[1].decode()), JobStatus.FAILED)
+        return JobStatus(reply[1].decode())
+
+    def wait_for_notice(self, run_id: str, timeout_s: float) -> bool:
+        """Block up to timeout_s for a status-change notice of the job; True when one came."""
+        notice = self.redis.blpop([self.keys.notify(run_id)], timeout=max(timeout_s, 0.01))
+        return notice is not None
+
+    def pass_notice(self, run_id: str) -> None:
+        """Leave a notice for the next waiter: a BLPOP wakes only one, so each passes it on."""
+        with self.redis.pipeline(transaction=False) as pipe:
+            pipe.lpush(self.keys.notify(run_id), "1")
+            pipe.ltrim(self.keys.notify(run_id), 0, 0)
+            pipe.pexpire(self.keys.notify(run_id), NOTIFY_TTL_MS)
+            pipe.execute()

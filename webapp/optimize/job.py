@@ -1,4 +1,4 @@
-"""The `optimize` job kind: load the slate if needed, run the optimizer, return its result."""
+"""The `optimize` job kind: run the optimizer (or a late swap), return lineups people can use."""
 
 from __future__ import annotations
 
@@ -7,6 +7,9 @@ from typing import Any
 
 from webapp.jobs.context import JobContext
 from webapp.jobs.errors import JobFailedError
+from webapp.optimize.late_swap import late_swap
+from webapp.optimize.lineups import describe_lineups
+from webapp.optimize.roundings import exposure_warnings
 
 SlateLoader = Callable[[str], list[dict[str, Any]]]
 
@@ -27,34 +30,50 @@ OPTION_FIELDS = (
 )
 
 
+def _players(job_input: dict[str, Any], load_slate: SlateLoader | None) -> list[dict[str, Any]]:
+    """The request's players, or (for jobs stored before slates were read at submit) its
+    slate's, loaded now. Neo4j out of reach is transient (Neo4jUnavailableError): the job is
+    retried later."""
+    from webapp.slates.repository import SlateNotFoundError
+
+    players = job_input.get("players")
+    if players is not None:
+        return players
+    if load_slate is None:
+        raise JobFailedError(
+            "no players in the request and no slate store configured", "slate_not_found"
+        )
+    try:
+        return load_slate(job_input["slate_id"])
+    except SlateNotFoundError as error:
+        raise JobFailedError(f"could not load the slate: {error}", "slate_not_found") from error
+
+
 def make_optimize_job(
     load_slate: SlateLoader | None,
 ) -> Callable[[dict[str, Any], JobContext], Any]:
     """Build the job function; `load_slate` fetches players by slate id when none were sent."""
 
     def run_optimize_job(job_input: dict[str, Any], context: JobContext) -> dict[str, Any]:
-        from webapp.optimizer import OptimizeOptions, OptimizerError, optimize
-        from webapp.slates.repository import SlateNotFoundError
+        from webapp.optimizer import InfeasibleError, OptimizeOptions, OptimizerError, optimize
 
-        players = job_input.get("players")
-        if players is None:
-            if load_slate is None:
-                raise JobFailedError("no players in the request and no slate store configured")
-            try:
-                players = load_slate(job_input["slate_id"])
-            except SlateNotFoundError as error:
-                raise JobFailedError(f"could not load the slate: {error}") from error
-        options = OptimizeOptions(
-            **{name: job_input[name] for name in OPTION_FIELDS if name in job_input}
-        )
+        players = _players(job_input, load_slate)
+        fields = {name: job_input[name] for name in OPTION_FIELDS if name in job_input}
         try:
-            return optimize(
-                players,
-                options,
-                progress=context.progress,
-                checkpoint=context.checkpoint,
-            )
+            if job_input.get("late_swap"):
+                result = late_swap(players, job_input, fields, context.progress)
+            else:
+                result = optimize(
+                    players,
+                    OptimizeOptions(**fields),
+                    progress=context.progress,
+                    checkpoint=context.checkpoint,
+                )
+        except InfeasibleError as error:
+            raise JobFailedError(str(error), "infeasible") from error
         except OptimizerError as error:
-            raise JobFailedError(str(error)) from error
+            raise JobFailedError(str(error), "invalid_request") from error
+        result["warnings"] = [*result.get("warnings", ()), *exposure_warnings(job_input)]
+        return describe_lineups(result, players)
 
     return run_optimize_job

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+from datetime import datetime
 from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
@@ -24,6 +25,7 @@ POSITIONS_MAX = 4
 SALARY_MAX = 100_000
 PROJECTION_RANGE = (-100, 1000)
 STDEV_RANGE = (0, 1000)
+OWNERSHIP_RANGE = (0, 100)  # percent of entries
 
 
 def _int(**kwargs: Any) -> fields.Integer:
@@ -44,6 +46,21 @@ def _id(**kwargs: Any) -> fields.String:
     return fields.String(validate=FullMatch(ID_PATTERN), **kwargs)
 
 
+def is_iso_time(value: object) -> bool:
+    """True for an ISO 8601 date-time string with a UTC offset (or Z)."""
+    if type(value) is not str or not 10 <= len(value) <= 40:
+        return False
+    try:
+        return datetime.fromisoformat(value).tzinfo is not None
+    except ValueError:
+        return False
+
+
+def _check_iso_time(value: str) -> None:
+    if not is_iso_time(value):
+        raise ValidationError("expected an ISO 8601 date-time with a UTC offset, e.g. ...Z")
+
+
 class PlayerSchema(Schema):
     """One player of a slate, as the client sends it."""
 
@@ -59,6 +76,15 @@ class PlayerSchema(Schema):
     opponent = fields.String(required=True, validate=validate.Length(1, CODE_MAX))
     projection = fields.Float(required=True, validate=validate.Range(*PROJECTION_RANGE))
     stdev = fields.Float(load_default=None, allow_none=True, validate=validate.Range(*STDEV_RANGE))
+    ownership = fields.Float(
+        load_default=None, allow_none=True, validate=validate.Range(*OWNERSHIP_RANGE)
+    )
+    game_time = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=_check_iso_time,
+        metadata={"description": "kick-off / tip-off, ISO 8601; needed for late swap"},
+    )
 
 
 _ID = re.compile(ID_PATTERN)
@@ -88,7 +114,7 @@ def plain_player(raw: object) -> dict[str, Any] | None:
     if type(raw) is not dict or not _REQUIRED_PLAYER_KEYS <= raw.keys() <= _PLAYER_KEYS:
         return None
     player_id, positions, salary = raw["id"], raw["positions"], raw["salary"]
-    stdev = raw.get("stdev")
+    stdev, ownership, game_time = raw.get("stdev"), raw.get("ownership"), raw.get("game_time")
     if not (
         type(player_id) is str
         and _ID.fullmatch(player_id)
@@ -102,6 +128,8 @@ def plain_player(raw: object) -> dict[str, Any] | None:
         and _short_text(raw["opponent"], CODE_MAX)
         and _number_in(raw["projection"], *PROJECTION_RANGE)
         and (stdev is None or _number_in(stdev, *STDEV_RANGE))
+        and (ownership is None or _number_in(ownership, *OWNERSHIP_RANGE))
+        and (game_time is None or is_iso_time(game_time))
     ):
         return None
     return {
@@ -113,6 +141,8 @@ def plain_player(raw: object) -> dict[str, Any] | None:
         "opponent": raw["opponent"],
         "projection": float(raw["projection"]),
         "stdev": None if stdev is None else float(stdev),
+        "ownership": None if ownership is None else float(ownership),
+        "game_time": game_time,
     }
 
 
@@ -134,10 +164,25 @@ class StackSchema(Schema):
     bring_back = _int(load_default=0, validate=validate.Range(0, 2))
 
 
+class LateSwapSchema(Schema):
+    """Lineups to re-optimize around the players whose games have started by `now`."""
+
+    now = fields.String(required=True, validate=_check_iso_time)
+    lineups = fields.List(
+        fields.List(_id(), validate=validate.Length(1, 9)),
+        required=True,
+        validate=validate.Length(1, 150),
+        metadata={"description": "player ids per slot in DraftKings order, one list a lineup"},
+    )
+
+
 class OptimizeRequestSchema(Schema):
     """POST /optimize body."""
 
-    slate_id = _id(required=True)
+    slate_id = _id(
+        load_default=None,
+        metadata={"description": "an uploaded slate (POST /slates); optional with players"},
+    )
     sport = fields.String(load_default="nfl", validate=validate.OneOf(SPORTS))
     n_lineups = _int(load_default=1, validate=validate.Range(1, 150))
     n_scenarios = _int(load_default=1000, validate=validate.Range(0, 100_000))
@@ -170,6 +215,7 @@ class OptimizeRequestSchema(Schema):
     stack = fields.Nested(StackSchema, load_default=None, allow_none=True)
     selection = fields.String(load_default="mean", validate=validate.OneOf(SELECTIONS))
     percentile = fields.Float(load_default=90.0, validate=validate.Range(1, 99))
+    late_swap = fields.Nested(LateSwapSchema, load_default=None, allow_none=True)
 
     @validates_schema
     def _check_cross_fields(self, data: dict[str, Any], **_: Any) -> None:
@@ -181,6 +227,8 @@ class OptimizeRequestSchema(Schema):
 def cross_field_errors(data: dict[str, Any]) -> dict[str, list[str]]:
     """The rules of a request that span fields: errors keyed by field (empty when it is fine)."""
     errors: dict[str, list[str]] = {}
+    if data.get("players") is None and data.get("slate_id") is None:
+        errors["players"] = ["send players, or the slate_id of an uploaded slate"]
     if data.get("stack") and data.get("sport") != "nfl":
         errors["stack"] = ["stacks apply to nfl only"]
     overlap = set(data.get("locks") or ()) & set(data.get("excludes") or ())
@@ -209,80 +257,3 @@ def load_optimize_request(body: Any) -> dict[str, Any]:
     when it applies, else OptimizeRequestSchema's full load (ValidationError on bad input)."""
     loaded = PLAIN_REQUEST_LOADER.load(body)
     return loaded if loaded is not None else _request_schema.load(body)
-
-
-class LinksSchema(Schema):
-    """Where to read a job's status and result."""
-
-    self = fields.String(required=True)
-    result = fields.String(required=True)
-
-
-class SubmitResponseSchema(Schema):
-    """202 body of POST /optimize."""
-
-    run_id = fields.String(required=True, metadata={"description": "ULID of the job"})
-    status = fields.String(required=True, validate=validate.OneOf(STATUSES))
-    links = fields.Nested(LinksSchema, required=True)
-
-
-class MetadataSchema(Schema):
-    """What the job is about, for filtering and display."""
-
-    slate_id = fields.String(allow_none=True)
-    sport = fields.String(allow_none=True)
-    n_scenarios = fields.Integer(allow_none=True)
-    n_lineups = fields.Integer(allow_none=True)
-    n_players = fields.Integer(allow_none=True)
-
-
-class StatusDocumentSchema(Schema):
-    """GET /optimize/<run_id>: everything about the job but its result."""
-
-    run_id = fields.String(required=True)
-    kind = fields.String(required=True)
-    status = fields.String(required=True, validate=validate.OneOf(STATUSES))
-    progress = fields.Float(required=True, metadata={"minimum": 0, "maximum": 1})
-    phase = fields.String(allow_none=True)
-    error = fields.String(allow_none=True)
-    attempts = fields.Integer(
-        required=True,
-        metadata={"description": "how many times a process started the job (hand-backs too)"},
-    )
-    failed_attempts = fields.Integer(
-        required=True,
-        metadata={
-            "description": "starts that ended in a crash or a transient error; the job fails "
-            "when this reaches MAX_ATTEMPTS"
-        },
-    )
-    created_at = fields.String(required=True)
-    updated_at = fields.String(required=True)
-    started_at = fields.String(allow_none=True)
-    finished_at = fields.String(allow_none=True)
-    request_id = fields.String(allow_none=True)
-    metadata = fields.Nested(MetadataSchema, required=True)
-    input = fields.Dict(required=True, metadata={"description": "the validated request"})
-    links = fields.Nested(LinksSchema, required=True)
-
-
-class ResultResponseSchema(Schema):
-    """GET /optimize/<run_id>/result of a complete job."""
-
-    run_id = fields.String(required=True)
-    status = fields.String(required=True, validate=validate.Equal("complete"))
-    result = fields.Dict(required=True, metadata={"description": "lineups and their statistics"})
-
-
-class ErrorBodySchema(Schema):
-    """The error object."""
-
-    code = fields.String(required=True)
-    message = fields.String(required=True)
-    details = fields.Raw(allow_none=True)
-
-
-class ErrorSchema(Schema):
-    """Every error response: {"error": {code, message, details}}."""
-
-    error = fields.Nested(ErrorBodySchema, required=True)

@@ -6,13 +6,19 @@ import re
 from typing import Any
 
 from flask import Response, current_app, jsonify, request
+from flask.sansio.blueprints import BlueprintSetupState
 
 from webapp import correlation, lifecycle
-from webapp.errors import BadRequest, Unavailable, Unprocessable
-from webapp.jobs import service
+from webapp.config import get_settings
+from webapp.errors import BadRequest, JobFinished, Refused, Unavailable
+from webapp.jobs import service, status_wait
 from webapp.jobs.extension import get_jobs
+from webapp.jobs.states import TransitionRefusedError
 from webapp.optimize import bp
 from webapp.optimize.schemas import load_optimize_request
+from webapp.optimize.upload_csv import upload_csv
+from webapp.slates.repository import SlateNotFoundError
+from webapp.slates.store import get_slate_store
 
 # Crockford base32 ULID: 26 characters, the first at most 7 (128 bits).
 _RUN_ID = re.compile(r"[0-7][0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{25}")
@@ -39,6 +45,23 @@ def _idempotency_key() -> str | None:
     return key
 
 
+def _players_from_slate(job_input: dict[str, Any], *, sport_given: bool) -> None:
+    """Read the uploaded slate into the job's input now, so the job never waits on a slate
+    that expired or changed after the submit."""
+    slate_id = job_input["slate_id"]
+    try:
+        slate = get_slate_store(current_app).load(slate_id)
+    except SlateNotFoundError as error:
+        raise Refused("slate_not_found", str(error), details={"slate_id": slate_id}) from None
+    if sport_given and slate.sport and slate.sport != job_input["sport"]:
+        raise Refused(
+            "sport_mismatch",
+            f"slate {slate_id!r} is {slate.sport}, the request asks for {job_input['sport']}",
+        )
+    job_input["sport"] = slate.sport or job_input["sport"]
+    job_input["players"] = slate.players
+
+
 @bp.post("/optimize")
 def submit() -> tuple[Response, int, dict[str, str]]:
     """Validate the request, store and queue the job, answer 202 once it is in Redis."""
@@ -48,13 +71,14 @@ def submit() -> tuple[Response, int, dict[str, str]]:
             headers={"Retry-After": "10"},
         )
     key = _idempotency_key()
-    job_input: dict[str, Any] = load_optimize_request(request.get_json())
-    if job_input["players"] is None and not lifecycle.has_slate_store(current_app):
-        raise Unprocessable(
-            "no players were given and no slate store (Neo4j) is configured to load "
-            f"slate {job_input['slate_id']!r} from; send the players in the request",
-        )
+    body = request.get_json()
+    job_input: dict[str, Any] = load_optimize_request(body)
+    if job_input["players"] is None:
+        _players_from_slate(job_input, sport_given="sport" in body)
+    if job_input.get("late_swap") and "n_lineups" not in body:
+        job_input["n_lineups"] = len(job_input["late_swap"]["lineups"])
     jobs = get_jobs(current_app)
+    jobs.kinds.check("optimize", job_input)
     origin = service.Origin(
         request_id=correlation.current_correlation_id(),
         user_id=correlation.current_user_id(),
@@ -75,12 +99,65 @@ def submit() -> tuple[Response, int, dict[str, str]]:
     return jsonify(body), 202, headers
 
 
+@bp.record_once
+def _init_waiters(state: BlueprintSetupState) -> None:
+    settings = get_settings(state.app)
+    status_wait.init_app(
+        state.app, settings.status_wait_max_waiters, settings.redis_socket_timeout_s
+    )
+
+
+def _wait_seconds() -> float:
+    raw = request.args.get("wait")
+    if raw is None:
+        return 0.0
+    try:
+        seconds = float(raw)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds <= status_wait.MAX_WAIT_SECONDS:
+        raise BadRequest(
+            f"wait must be a number of seconds from 0 to {status_wait.MAX_WAIT_SECONDS}",
+            details={"wait": raw[:64]},
+        )
+    return seconds
+
+
 @bp.get("/optimize/<run_id>")
 def get_status(run_id: str) -> Response:
-    """The job's status document (everything but the result)."""
-    record = service.status(get_jobs(current_app).store(), _checked_run_id(run_id))
+    """The job's status document (everything but the result); with ?wait=N, answered once
+    the status changes or N seconds pass."""
+    run_id, wait_s = _checked_run_id(run_id), _wait_seconds()
+    store = get_jobs(current_app).store()
+    if wait_s:
+        record, waited = status_wait.get_waiters(current_app).wait(store, run_id, wait_s)
+    else:
+        record, waited = service.status(store, run_id), True
     document = record.to_status_document()
     document["links"] = _links(record.run_id)
+    response = jsonify(document)
+    if not waited:
+        response.headers["Status-Wait"] = "skipped; too many waiters, poll again"
+    return response
+
+
+@bp.delete("/optimize/<run_id>")
+def cancel(run_id: str) -> Response:
+    """Cancel a job: a pending one leaves the queue at once, a running one stops at its next
+    progress point; either ends failed with error_code `cancelled`. Cancelling twice is fine."""
+    run_id = _checked_run_id(run_id)
+    store = get_jobs(current_app).store()
+    try:
+        store.cancel(run_id, "cancelled by the client")
+    except TransitionRefusedError:
+        record = store.get(run_id)
+        if record.error_code != "cancelled":
+            raise JobFinished(
+                f"job {run_id} has already ended ({record.status}); nothing to cancel",
+                details={"status": str(record.status), "error_code": record.error_code},
+            ) from None
+    document = store.get(run_id).to_status_document()
+    document["links"] = _links(run_id)
     return jsonify(document)
 
 
@@ -89,3 +166,15 @@ def get_result(run_id: str) -> Response:
     """The result of a complete job; 409 while pending/running or when failed."""
     record, result = service.result(get_jobs(current_app).store(), _checked_run_id(run_id))
     return jsonify({"run_id": record.run_id, "status": str(record.status), "result": result})
+
+
+@bp.get("/optimize/<run_id>/result.csv")
+def get_result_csv(run_id: str) -> Response:
+    """The lineups of a complete job in DraftKings' upload format."""
+    record, result = service.result(get_jobs(current_app).store(), _checked_run_id(run_id))
+    text = upload_csv(record.input.get("sport", "nfl"), result.get("lineups", ()))
+    return Response(
+        text,
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="lineups-{record.run_id}.csv"'},
+    )

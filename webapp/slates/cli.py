@@ -13,7 +13,7 @@ from marshmallow import ValidationError
 from webapp.neo4j_client import Neo4jUnavailableError, get_neo4j
 from webapp.optimize.schemas import PlayerSchema
 from webapp.optimizer.players import check_players
-from webapp.slates.importer import parse_dk_csv
+from webapp.slates.importer import read_dk_csv
 from webapp.slates.repository import write_slate
 
 slates_cli = click.Group("slates", help="Load slates into Neo4j.")
@@ -42,7 +42,8 @@ def load_command(
     file_format = file_format or ("dk-csv" if path.suffix.lower() == ".csv" else "json")
     try:
         if file_format == "dk-csv":
-            raw = parse_dk_csv(path.read_text(encoding="utf-8-sig"), projection_column)
+            text = path.read_text(encoding="utf-8-sig")
+            raw = read_dk_csv(text, sport, projection_column).players
         else:
             raw = json.loads(path.read_text())
         players = PlayerSchema(many=True).load(raw)

@@ -1,9 +1,10 @@
-"""Reading slate files: a JSON player list, or a DraftKings salary CSV export.
+"""Reading a DraftKings salary CSV export into players of the request format.
 
-A DraftKings export has the columns Position, Name + ID, Name, ID, Roster Position, Salary,
-Game Info, TeamAbbrev and AvgPointsPerGame; `Game Info` reads like "BUF@MIA 09/10/2023 01:00PM
-ET", from which each player's opponent is taken. Projections come from a column of the file
-(AvgPointsPerGame unless another is named), e.g. one a user added with their own numbers.
+DraftKings exports the columns Position, Name + ID, Name, ID, Roster Position, Salary, Game Info,
+TeamAbbrev and AvgPointsPerGame. `Game Info` reads "PIT@CAR 10/13/2024 01:00PM ET" (Eastern time):
+each player's opponent and game time (kept as ISO 8601 UTC) come from it. Optional columns that
+users add are merged by row: a projection (Projection/Proj, else AvgPointsPerGame), a standard
+deviation (Stdev/StdDev) and an ownership (Ownership/Own). Every error names its line and column.
 """
 
 from __future__ import annotations
@@ -11,45 +12,188 @@ from __future__ import annotations
 import csv
 import io
 import re
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
-_GAME = re.compile(r"^\s*([A-Za-z0-9]+)@([A-Za-z0-9]+)")
+from webapp.optimizer.rules import valid_positions
+
+EASTERN = ZoneInfo("America/New_York")
 REQUIRED = ("Position", "Name", "ID", "Salary", "Game Info", "TeamAbbrev")
+OPTIONAL = {
+    "projection": ("projection", "proj"),
+    "stdev": ("stdev", "stddev", "std"),
+    "ownership": ("ownership", "own"),
+}
+_GAME = re.compile(
+    r"^\s*([A-Za-z0-9]+)@([A-Za-z0-9]+)(?:\s+(\d{2}/\d{2}/\d{4})\s+(\d{1,2}:\d{2}\s?[AP]M)\s+ET)?",
+    re.IGNORECASE,
+)
+_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 
 
 class SlateFileError(ValueError):
-    """The file cannot be read as a slate; the message names the row and the problem."""
+    """The file cannot be read as a slate; says which line and column and what is wrong."""
+
+    def __init__(self, message: str, line: int | None = None, column: str | None = None) -> None:
+        where = ", ".join(
+            part
+            for part in (f"line {line}" if line else "", f"column {column!r}" if column else "")
+            if part
+        )
+        super().__init__(f"{where}: {message}" if where else message)
+        self.line = line
+        self.column = column
+
+
+@dataclass
+class ParsedSlate:
+    """The players of a salary file, and what was assumed while reading it."""
+
+    players: list[dict[str, Any]]
+    warnings: list[str] = field(default_factory=list)
+
+
+def game_time_utc(date: str, clock: str) -> str:
+    """ "10/13/2024", "01:00PM" (Eastern) as ISO 8601 UTC, e.g. "2024-10-13T17:00:00Z"."""
+    local = datetime.strptime(f"{date} {clock.replace(' ', '')}", "%m/%d/%Y %I:%M%p")
+    utc = local.replace(tzinfo=EASTERN).astimezone(ZoneInfo("UTC"))
+    return utc.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _columns(header: list[str], projection_column: str | None) -> dict[str, str]:
+    names = [name.strip() for name in header]
+    missing = [c for c in REQUIRED if c not in names]
+    chosen: dict[str, str] = {}
+    for role, aliases in OPTIONAL.items():
+        found = [n for n in names if n.lower() in aliases]
+        if found:
+            chosen[role] = found[0]
+    if projection_column:
+        if projection_column not in names:
+            missing.append(projection_column)
+        chosen["projection"] = projection_column
+    elif "projection" not in chosen and "AvgPointsPerGame" not in names:
+        missing.append("AvgPointsPerGame")
+    if missing:
+        raise SlateFileError(f"missing columns {missing}; the header has {names}", line=1)
+    return chosen
+
+
+def _number(row: dict[str, str], column: str, line: int, kind: type = float) -> Any:
+    raw = (row.get(column) or "").strip().replace(",", "")
+    try:
+        return kind(raw)
+    except ValueError:
+        raise SlateFileError(f"{raw!r} is not a number", line, column) from None
+
+
+def _game(row: dict[str, str], team: str, line: int) -> tuple[str, str | None]:
+    """The opponent and the game time (None when Game Info has no time)."""
+    info = row["Game Info"] or ""
+    game = _GAME.match(info)
+    if not game or team not in game.group(1, 2):
+        raise SlateFileError(f"cannot find team {team!r} in {info!r}", line, "Game Info")
+    away, home, date, clock = game.groups()
+    when = None
+    if date and clock:
+        try:
+            when = game_time_utc(date, clock)
+        except ValueError:
+            raise SlateFileError(f"no such date or time in {info!r}", line, "Game Info") from None
+    return (home if team == away else away), when
+
+
+def _positions(row: dict[str, str], sport: str | None, line: int) -> list[str]:
+    positions = [p.strip() for p in (row["Position"] or "").split("/") if p.strip()]
+    known = valid_positions(sport) if sport else None
+    unknown = [p for p in positions if known is not None and p not in known]
+    if not positions or unknown:
+        raise SlateFileError(
+            f"unknown position(s) {unknown or positions} for {sport}; expected some of "
+            f"{sorted(known or ())}",
+            line,
+            "Position",
+        )
+    return positions
+
+
+def _player(
+    row: dict[str, str], line: int, sport: str | None, chosen: dict[str, str], warnings: list[str]
+) -> dict[str, Any]:
+    player_id, name = (row["ID"] or "").strip(), (row["Name"] or "").strip()
+    if not _ID.fullmatch(player_id):
+        raise SlateFileError(f"{player_id!r} is not a player id", line, "ID")
+    if not 1 <= len(name) <= 100:
+        raise SlateFileError("a name of 1-100 characters is needed", line, "Name")
+    team = (row["TeamAbbrev"] or "").strip()
+    opponent, game_time = _game(row, team, line)
+    projection_column = chosen.get("projection")
+    if not projection_column or not (row.get(projection_column) or "").strip():
+        projection_column = "AvgPointsPerGame"
+    projection = 0.0
+    if (row.get(projection_column) or "").strip():
+        projection = _number(row, projection_column, line)
+    else:
+        warnings.append(f"line {line}: {name} ({player_id}) has no projection; 0 used")
+    optional = {
+        role: _number(row, chosen[role], line)
+        for role in ("stdev", "ownership")
+        if role in chosen and (row.get(chosen[role]) or "").strip()
+    }
+    return {
+        "id": player_id,
+        "name": name,
+        "positions": _positions(row, sport, line),
+        "salary": _number(row, "Salary", line, int),
+        "team": team,
+        "opponent": opponent,
+        "projection": projection,
+        "stdev": optional.get("stdev"),
+        "ownership": optional.get("ownership"),
+        "game_time": game_time,
+    }
+
+
+def read_dk_csv(
+    text: str, sport: str | None = None, projection_column: str | None = None
+) -> ParsedSlate:
+    """The players of a DraftKings salary CSV (positions checked against `sport` when given)."""
+    # newline=None reads \r, \r\n and \n alike as line ends (DraftKings writes \r\n).
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff"), newline=None), skipinitialspace=True)
+    try:
+        fieldnames = reader.fieldnames
+    except csv.Error as error:
+        raise SlateFileError(f"not a CSV header: {error}", line=1) from None
+    if not fieldnames:
+        raise SlateFileError("no header on line 1; expected DraftKings' columns", line=1)
+    reader.fieldnames = [name.strip() for name in reader.fieldnames]
+    chosen = _columns(list(reader.fieldnames), projection_column)
+    parsed = ParsedSlate(players=[])
+    first_line: dict[str, int] = {}
+    line = 1
+    try:
+        for row in reader:
+            line = reader.line_num
+            if not any((value or "").strip() for value in row.values() if isinstance(value, str)):
+                continue
+            player = _player(row, line, sport, chosen, parsed.warnings)
+            if player["id"] in first_line:
+                raise SlateFileError(
+                    f"duplicate id {player['id']!r} (first on line {first_line[player['id']]})",
+                    line,
+                    "ID",
+                )
+            first_line[player["id"]] = line
+            parsed.players.append(player)
+    except csv.Error as error:
+        raise SlateFileError(f"not a CSV row: {error}", line + 1) from None
+    if not parsed.players:
+        raise SlateFileError("the file has a header but no players", line=2)
+    return parsed
 
 
 def parse_dk_csv(text: str, projection_column: str = "AvgPointsPerGame") -> list[dict[str, Any]]:
-    """Players in the request format from a DraftKings salary CSV."""
-    reader = csv.DictReader(io.StringIO(text))
-    missing = [c for c in (*REQUIRED, projection_column) if c not in (reader.fieldnames or [])]
-    if missing:
-        raise SlateFileError(f"missing columns: {missing}")
-    return [_row(row, line, projection_column) for line, row in enumerate(reader, start=2)]
-
-
-def _row(row: dict[str, str], line: int, projection_column: str) -> dict[str, Any]:
-    team = row["TeamAbbrev"].strip()
-    game = _GAME.match(row["Game Info"] or "")
-    if not game or team not in game.groups():
-        raise SlateFileError(f"row {line}: cannot find {team!r} in Game Info {row['Game Info']!r}")
-    away, home = game.groups()
-    try:
-        salary = int(row["Salary"])
-        projection = float(row[projection_column])
-    except ValueError:
-        raise SlateFileError(
-            f"row {line}: Salary and {projection_column} must be numbers"
-        ) from None
-    return {
-        "id": row["ID"].strip(),
-        "name": row["Name"].strip(),
-        "positions": [p.strip() for p in row["Position"].split("/") if p.strip()],
-        "salary": salary,
-        "team": team,
-        "opponent": home if team == away else away,
-        "projection": projection,
-        "stdev": None,
-    }
+    """The players of a salary file, projections from `projection_column` (for the CLI)."""
+    return read_dk_csv(text, projection_column=projection_column).players

@@ -51,4 +51,6 @@ def _player(row: dict[str, Any]) -> dict[str, Any]:
         "opponent": row["opponent"],
         "projection": float(row["projection"]),
         "stdev": None if row.get("stdev") is None else float(row["stdev"]),
+        "ownership": None if row.get("ownership") is None else float(row["ownership"]),
+        "game_time": row.get("game_time"),
     }

@@ -1,0 +1,101 @@
+"""POST /slates and GET /slates/<slate_id>, and submitting by slate id (on fakeredis)."""
+
+from __future__ import annotations
+
+from flask.testing import FlaskClient
+
+from tests.conftest import valid_players
+from tests.support.dk_csv import nfl_salary_csv
+from webapp.jobs.store import JobStore
+
+CSV = {"content_type": "text/csv"}
+
+
+def _upload(client: FlaskClient, text: str, query: str = "sport=nfl"):
+    return client.post(f"/slates?{query}", data=text.encode(), **CSV)
+
+
+def test_upload_answers_what_the_slate_holds(client: FlaskClient) -> None:
+    """A real-size salary file is stored (Redis without Neo4j) and summarized."""
+    response = _upload(client, nfl_salary_csv(), "sport=nfl&slate_id=week6")
+
+    assert response.status_code == 201
+    assert response.headers["Location"] == "/slates/week6"
+    body = response.json
+    assert (body["slate_id"], body["players"], body["games"]) == ("week6", 456, 12)
+    assert (body["first_lock"], body["last_lock"]) == (
+        "2024-10-13T17:00:00Z",
+        "2024-10-13T20:25:00Z",
+    )
+    assert body["store"] == "redis"
+
+
+def test_an_uploaded_slate_reads_back_with_game_times(client: FlaskClient) -> None:
+    """GET returns every player with his game time; an id is minted when none is given."""
+    slate_id = _upload(client, nfl_salary_csv()).json["slate_id"]
+
+    body = client.get(f"/slates/{slate_id}").json
+
+    assert len(body["players"]) == 456 and body["sport"] == "nfl"
+    assert body["players"][0]["game_time"] == "2024-10-13T17:00:00Z"
+
+
+def test_a_bad_file_is_400_naming_line_and_column(client: FlaskClient) -> None:
+    """A salary that is not a number fails the upload with its line and column."""
+    lines = nfl_salary_csv().splitlines()
+    fields = lines[5].split(",")
+    fields[5] = "lots"
+    lines[5] = ",".join(fields)
+
+    response = _upload(client, "\n".join(lines))
+
+    assert response.status_code == 400
+    assert response.json["error"]["code"] == "invalid_slate_file"
+    assert response.json["error"]["details"] == {"line": 6, "column": "Salary"}
+
+
+def test_an_unknown_sport_or_body_type_is_refused(client: FlaskClient) -> None:
+    """sport is nfl or nba; the body must be CSV."""
+    assert _upload(client, nfl_salary_csv(), "sport=nhl").status_code == 400
+    as_json = client.post("/slates?sport=nfl", json={"players": []})
+    assert as_json.status_code == 415
+    assert as_json.json["error"]["code"] == "unsupported_media_type"
+
+
+def test_an_unknown_slate_is_404(client: FlaskClient) -> None:
+    """Reading a slate that was never uploaded (or expired) is 404 slate_not_found."""
+    response = client.get("/slates/nope")
+
+    assert response.status_code == 404
+    assert response.json["error"]["code"] == "slate_not_found"
+
+
+def test_submit_by_slate_id_reads_the_players_at_submit(
+    client: FlaskClient, store: JobStore
+) -> None:
+    """A submission naming an uploaded slate stores its players and sport in the job."""
+    slate_id = _upload(client, nfl_salary_csv(), "sport=nfl&slate_id=main").json["slate_id"]
+
+    response = client.post("/optimize", json={"slate_id": slate_id, "n_lineups": 3})
+
+    assert response.status_code == 202
+    record = store.get(response.json["run_id"])
+    assert len(record.input["players"]) == 456 and record.input["sport"] == "nfl"
+    assert record.metadata["n_players"] == 456
+
+
+def test_submit_with_the_wrong_sport_is_422(client: FlaskClient) -> None:
+    """Asking for nba on an nfl slate is refused with sport_mismatch."""
+    _upload(client, nfl_salary_csv(), "sport=nfl&slate_id=main")
+
+    response = client.post("/optimize", json={"slate_id": "main", "sport": "nba"})
+
+    assert response.status_code == 422
+    assert response.json["error"]["code"] == "sport_mismatch"
+
+
+def test_inline_players_need_no_slate_id(client: FlaskClient) -> None:
+    """slate_id is optional when the players are in the request."""
+    response = client.post("/optimize", json={"players": valid_players()})
+
+    assert response.status_code == 202

@@ -1,0 +1,57 @@
+"""The README's quickstart, run as written against a real gunicorn and Redis."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.support.gunicorn_server import ROOT, GunicornServer
+
+pytestmark = pytest.mark.integration
+
+
+def quickstart_block() -> str:
+    """The shell block between the README's quickstart markers."""
+    readme = (ROOT / "README.md").read_text()
+    section = re.search(
+        r"<!-- quickstart:begin -->\s*```sh\n(.*?)```\s*<!-- quickstart:end -->", readme, re.S
+    )
+    assert section, "README.md has no quickstart block"
+    return section.group(1)
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
+def test_readme_quickstart_runs_as_written(service_env: dict, tmp_path: Path) -> None:
+    """Upload, submit, wait, result and CSV: every command succeeds and the CSV is DraftKings'."""
+    server = GunicornServer(tmp_path, service_env, app="webapp:create_app()", name="quickstart")
+    server.start()
+    workdir = tmp_path / "client"
+    shutil.copytree(ROOT / "examples", workdir / "examples")
+    try:
+        done = subprocess.run(
+            ["bash", "-euo", "pipefail", "-c", quickstart_block()],
+            cwd=workdir,
+            env={"PATH": "/usr/bin:/bin", "BASE": server.url},
+            capture_output=True,
+            text=True,
+            timeout=90,
+        )
+    finally:
+        server.stop()
+
+    assert done.returncode == 0, f"{done.stdout}\n{done.stderr}\n{server.log_text()[-3000:]}"
+    (csv_file,) = workdir.glob("lineups-*.csv")
+    rows = csv_file.read_text().splitlines()
+    assert rows[0] == "QB,RB,RB,WR,WR,WR,TE,FLEX,DST"
+    salary_file = (workdir / "examples/DKSalaries_nfl.csv").read_text().splitlines()
+    uploaded = {line.split(",")[3] for line in salary_file[1:]}
+    assert len(rows) == 4 and all(set(row.split(",")) <= uploaded for row in rows[1:])
+    assert '"slate_id":"example"' in done.stdout and '"projection"' in done.stdout
+    inline_submit = json.loads(done.stdout[done.stdout.rindex('{"run_id"') :])
+    assert inline_submit["status"] == "pending"

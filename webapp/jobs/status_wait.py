@@ -1,0 +1,65 @@
+"""Long-poll on a job's status: block on Redis until it changes, bounded per process.
+
+Every status-changing script leaves a token on the job's notify list (`keys.notify`). A waiter
+reads the status, then BLPOPs that list in slices shorter than the socket timeout, re-reading the
+status after each token. A token wakes one waiter only, so a waiter that saw the change passes a
+token on before it answers: every waiter of a change wakes, and a stale token costs one re-read.
+The token is written by the same script as the change, so no change goes unannounced.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from flask import Flask
+
+from webapp.jobs.record import JobRecord
+from webapp.jobs.states import TERMINAL
+from webapp.jobs.store import JobStore
+
+EXTENSION_KEY = "webapp.status_waiters"
+MAX_WAIT_SECONDS = 30  # the longest ?wait= a request may ask for
+
+
+class StatusWaiters:
+    """How many requests of this process may block on a job status at once (each holds a
+    request thread and a Redis connection while it waits)."""
+
+    def __init__(self, limit: int, slice_s: float) -> None:
+        self._slots = threading.BoundedSemaphore(limit)
+        self._slice_s = slice_s
+
+    def wait(self, store: JobStore, run_id: str, timeout_s: float) -> tuple[JobRecord, bool]:
+        """The job's record once its status differs from now, or after timeout_s; the flag is
+        False when every slot was taken and the record was read without waiting."""
+        record = store.get(run_id)
+        if record.status in TERMINAL or timeout_s <= 0:
+            return record, True
+        if not self._slots.acquire(blocking=False):
+            return record, False
+        try:
+            return self._wait_for_change(store, record, timeout_s), True
+        finally:
+            self._slots.release()
+
+    def _wait_for_change(self, store: JobStore, before: JobRecord, timeout_s: float) -> JobRecord:
+        deadline = time.monotonic() + timeout_s
+        while (left := deadline - time.monotonic()) > 0:
+            if not store.wait_for_notice(before.run_id, min(left, self._slice_s)):
+                continue
+            current = store.get(before.run_id)
+            if current.status != before.status:
+                store.pass_notice(before.run_id)
+                return current
+        return store.get(before.run_id)
+
+
+def init_app(app: Flask, limit: int, socket_timeout_s: float) -> None:
+    """Give `app` its waiter bound; each BLPOP stays well under the Redis socket timeout."""
+    app.extensions[EXTENSION_KEY] = StatusWaiters(limit, max(socket_timeout_s / 2, 0.05))
+
+
+def get_waiters(app: Flask) -> StatusWaiters:
+    """The app's waiter bound."""
+    return app.extensions[EXTENSION_KEY]

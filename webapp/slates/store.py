@@ -1,0 +1,74 @@
+"""Where uploaded slates live: Neo4j when it is configured, else Redis with its own TTL.
+
+Either way a slate reads back as `repository.Slate`, so a submission by slate id does not care
+which store holds it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import redis
+from flask import Flask
+
+from webapp.config import get_settings
+from webapp.jobs.keys import Keys
+from webapp.jobs.record import decode_blob, encode_blob
+from webapp.neo4j_client import Neo4jClient, get_neo4j
+from webapp.redis_client import get_redis
+from webapp.slates.repository import Slate, SlateNotFoundError, load_slate, write_slate
+
+EXTENSION_KEY = "webapp.slates"
+
+
+@dataclass
+class SlateStore:
+    """Saves and loads slates in the configured store."""
+
+    neo4j: Neo4jClient
+    redis_client: Callable[[], redis.Redis]
+    keys: Keys
+    ttl_seconds: int
+
+    @property
+    def backend(self) -> str:
+        """ "neo4j" or "redis": where slates go."""
+        return "neo4j" if self.neo4j.is_configured else "redis"
+
+    def save(self, slate_id: str, sport: str, players: list[dict[str, Any]]) -> None:
+        """Store (or replace) the slate; Neo4jUnavailableError or a Redis error when the store
+        is out of reach."""
+        if self.neo4j.is_configured:
+            write_slate(self.neo4j, slate_id, sport, players)
+            return
+        blob = encode_blob({"sport": sport, "players": players})
+        self.redis_client().set(self.keys.slate(slate_id), blob, ex=self.ttl_seconds)
+
+    def load(self, slate_id: str) -> Slate:
+        """The stored slate; SlateNotFoundError when there is none."""
+        if self.neo4j.is_configured:
+            return load_slate(self.neo4j, slate_id)
+        stored = decode_blob(self.redis_client().get(self.keys.slate(slate_id)))
+        if not stored or not stored.get("players"):
+            raise SlateNotFoundError(slate_id)
+        return Slate(slate_id=slate_id, sport=stored.get("sport"), players=stored["players"])
+
+
+def init_app(app: Flask) -> SlateStore:
+    """Give `app` its slate store (no connection is made here)."""
+    settings = get_settings(app)
+    store = SlateStore(
+        neo4j=get_neo4j(app),
+        redis_client=get_redis(app).client,
+        keys=Keys(settings.redis_key_prefix),
+        ttl_seconds=settings.slate_ttl_seconds,
+    )
+    app.extensions[EXTENSION_KEY] = store
+    return store
+
+
+def get_slate_store(app: Flask) -> SlateStore:
+    """The app's slate store."""
+    return app.extensions[EXTENSION_KEY]

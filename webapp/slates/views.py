@@ -1,0 +1,88 @@
+"""Routes of the slates blueprint: upload a DraftKings salary CSV, read a slate back."""
+
+from __future__ import annotations
+
+import re
+
+from flask import Blueprint, Response, current_app, jsonify, request
+from flask.sansio.blueprints import BlueprintSetupState
+
+from webapp.errors import BadRequest, UnsupportedMediaType
+from webapp.ids import new_ulid
+from webapp.optimize.schemas import ID_PATTERN, SPORTS
+from webapp.slates import store as slate_store
+from webapp.slates.importer import SlateFileError, read_dk_csv
+from webapp.slates.summary import summarize
+
+CSV_TYPES = ("text/csv", "text/plain", "application/csv")
+_SLATE_ID = re.compile(ID_PATTERN)
+
+bp = Blueprint("slates", __name__)
+
+
+@bp.record_once
+def _init_store(state: BlueprintSetupState) -> None:
+    slate_store.init_app(state.app)
+
+
+def _links(slate_id: str) -> dict[str, str]:
+    return {"self": f"{request.script_root}/slates/{slate_id}"}
+
+
+def _checked_slate_id(slate_id: str) -> str:
+    if not _SLATE_ID.fullmatch(slate_id):
+        raise BadRequest(
+            "slate_id must be 1-64 of [A-Za-z0-9._:-]", details={"slate_id": slate_id[:64]}
+        )
+    return slate_id
+
+
+def _sport() -> str:
+    sport = request.args.get("sport", "")
+    if sport not in SPORTS:
+        raise BadRequest(f"sport must be one of {list(SPORTS)}", details={"sport": sport[:16]})
+    return sport
+
+
+def _csv_text() -> str:
+    if request.mimetype not in CSV_TYPES:
+        raise UnsupportedMediaType(
+            f"send the DraftKings salary file as text/csv (got {request.mimetype or 'none'!r})"
+        )
+    try:
+        return request.get_data(cache=False).decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise SlateFileError(f"the file is not UTF-8 (byte {error.start})") from None
+
+
+@bp.post("/slates")
+def upload() -> tuple[Response, int, dict[str, str]]:
+    """Read a DraftKings salary CSV, store its players, answer what the slate holds."""
+    sport = _sport()
+    slate_id = _checked_slate_id(request.args.get("slate_id") or new_ulid())
+    parsed = read_dk_csv(_csv_text(), sport)
+    store = slate_store.get_slate_store(current_app)
+    store.save(slate_id, sport, parsed.players)
+    body = {
+        "slate_id": slate_id,
+        "sport": sport,
+        **summarize(parsed.players),
+        "store": store.backend,
+        "warnings": parsed.warnings,
+        "links": _links(slate_id),
+    }
+    return jsonify(body), 201, {"Location": body["links"]["self"]}
+
+
+@bp.get("/slates/<slate_id>")
+def show(slate_id: str) -> Response:
+    """The stored slate with its players."""
+    slate = slate_store.get_slate_store(current_app).load(_checked_slate_id(slate_id))
+    body = {
+        "slate_id": slate.slate_id,
+        "sport": slate.sport,
+        **summarize(slate.players),
+        "players": slate.players,
+        "links": _links(slate.slate_id),
+    }
+    return jsonify(body)
