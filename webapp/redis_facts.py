@@ -94,7 +94,9 @@ class ServerFacts:
             warn, self._warned = not self._warned, True
         risk = eviction_risk(memory)
         if warn and risk:
-            log.warning("redis_eviction_policy_unsafe", reason=risk)
+            # Looked up now, not at import: this runs once, in a thread that may start before
+            # or after logging is (re)configured.
+            structlog.get_logger(__name__).warning("redis_eviction_policy_unsafe", reason=risk)
         return count
 
     def first_look(self, client: redis.Redis) -> None:

@@ -88,10 +88,11 @@ def test_an_acknowledged_job_is_already_on_the_replica(pair, app_on) -> None:
     """With a replica connected (REDIS_MIN_REPLICAS auto), the 202 comes after the replica
     has the record and the queue entry."""
     primary, replica = pair
-    response = _post(app_on(primary).test_client())
+    # A generous WAIT: on a busy machine the replica may need more than the default 500 ms.
+    response = _post(app_on(primary, redis_wait_timeout_ms=10_000).test_client())
 
+    assert response.status_code == 202, response.get_data(as_text=True)
     run_id = response.json["run_id"]
-    assert response.status_code == 202
     assert replica.client().hget(KEYS.job(run_id), "status") == b"pending"
     assert replica.client().zscore(KEYS.pending, run_id) is not None
 
