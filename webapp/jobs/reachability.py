@@ -1,11 +1,11 @@
-"""What this process has seen of Redis lately: whether it answered steadily for a full lease.
+"""What this process has seen of Redis lately: whether it has answered steadily for a while.
 
 After an outage every lease may have run out on Redis's clock although every owner is alive and
-only waiting to renew. Recovery requeues the jobs of expired leases, so a process that has just
-seen Redis fail or stall holds its recovery back until Redis has answered steadily for one and a
-half leases: by then every live owner has renewed (three heartbeats a lease), even one that got
-back to Redis a while after this process did, and only the leases of processes that really died
-are still expired.
+only waiting to renew. Recovery requeues the jobs of expired leases, so a process that has seen
+Redis fail or stall holds its recovery back until Redis has answered it steadily, from its first
+good answer after the trouble, for one and a half leases: by then every live owner has renewed
+(three heartbeats a lease), even one that got back to Redis a while after this process did, and
+only the leases of processes that really died are still expired.
 """
 
 from __future__ import annotations
@@ -20,17 +20,23 @@ class Reachability:
         self.steady_after_s = lease_seconds * 1.5
         # A call this much slower than expected means Redis (or the way to it) stalled.
         self.stall_s = lease_seconds / 4
-        self._last_trouble = float("-inf")
+        # Since when Redis has answered without trouble; None: not since the last trouble.
+        self._reachable_since: float | None = float("-inf")
 
     def trouble(self) -> None:
         """Record that a Redis call failed just now."""
-        self._last_trouble = time.monotonic()
+        self._reachable_since = None
 
     def took(self, started: float, expected_s: float = 0.0) -> None:
-        """Record a call that began at `started` (monotonic); a stall counts as trouble."""
-        if time.monotonic() - started - expected_s > self.stall_s:
+        """Record a call that began at `started` (monotonic) and answered: a stall counts as
+        trouble, an answer in time as Redis being reachable."""
+        now = time.monotonic()
+        if now - started - expected_s > self.stall_s:
             self.trouble()
+        elif self._reachable_since is None:
+            self._reachable_since = now
 
     def is_steady(self) -> bool:
         """True when Redis has answered without trouble for one and a half leases."""
-        return time.monotonic() - self._last_trouble >= self.steady_after_s
+        since = self._reachable_since
+        return since is not None and time.monotonic() - since >= self.steady_after_s
