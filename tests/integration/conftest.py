@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 import redis
+from flask import Flask
 
+from tests.conftest import SHARED_REDIS_URL, close_app
 from tests.support.fault_summary import FaultReport
 from tests.support.gunicorn_server import GunicornServer
+from tests.support.kinds import scripted_kinds
 from tests.support.redis_server import RedisServer
 from tests.support.tcp_proxy import TcpProxy
+from webapp import create_app
+from webapp.config import Settings
 
 
 @pytest.fixture
@@ -82,3 +88,22 @@ def fault_report(request: pytest.FixtureRequest) -> Iterator[FaultReport]:
     report = FaultReport(request.node.name)
     yield report
     report.write()
+
+
+@pytest.fixture
+def make_service(settings: Settings, real_redis: redis.Redis) -> Iterator[Callable[..., Flask]]:
+    """Build service apps (scripted jobs, their starts counted on the shared Redis); all are
+    closed afterwards."""
+    built: list[Flask] = []
+
+    def build(**overrides: object) -> Flask:
+        app = create_app(
+            replace(settings, **overrides),  # type: ignore[arg-type]
+            kinds=scripted_kinds(SHARED_REDIS_URL, settings.redis_key_prefix),
+        )
+        built.append(app)
+        return app
+
+    yield build
+    for app in built:
+        close_app(app)

@@ -12,51 +12,23 @@ start counters live on the shared Redis, which is never rolled back.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import replace
+from collections.abc import Callable
 
 import pytest
 import redis
 from flask import Flask
 from structlog.testing import LogCapture
 
-from tests.conftest import SHARED_REDIS_URL, capture_logs_into, close_app, valid_players
+from tests.conftest import capture_logs_into
 from tests.support.fault_summary import FaultReport
-from tests.support.jobs_view import counts, statuses
-from tests.support.kinds import scripted_kinds
+from tests.support.jobs_view import counts, statuses, submit_in_process
 from tests.support.redis_server import RedisServer
 from tests.support.tcp_proxy import TcpProxy
 from tests.support.waiting import wait_until
-from webapp import create_app
 from webapp.config import Settings
 from webapp.jobs.extension import get_jobs
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
-
-
-@pytest.fixture
-def make_service(settings: Settings, real_redis: redis.Redis) -> Iterator[Callable[..., Flask]]:
-    """Build service apps (scripted jobs counted on the shared Redis); closed afterwards."""
-    built: list[Flask] = []
-
-    def build(**overrides: object) -> Flask:
-        app = create_app(
-            replace(settings, **overrides),  # type: ignore[arg-type]
-            kinds=scripted_kinds(SHARED_REDIS_URL, settings.redis_key_prefix),
-        )
-        built.append(app)
-        return app
-
-    yield build
-    for app in built:
-        close_app(app)
-
-
-def _submit(app: Flask, slate_id: str) -> str:
-    body = {"slate_id": slate_id, "players": valid_players(), "n_scenarios": 0}
-    response = app.test_client().post("/optimize", json=body)
-    assert response.status_code == 202, response.get_data(as_text=True)
-    return response.get_json()["run_id"]
 
 
 def test_after_a_rollback_only_the_current_claim_is_accepted(
@@ -80,7 +52,7 @@ def test_after_a_rollback_only_the_current_claim_is_accepted(
         "recovery_scan_seconds": 30.0,
     }
     first = make_service(**options)
-    run_id = _submit(first, "sleep:4")
+    run_id = submit_in_process(first, "sleep:4")
     fault_report.watch(server.client(), real_redis, prefix, [run_id])
     server.client().save()
     capture_logs_into(log_capture)
@@ -120,7 +92,7 @@ def test_a_lost_claim_reply_does_not_idle_the_job(
     app = make_service(
         redis_url=proxy.url(), job_workers=1, job_lease_seconds=10.0, recovery_scan_seconds=1.0
     )
-    run_id = _submit(app, "noop")
+    run_id = submit_in_process(app, "noop")
     fault_report.watch(server.client(), real_redis, prefix, [run_id])
     # Every claim reply names the job it claimed: lose the first one that does.
     proxy.drop_reply_containing(run_id.encode())
@@ -154,7 +126,7 @@ def test_a_lost_reply_to_the_claim_after_a_finish_does_not_idle_the_next_job(
     app = make_service(
         redis_url=proxy.url(), job_workers=1, job_lease_seconds=10.0, recovery_scan_seconds=1.0
     )
-    run_ids = [_submit(app, "sleep:1"), _submit(app, "noop")]
+    run_ids = [submit_in_process(app, "sleep:1"), submit_in_process(app, "noop")]
     fault_report.watch(server.client(), real_redis, prefix, run_ids)
     get_jobs(app).runner.start()
     wait_until(lambda: counts(real_redis, prefix, "starts", run_ids) == [1, 0], 5)

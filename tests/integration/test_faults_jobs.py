@@ -6,19 +6,15 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import replace
+from collections.abc import Callable
 
 import pytest
 import redis
 from flask import Flask
 
-from tests.conftest import SHARED_REDIS_URL, close_app, valid_players
 from tests.support.fault_summary import FaultReport
-from tests.support.jobs_view import counts, statuses
-from tests.support.kinds import scripted_kinds
+from tests.support.jobs_view import counts, statuses, submit_in_process
 from tests.support.waiting import wait_until
-from webapp import create_app
 from webapp.config import Settings
 from webapp.jobs.extension import get_jobs
 from webapp.jobs.store import JobStore
@@ -26,31 +22,6 @@ from webapp.jobs.store import JobStore
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 TERMINAL = {"complete", "failed"}
-
-
-@pytest.fixture
-def make_service(settings: Settings, real_redis: redis.Redis) -> Iterator[Callable[..., Flask]]:
-    """Build service apps on the shared Redis with counted scripted jobs; closed afterwards."""
-    built: list[Flask] = []
-
-    def build(**overrides: object) -> Flask:
-        app = create_app(
-            replace(settings, **overrides),  # type: ignore[arg-type]
-            kinds=scripted_kinds(SHARED_REDIS_URL, settings.redis_key_prefix),
-        )
-        built.append(app)
-        return app
-
-    yield build
-    for app in built:
-        close_app(app)
-
-
-def _submit(app: Flask, slate_id: str) -> str:
-    body = {"slate_id": slate_id, "players": valid_players(), "n_scenarios": 0}
-    response = app.test_client().post("/optimize", json=body)
-    assert response.status_code == 202, response.get_data(as_text=True)
-    return response.get_json()["run_id"]
 
 
 def _raise_once(original: Callable, error: Exception) -> Callable:
@@ -78,7 +49,7 @@ def test_a_transient_dependency_failure_requeues_the_job(
     the job is put back and completes on a later run, instead of failing."""
     prefix = settings.redis_key_prefix
     app = make_service(job_workers=1)
-    run_id = _submit(app, f"flaky-{dependency}:1")
+    run_id = submit_in_process(app, f"flaky-{dependency}:1")
     fault_report.watch(real_redis, real_redis, prefix, [run_id])
 
     get_jobs(app).runner.start()
@@ -99,7 +70,7 @@ def test_a_job_pending_and_running_longer_than_the_ttl_does_not_vanish(
     prefix = settings.redis_key_prefix
     app = make_service(job_workers=1, job_ttl_seconds=3)
     client = app.test_client()
-    run_ids = [_submit(app, "sleep:6"), _submit(app, "noop")]
+    run_ids = [submit_in_process(app, "sleep:6"), submit_in_process(app, "noop")]
     fault_report.watch(real_redis, real_redis, prefix, run_ids)
     get_jobs(app).runner.start()
 
@@ -124,7 +95,7 @@ def test_a_dispatcher_that_dies_is_restarted(
     thread is restarted and the queued job still runs."""
     prefix = settings.redis_key_prefix
     app = make_service(job_workers=1)
-    run_id = _submit(app, "noop")
+    run_id = submit_in_process(app, "noop")
     fault_report.watch(real_redis, real_redis, prefix, [run_id])
     monkeypatch.setattr(
         JobStore, "claim_next", _raise_once(JobStore.claim_next, RuntimeError("injected"))
@@ -152,7 +123,7 @@ def test_a_maintenance_thread_that_dies_is_restarted(
     prefix = settings.redis_key_prefix
     options = {"job_workers": 1, "job_lease_seconds": 3.0, "recovery_scan_seconds": 0.5}
     owner = make_service(**options)
-    run_id = _submit(owner, "sleep:6")
+    run_id = submit_in_process(owner, "sleep:6")
     fault_report.watch(real_redis, real_redis, prefix, [run_id])
     monkeypatch.setattr(
         JobStore, "renew_leases", _raise_once(JobStore.renew_leases, RuntimeError("injected"))

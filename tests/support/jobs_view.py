@@ -6,9 +6,18 @@ from pathlib import Path
 
 import redis
 import requests
+from flask import Flask
 
 from tests.conftest import valid_players
 from webapp.jobs.keys import Keys
+
+
+def submit_in_process(app: Flask, slate_id: str) -> str:
+    """Submit a scripted job through the app's test client; its run id."""
+    body = {"slate_id": slate_id, "players": valid_players(), "n_scenarios": 0}
+    response = app.test_client().post("/optimize", json=body)
+    assert response.status_code == 202, response.get_data(as_text=True)
+    return response.get_json()["run_id"]
 
 
 def post_job(base_url: str, slate_id: str) -> str:
