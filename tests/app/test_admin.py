@@ -128,6 +128,16 @@ def test_job_page_shows_lineups_by_player_name(admin_client, admin_store) -> Non
     assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
     assert "Player Number2" in page and "Player Number0" in page and "5002" in page
     assert "mean 21.5" in page
+    assert f'href="/optimize/{run_id}/result.csv"' in page
+
+
+def test_a_job_without_result_has_no_csv_link(admin_client, admin_store) -> None:
+    """The DraftKings CSV link appears only once the job has lineups."""
+    run_id = _submit(admin_store)
+
+    page = admin_client.get(f"/admin/jobs/{run_id}", headers=GOOD).get_data(as_text=True)
+
+    assert "result.csv" not in page
 
 
 def test_requeue_without_a_valid_csrf_token_is_refused(admin_client, admin_store) -> None:

@@ -96,7 +96,7 @@ def job_detail(run_id: str) -> str:
         job=document,
         lineups=lineup_views(document.get("input") or {}, result),
         exposures=(result or {}).get("exposures") or {},
-        csv_url=_csv_url(run_id),
+        csv_url=url_for("optimize.get_result_csv", run_id=run_id) if result else None,
         tokens={a: _tokens().issue(a, run_id) for a in ("requeue", "fail")},
         notice=request.args.get("done", "")[:80],
     )
@@ -151,14 +151,6 @@ def _acted(run_id: str, action: str, outcome: str, status: int = 303) -> Respons
     if status == 303:
         return redirect(target, code=303)
     return Response(f"{outcome}\n", status, mimetype="text/plain")
-
-
-def _csv_url(run_id: str) -> str | None:
-    """A link to the job's DraftKings CSV, when the service has such a route."""
-    for rule in current_app.url_map.iter_rules():
-        if rule.rule.startswith("/optimize/<run_id>") and "csv" in rule.rule.lower():
-            return url_for(rule.endpoint, run_id=run_id)
-    return None
 
 
 def init_app(app: Flask) -> None:
