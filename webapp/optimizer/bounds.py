@@ -38,12 +38,13 @@ class Bounds:
 
     lp_value: float
     player_bounds: np.ndarray
+    from_lp: bool = True  # False for the trivial fallback, whose lp_value is far too high
 
 
 def trivial_bounds(slate: Slate, values: np.ndarray) -> Bounds:
     """Bounds that hold without any LP: no lineup beats its `size` highest values."""
     best = float(np.sort(values)[::-1][: slate.rules.size].sum())
-    return Bounds(best, np.full(len(slate), best + SAFETY))
+    return Bounds(best, np.full(len(slate), best + SAFETY), from_lp=False)
 
 
 class BoundsModel:

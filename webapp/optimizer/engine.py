@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from webapp.optimizer.bounds import BoundsModel
+from webapp.optimizer.budget import BudgetSpent, TimeBudget
 from webapp.optimizer.candidates import (
     best_lineup,
     build_candidates,
@@ -22,6 +23,7 @@ from webapp.optimizer.checkpoint import (
     load_state,
     new_state,
 )
+from webapp.optimizer.enumeration import top_lineups
 from webapp.optimizer.errors import InfeasibleError, OptimizerError
 from webapp.optimizer.feasibility import check_feasible
 from webapp.optimizer.options import OptimizeOptions, check_options
@@ -66,6 +68,7 @@ class _Run:
         stack = Stack(**options.stack) if options.stack else None
         self.slate = Slate([p for p in players if p.id not in excludes], rules, locks, stack)
         self.options = options
+        self.budget = TimeBudget(options.time_budget_seconds)
         self.report = progress or (lambda _fraction, _phase: None)
         self.checkpoint = checkpoint
         normalised = [asdict(p) for p in players]
@@ -89,28 +92,48 @@ class _Run:
         return [[self.slate.index[i] for i in lineup] for lineup in lineups]
 
 
-def _exact(run: _Run) -> tuple[list[list[int]], dict[str, Any]]:
-    """The n best lineups by projection, each solved exactly."""
-    options, slate = run.options, run.slate
-    search = LineupSearch(slate, slate.scaled(slate.projections), BoundsModel(slate))
-    done = run.indices(run.state.get("lineups", []))
+def _one_pass(run: _Run) -> bool:
+    """The n best lineups come from one enumeration when they need only differ by one player
+    and no exposure limit below n can bind."""
+    limits = run.limits[run.limits > 0]
+    return run.options.min_unique == 1 and bool(np.all(limits >= run.options.n_lineups))
 
-    def on_lineup(lineups: list[list[int]]) -> None:
-        run.save(lineups=run.ids(lineups), search=search.state())
+
+def _exact_lineups(run: _Run) -> list[list[int]]:
+    options, slate = run.options, run.slate
+    values = slate.scaled(slate.projections)
+
+    def on_lineup(lineups: list[list[int]], state: dict[str, float] | None = None) -> None:
+        run.save(lineups=run.ids(lineups), search=state)
         run.report(len(lineups) / options.n_lineups, "building")
 
-    run.report(0.0, "building")
-    lineups = best_lineups(
+    if _one_pass(run):
+        forbidden = frozenset(np.flatnonzero(run.limits <= 0).tolist())
+        try:
+            found = top_lineups(slate, values, options.n_lineups, forbidden, run.budget)
+        except BudgetSpent:
+            return []
+        for count in range(1, len(found) + 1):
+            on_lineup(found[:count])
+        return found
+    search = LineupSearch(slate, values, BoundsModel(slate), budget=run.budget)
+    return best_lineups(
         search,
         options.n_lineups,
         options.min_unique,
         run.limits,
-        done=done,
+        done=run.indices(run.state.get("lineups", [])),
         resume_state=run.state.get("search"),
-        on_lineup=on_lineup,
+        on_lineup=lambda lineups: on_lineup(lineups, search.state()),
     )
+
+
+def _exact(run: _Run) -> tuple[list[list[int]], dict[str, Any]]:
+    """The n best lineups by projection, each solved exactly."""
+    run.report(0.0, "building")
+    lineups = _exact_lineups(run)
     run.report(1.0, "selecting")
-    documents = [lineup_document(slate, lineup) for lineup in lineups]
+    documents = [lineup_document(run.slate, lineup) for lineup in lineups]
     for document in documents:
         add_stats(document, None, 0)
     return lineups, {"lineups": documents, "n_candidates": len(lineups)}
@@ -189,10 +212,19 @@ def optimize(
         lineups, result = _exact(run)
     else:
         lineups, result = _simulated(run)
+    if not lineups and run.budget.spent():
+        raise OptimizerError(
+            f"the time budget of {options.time_budget_seconds} s ran out before any lineup"
+        )
     if not lineups:
         raise InfeasibleError(NO_LINEUP)
     warnings = []
-    if len(lineups) < options.n_lineups:
+    if run.budget.spent():
+        warnings.append(
+            f"the time budget of {options.time_budget_seconds} s ran out: "
+            f"{len(lineups)} lineups found so far are returned ({options.n_lineups} asked)"
+        )
+    elif len(lineups) < options.n_lineups:
         warnings.append(
             f"only {len(lineups)} lineups satisfy the constraints, uniqueness and exposure "
             f"limits ({options.n_lineups} asked)"

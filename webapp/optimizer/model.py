@@ -127,3 +127,44 @@ class PoolModel:
             raise OptimizerError(f"the solver stopped without a lineup ({status.name})")
         players = [i for i, var in self.var.items() if solver.boolean_value(var)]
         return players, round(solver.objective_value)
+
+    def enumerate(
+        self, floor: float, limit: int, budget: TimeBudget = NO_BUDGET
+    ) -> tuple[list[list[int]], bool]:
+        """Every lineup of the pool worth at least `floor` (up to `limit` of them), and
+        whether that is all of them. Raises BudgetSpent when the time budget runs out."""
+        self._floor[0] = NO_FLOOR if floor <= NO_FLOOR else math.ceil(floor)
+        self.model.clear_objective()
+        self.model.clear_hints()
+        collector = _Collector(self.var, limit)
+        solver = cp_model.CpSolver()
+        solver.parameters.enumerate_all_solutions = True
+        solver.parameters.num_workers = 1
+        solver.parameters.max_time_in_seconds = min(SOLVE_TIME_LIMIT_S, budget.remaining())
+        status = solver.solve(self.model, collector)
+        if status == cp_model.INFEASIBLE:
+            return [], True
+        complete = status == cp_model.OPTIMAL and not collector.stopped
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            budget.check()
+            raise OptimizerError(f"the solver stopped without a lineup ({status.name})")
+        if not complete and not collector.stopped:
+            budget.check()
+        return collector.lineups, complete
+
+
+class _Collector(cp_model.CpSolverSolutionCallback):
+    """Keeps each lineup the solver enumerates; stops the search after `limit` of them."""
+
+    def __init__(self, var: dict[int, cp_model.IntVar], limit: int) -> None:
+        super().__init__()
+        self.items = list(var.items())
+        self.limit = limit
+        self.lineups: list[list[int]] = []
+        self.stopped = False
+
+    def on_solution_callback(self) -> None:
+        self.lineups.append([i for i, var in self.items if self.boolean_value(var)])
+        if len(self.lineups) >= self.limit:
+            self.stopped = True
+            self.stop_search()

@@ -23,6 +23,8 @@ Options (every field of `OptimizeOptions`):
   simulated mean), "percentile" (highest `percentile`-th percentile of simulated points) or
   "best_frequency" (most often the best candidate in a scenario). Ignored when n_scenarios is 0.
 - `percentile`: 1..99 (default 90), used by "percentile".
+- `time_budget_seconds`: wall-clock budget of the run (None: none). When it runs out, the
+  lineups found so far are returned with a warning instead of failing.
 """
 
 from __future__ import annotations
@@ -63,6 +65,7 @@ class OptimizeOptions:
     stack: Mapping[str, int] | None = None
     selection: str = "mean"
     percentile: float = DEFAULT_PERCENTILE
+    time_budget_seconds: float | None = None
 
     def to_settings(self, seed: int | None) -> dict[str, Any]:
         """The options as plain JSON data, with the seed actually used."""
@@ -114,6 +117,10 @@ def _problems(options: OptimizeOptions) -> list[str]:
         (options.selection in SELECTIONS, f"selection one of {SELECTIONS}"),
         (_in(options.percentile, *PERCENTILE_BOUNDS), "percentile in 1..99"),
         (len(set(options.locks)) <= size, f"at most {size} locks"),
+        (
+            options.time_budget_seconds is None or _in(options.time_budget_seconds, 0.001, 1e6),
+            "time_budget_seconds in 0.001..1e6",
+        ),
     ]
     return [f"expected {what}" for ok, what in checks if not ok] + _check_stack(options)
 

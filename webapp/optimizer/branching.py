@@ -1,0 +1,212 @@
+"""Every lineup of a pool worth at least a floor: depth-first search with a knapsack bound.
+
+Players are grouped by the slots they may fill (QB, DST, TE, RB, WR in NFL; PG, PG/SG, ...
+in NBA), groups with the fewest slots first, best values first within a group; each player
+is put in or left out. A group holds between `low` and `high` players of any lineup (from
+the slots: Hall's condition). A branch is cut when its value plus the most the rest can
+add is under the floor; the rest is the group's later players (a cardinality knapsack
+within the group) plus every later group (knapsacks within their bounds, combined by
+max-plus convolution over salary), all within the salary left. Players that would break
+Hall's condition are not put in. Games, stacks and locks are checked on full lineups. The
+search is exact: it finds every lineup of the pool worth at least the floor (until `limit`).
+"""
+
+from __future__ import annotations
+
+import math
+from functools import reduce
+
+import numpy as np
+
+from webapp.optimizer.slate import Slate
+
+NEG = -(2**50)
+
+
+def _knapsacks(values: list[int], costs: list[int], most: int, budget: int) -> list[np.ndarray]:
+    """tables[j][c, s]: the best value of c players among j.. with salary units <= s."""
+    table = np.full((most + 1, budget + 1), NEG, dtype=np.int64)
+    table[0, :] = 0
+    tables = [table]
+    for value, cost in zip(reversed(values), reversed(costs), strict=True):
+        table = table.copy()
+        if cost <= budget and most > 0:
+            take = tables[-1][:-1, : budget + 1 - cost] + value
+            np.maximum(table[1:, cost:], take, out=table[1:, cost:])
+        tables.append(table)
+    return tables[::-1]
+
+
+def _convolve(a: np.ndarray, b: np.ndarray, most: int) -> np.ndarray:
+    """Max-plus convolution over counts (up to `most`) and salary (<= s) of two tables."""
+    budget = a.shape[1] - 1
+    out = np.full((most + 1, budget + 1), NEG, dtype=np.int64)
+    for ca in range(a.shape[0]):
+        for cb in range(min(b.shape[0], most + 1 - ca)):
+            if a[ca, -1] <= NEG // 2 or b[cb, -1] <= NEG // 2:
+                continue
+            # best over s1 of a[ca, s1] + b[cb, s - s1], for every s
+            pairs = a[ca][:, None] + b[cb][None, :]
+            sums = np.full(2 * budget + 1, NEG, dtype=np.int64)
+            idx = np.add.outer(np.arange(budget + 1), np.arange(budget + 1))
+            np.maximum.at(sums, idx.ravel(), pairs.ravel())
+            np.maximum(out[ca + cb], np.maximum.accumulate(sums[: budget + 1]), out=out[ca + cb])
+    return out
+
+
+class _Group:
+    def __init__(self, members: list[int], low: int, high: int) -> None:
+        self.members = members
+        self.low = low
+        self.high = high
+
+
+def _groups(slate: Slate, pool: list[int], values: np.ndarray) -> list[_Group]:
+    by_slots: dict[frozenset[int], list[int]] = {}
+    for i in pool:
+        by_slots.setdefault(slate.eligible[i], []).append(i)
+    size = slate.rules.size
+    keys = sorted(by_slots, key=lambda k: (len(k), sorted(k)))
+    groups = []
+    for key in keys:
+        others = frozenset().union(*(k for k in keys if k != key))
+        members = sorted(by_slots[key], key=lambda i: (-values[i], i))
+        high = min(len(key), size, len(members))
+        groups.append(_Group(members, max(0, size - len(others)), high))
+    return groups
+
+
+def _later_tables(groups: list[_Group], inside: list[list[np.ndarray]], size: int) -> list:
+    """later[g]: the most that groups after g can add, each within its bounds."""
+    budget = inside[0][0].shape[1] - 1 if inside else 0
+    later = [np.empty(0)] * len(groups)
+    rest = np.full((size + 1, budget + 1), NEG, dtype=np.int64)
+    rest[0, :] = 0
+    for g in range(len(groups) - 1, -1, -1):
+        later[g] = rest
+        whole = inside[g][0].copy()
+        whole[: groups[g].low] = NEG
+        rest = _convolve(whole, rest, size)
+    return later
+
+
+def _hall_rows(slate: Slate, pool: list[int]) -> tuple[dict[int, list[int]], list[int]]:
+    """For each pooled player the Hall rows he counts in, and each row's open slots."""
+    rows: dict[int, list[int]] = {i: [] for i in pool}
+    opens: list[int] = []
+    for members, open_slots in slate.hall:
+        inner = [i for i in members if i in rows]
+        if len(inner) > open_slots:
+            for i in inner:
+                rows[i].append(len(opens))
+            opens.append(open_slots)
+    return rows, opens
+
+
+class _Enumerator:
+    """One enumeration: the tables of bounds, the lineup being built, the lineups found."""
+
+    def __init__(self, slate: Slate, pool: list[int], values: np.ndarray, limit: int) -> None:
+        size = slate.rules.size
+        unit = reduce(math.gcd, [int(slate.salaries[i]) for i in pool] + [slate.rules.salary_cap])
+        self.unit = max(unit, 1)
+        self.budget = slate.rules.salary_cap // self.unit
+        self.slate, self.limit = slate, limit
+        self.groups = _groups(slate, pool, values)
+        self.cost_of = {i: int(slate.salaries[i]) // self.unit for i in pool}
+        self.value_of = {i: int(values[i]) for i in pool}
+        self.inside = [
+            _knapsacks(
+                [self.value_of[i] for i in g.members],
+                [self.cost_of[i] for i in g.members],
+                g.high,
+                self.budget,
+            )
+            for g in self.groups
+        ]
+        self.later = _later_tables(self.groups, self.inside, size)
+        self.rows, self.opens = _hall_rows(slate, pool)
+        self.counts = [0] * len(self.opens)
+        self.locked = set(slate.locks)
+        self.floor: float = -math.inf
+        self.found: list[list[int]] = []
+        self.chosen: list[int] = []
+
+    def bound(self, g: int, j: int, taken: int, need: int, left: int) -> int:
+        """The most that `need` more players can add: group g's from j on, then later groups."""
+        group = self.groups[g]
+        low = max(0, group.low - taken)
+        high = min(group.high - taken, need)
+        if low > high:
+            return NEG
+        mine = self.inside[g][j][low : high + 1, : left + 1]
+        theirs = self.later[g][need - high : need - low + 1][::-1, left::-1]
+        return int((mine + theirs).max())
+
+    def fits(self, i: int, taken: int, group: _Group, left: int) -> bool:
+        return (
+            self.cost_of[i] <= left
+            and taken < group.high
+            and all(self.counts[r] < self.opens[r] for r in self.rows[i])
+        )
+
+    def leaf(self) -> bool:
+        lineup = list(self.chosen)
+        if self.locked <= set(lineup) and _legal(self.slate, lineup):
+            self.found.append(lineup)
+        return len(self.found) >= self.limit
+
+    def visit(self, g: int, start: int, taken: int, need: int, left: int, value: int) -> bool:
+        """Extend the lineup with players of group g from `start` on, then later groups;
+        True once `limit` lineups are found. Loops rather than recursing on "leave out", so
+        the depth stays one per player put in (plus one per group) whatever the pool's size."""
+        if need == 0:
+            return self.leaf()
+        if g == len(self.groups):
+            return False
+        group = self.groups[g]
+        for j in range(start, len(group.members)):
+            if value + self.bound(g, j, taken, need, left) < self.floor:
+                return False  # later players of the group only bound lower
+            i = group.members[j]
+            if self.fits(i, taken, group, left):
+                for r in self.rows[i]:
+                    self.counts[r] += 1
+                self.chosen.append(i)
+                cost, worth = self.cost_of[i], self.value_of[i]
+                stop = self.visit(g, j + 1, taken + 1, need - 1, left - cost, value + worth)
+                self.chosen.pop()
+                for r in self.rows[i]:
+                    self.counts[r] -= 1
+                if stop:
+                    return True
+            if i in self.locked:
+                return False  # every later lineup of this branch would leave him out
+        return taken >= group.low and self.visit(g + 1, 0, 0, need, left, value)
+
+
+def enumerate_pool(
+    slate: Slate, pool: list[int], values: np.ndarray, floor: float, limit: int
+) -> tuple[list[list[int]], bool]:
+    """Lineups of `pool` worth at least `floor` (at most `limit`), and whether that is all."""
+    if not pool:
+        return [], True
+    search = _Enumerator(slate, pool, values, limit)
+    search.floor = -math.inf if floor == -math.inf else math.ceil(floor)
+    stopped = search.visit(0, 0, 0, slate.rules.size, search.budget, 0)
+    return search.found, not stopped
+
+
+def _legal(slate: Slate, lineup: list[int]) -> bool:
+    """Games and stacks: the rules the search does not enforce as it goes."""
+    games = {slate.game_of[i] for i in lineup}
+    if len(games) < slate.rules.min_games:
+        return False
+    members = set(lineup)
+    for group in slate.stacks:
+        if group.anchor in members:
+            if len(members.intersection(group.catchers)) < slate.stack.qb_with:
+                return False
+            if len(members.intersection(group.opponents)) < slate.stack.bring_back:
+                return False
+    return True
