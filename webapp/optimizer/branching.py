@@ -6,7 +6,7 @@ is put in or left out. A group holds between `low` and `high` players of any lin
 the slots: Hall's condition). A branch is cut when its value plus the most the rest can
 add is under the floor; the rest is the group's later players (a cardinality knapsack
 within the group) plus every later group (knapsacks within their bounds, combined by
-max-plus convolution over salary), all within the salary left. Players that would break
+a knapsack that counts each group's players), all within the salary left. Players that would break
 Hall's condition are not put in. Games, stacks and locks are checked on full lineups. The
 search is exact: it finds every lineup of the pool worth at least the floor (until `limit`).
 """
@@ -37,23 +37,6 @@ def _knapsacks(values: list[int], costs: list[int], most: int, budget: int) -> l
     return tables[::-1]
 
 
-def _convolve(a: np.ndarray, b: np.ndarray, most: int) -> np.ndarray:
-    """Max-plus convolution over counts (up to `most`) and salary (<= s) of two tables."""
-    budget = a.shape[1] - 1
-    out = np.full((most + 1, budget + 1), NEG, dtype=np.int64)
-    for ca in range(a.shape[0]):
-        for cb in range(min(b.shape[0], most + 1 - ca)):
-            if a[ca, -1] <= NEG // 2 or b[cb, -1] <= NEG // 2:
-                continue
-            # best over s1 of a[ca, s1] + b[cb, s - s1], for every s
-            pairs = a[ca][:, None] + b[cb][None, :]
-            sums = np.full(2 * budget + 1, NEG, dtype=np.int64)
-            idx = np.add.outer(np.arange(budget + 1), np.arange(budget + 1))
-            np.maximum.at(sums, idx.ravel(), pairs.ravel())
-            np.maximum(out[ca + cb], np.maximum.accumulate(sums[: budget + 1]), out=out[ca + cb])
-    return out
-
-
 class _Group:
     def __init__(self, members: list[int], low: int, high: int) -> None:
         self.members = members
@@ -76,17 +59,32 @@ def _groups(slate: Slate, pool: list[int], values: np.ndarray) -> list[_Group]:
     return groups
 
 
-def _later_tables(groups: list[_Group], inside: list[list[np.ndarray]], size: int) -> list:
-    """later[g]: the most that groups after g can add, each within its bounds."""
-    budget = inside[0][0].shape[1] - 1 if inside else 0
+def _add_group(rest: np.ndarray, values: list[int], costs: list[int], low: int, high: int):
+    """What a group (taking low..high of its players) and then `rest` can add together:
+    a knapsack over the group's players that also counts how many of them are taken."""
+    size, budget = rest.shape[0] - 1, rest.shape[1] - 1
+    table = np.full((size + 1, high + 1, budget + 1), NEG, dtype=np.int64)
+    table[:, 0, :] = rest
+    for value, cost in zip(values, costs, strict=True):
+        if cost > budget or high == 0:
+            continue
+        take = table[:-1, :-1, : budget + 1 - cost] + value
+        np.maximum(table[1:, 1:, cost:], take, out=table[1:, 1:, cost:])
+    return table[:, low:, :].max(axis=1)
+
+
+def _later_tables(groups: list[_Group], value_of, cost_of, size: int, budget: int) -> list:
+    """later[g][c, s]: the most that c players of the groups after g (each group within its
+    bounds) can add with salary units <= s."""
     later = [np.empty(0)] * len(groups)
     rest = np.full((size + 1, budget + 1), NEG, dtype=np.int64)
     rest[0, :] = 0
     for g in range(len(groups) - 1, -1, -1):
         later[g] = rest
-        whole = inside[g][0].copy()
-        whole[: groups[g].low] = NEG
-        rest = _convolve(whole, rest, size)
+        group = groups[g]
+        values = [value_of[i] for i in group.members]
+        costs = [cost_of[i] for i in group.members]
+        rest = _add_group(rest, values, costs, group.low, group.high)
     return later
 
 
@@ -124,7 +122,7 @@ class _Enumerator:
             )
             for g in self.groups
         ]
-        self.later = _later_tables(self.groups, self.inside, size)
+        self.later = _later_tables(self.groups, self.value_of, self.cost_of, size, self.budget)
         self.rows, self.opens = _hall_rows(slate, pool)
         self.counts = [0] * len(self.opens)
         self.locked = set(slate.locks)
