@@ -14,6 +14,7 @@ search is exact: it finds every lineup of the pool worth at least the floor (unt
 from __future__ import annotations
 
 import math
+from bisect import bisect_left
 from functools import reduce
 
 import numpy as np
@@ -129,6 +130,9 @@ class _Enumerator:
         self.floor: float = -math.inf
         self.found: list[list[int]] = []
         self.chosen: list[int] = []
+        self.rank = {i: r for r, i in enumerate(i for g in self.groups for i in g.members)}
+        self.demands = _stack_demands(slate, self.rank)
+        self.active: list[tuple[frozenset[int], list[int], int]] = []
 
     def bound(self, g: int, j: int, taken: int, need: int, left: int) -> int:
         """The most that `need` more players can add: group g's from j on, then later groups."""
@@ -147,6 +151,16 @@ class _Enumerator:
             and taken < group.high
             and all(self.counts[r] < self.opens[r] for r in self.rows[i])
         )
+
+    def stackable(self, rank: int, need: int) -> bool:
+        """Whether the stacks of the anchors chosen so far can still be completed by players
+        from `rank` on (in search order) within `need` more players."""
+        for members, ranks, wanted in self.active:
+            have = sum(1 for i in self.chosen if i in members)
+            short = wanted - have
+            if short > 0 and (short > need or len(ranks) - bisect_left(ranks, rank) < short):
+                return False
+        return True
 
     def leaf(self) -> bool:
         lineup = list(self.chosen)
@@ -167,12 +181,17 @@ class _Enumerator:
             if value + self.bound(g, j, taken, need, left) < self.floor:
                 return False  # later players of the group only bound lower
             i = group.members[j]
+            if self.active and not self.stackable(self.rank[i], need):
+                return False  # fewer stack partners are left further on
             if self.fits(i, taken, group, left):
                 for r in self.rows[i]:
                     self.counts[r] += 1
                 self.chosen.append(i)
+                demands = self.demands.get(i, [])
+                self.active.extend(demands)
                 cost, worth = self.cost_of[i], self.value_of[i]
                 stop = self.visit(g, j + 1, taken + 1, need - 1, left - cost, value + worth)
+                del self.active[len(self.active) - len(demands) :]
                 self.chosen.pop()
                 for r in self.rows[i]:
                     self.counts[r] -= 1
@@ -193,6 +212,23 @@ def enumerate_pool(
     search.floor = -math.inf if floor == -math.inf else math.ceil(floor)
     stopped = search.visit(0, 0, 0, slate.rules.size, search.budget, 0)
     return search.found, not stopped
+
+
+def _stack_demands(slate: Slate, rank: dict[int, int]) -> dict[int, list]:
+    """anchor -> [(partners, their search ranks sorted, how many are needed)]."""
+    demands: dict[int, list] = {}
+    for group in slate.stacks:
+        if group.anchor not in rank:
+            continue
+        for partners, wanted in (
+            (group.catchers, slate.stack.qb_with),
+            (group.opponents, slate.stack.bring_back),
+        ):
+            if wanted > 0:
+                inside = [i for i in partners if i in rank]
+                entry = (frozenset(inside), sorted(rank[i] for i in inside), wanted)
+                demands.setdefault(group.anchor, []).append(entry)
+    return demands
 
 
 def _legal(slate: Slate, lineup: list[int]) -> bool:
