@@ -45,18 +45,26 @@ class _Group:
         self.high = high
 
 
-def _groups(slate: Slate, pool: list[int], values: np.ndarray) -> list[_Group]:
+def _groups(
+    slate: Slate, pool: list[int], values: np.ndarray, first: list[tuple[list[int], int]]
+) -> list[_Group]:
+    """`first` groups ((members, how many at least) each) in that order, then one group per
+    set of eligible slots for the other pooled players."""
+    size = slate.rules.size
+    placed = {i for members, _ in first for i in members}
     by_slots: dict[frozenset[int], list[int]] = {}
     for i in pool:
-        by_slots.setdefault(slate.eligible[i], []).append(i)
-    size = slate.rules.size
-    keys = sorted(by_slots, key=lambda k: (len(k), sorted(k)))
+        if i not in placed:
+            by_slots.setdefault(slate.eligible[i], []).append(i)
+    slots_of = [frozenset().union(*(slate.eligible[i] for i in m)) for m, _ in first]
+    slots_of += sorted(by_slots, key=lambda k: (len(k), sorted(k)))
+    members_of = [m for m, _ in first] + [by_slots[k] for k in slots_of[len(first) :]]
     groups = []
-    for key in keys:
-        others = frozenset().union(*(k for k in keys if k != key))
-        members = sorted(by_slots[key], key=lambda i: (-values[i], i))
+    for g, (key, members) in enumerate(zip(slots_of, members_of, strict=True)):
+        others = frozenset().union(*(k for h, k in enumerate(slots_of) if h != g))
+        low = max(0, size - len(others), first[g][1] if g < len(first) else 0)
         high = min(len(key), size, len(members))
-        groups.append(_Group(members, max(0, size - len(others)), high))
+        groups.append(_Group(sorted(members, key=lambda i: (-values[i], i)), low, high))
     return groups
 
 
@@ -64,6 +72,8 @@ def _add_group(rest: np.ndarray, values: list[int], costs: list[int], low: int, 
     """What a group (taking low..high of its players) and then `rest` can add together:
     a knapsack over the group's players that also counts how many of them are taken."""
     size, budget = rest.shape[0] - 1, rest.shape[1] - 1
+    if low > high:  # the group cannot supply what it must: nothing is possible
+        return np.full_like(rest, NEG)
     table = np.full((size + 1, high + 1, budget + 1), NEG, dtype=np.int64)
     table[:, 0, :] = rest
     for value, cost in zip(values, costs, strict=True):
@@ -105,13 +115,20 @@ def _hall_rows(slate: Slate, pool: list[int]) -> tuple[dict[int, list[int]], lis
 class _Enumerator:
     """One enumeration: the tables of bounds, the lineup being built, the lineups found."""
 
-    def __init__(self, slate: Slate, pool: list[int], values: np.ndarray, limit: int) -> None:
+    def __init__(
+        self,
+        slate: Slate,
+        pool: list[int],
+        values: np.ndarray,
+        limit: int,
+        first: list[tuple[list[int], int]],
+    ) -> None:
         size = slate.rules.size
         unit = reduce(math.gcd, [int(slate.salaries[i]) for i in pool] + [slate.rules.salary_cap])
         self.unit = max(unit, 1)
         self.budget = slate.rules.salary_cap // self.unit
         self.slate, self.limit = slate, limit
-        self.groups = _groups(slate, pool, values)
+        self.groups = _groups(slate, pool, values, first)
         self.cost_of = {i: int(slate.salaries[i]) // self.unit for i in pool}
         self.value_of = {i: int(values[i]) for i in pool}
         self.inside = [
@@ -202,16 +219,48 @@ class _Enumerator:
         return taken >= group.low and self.visit(g + 1, 0, 0, need, left, value)
 
 
+def _first_groups(slate: Slate, pool: list[int]) -> list[list[tuple[list[int], int]]]:
+    """The searches to run, as the groups each puts first: locked players (all taken); with
+    a stack, one search per anchor (NFL: per QB; a lineup holds one) that takes him, at
+    least `qb_with` of his catchers and `bring_back` of his opponents, so the bound knows
+    the stack is needed."""
+    locked = [i for i in pool if i in set(slate.locks)]
+    base = [(locked, len(locked))] if locked else []
+    if not slate.stacks:
+        return [base]
+    inside = set(pool)
+    searches = []
+    for group in slate.stacks:
+        if group.anchor not in inside:
+            continue
+        taken = set(locked) | {group.anchor}
+        catchers = [i for i in group.catchers if i in inside and i not in taken]
+        opponents = [i for i in group.opponents if i in inside and i not in taken]
+        need_c = max(0, slate.stack.qb_with - len(taken.intersection(group.catchers)))
+        need_o = max(0, slate.stack.bring_back - len(taken.intersection(group.opponents)))
+        extra = [([group.anchor], 1)] if group.anchor not in locked else []
+        searches.append(base + extra + [(catchers, need_c), (opponents, need_o)])
+    return searches
+
+
 def enumerate_pool(
     slate: Slate, pool: list[int], values: np.ndarray, floor: float, limit: int
 ) -> tuple[list[list[int]], bool]:
     """Lineups of `pool` worth at least `floor` (at most `limit`), and whether that is all."""
-    if not pool:
-        return [], True
-    search = _Enumerator(slate, pool, values, limit)
-    search.floor = -math.inf if floor == -math.inf else math.ceil(floor)
-    stopped = search.visit(0, 0, 0, slate.rules.size, search.budget, 0)
-    return search.found, not stopped
+    anchors = {group.anchor for group in slate.stacks}
+    found: list[list[int]] = []
+    for first in _first_groups(slate, pool):
+        mine = {i for members, _ in first for i in members}
+        members = [i for i in pool if i in mine or i not in anchors]
+        if not members:
+            continue
+        search = _Enumerator(slate, members, values, limit - len(found), first)
+        search.floor = -math.inf if floor == -math.inf else math.ceil(floor)
+        stopped = search.visit(0, 0, 0, slate.rules.size, search.budget, 0)
+        found += search.found
+        if stopped:
+            return found, False
+    return found, True
 
 
 def _stack_demands(slate: Slate, rank: dict[int, int]) -> dict[int, list]:
