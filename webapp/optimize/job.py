@@ -24,13 +24,21 @@ OPTION_FIELDS = (
     "stack",
     "selection",
     "percentile",
+    "min_exposure",
+    "correlation",
 )
 
 
 def make_optimize_job(
     load_slate: SlateLoader | None,
+    *,
+    time_budget_seconds: float | None = None,
+    threads: int | None = None,
 ) -> Callable[[dict[str, Any], JobContext], Any]:
-    """Build the job function; `load_slate` fetches players by slate id when none were sent."""
+    """Build the job function; `load_slate` fetches players by slate id when none were sent.
+    `time_budget_seconds` (OPTIMIZER_TIME_BUDGET_SECONDS) bounds each run: when it runs out
+    the lineups found so far are the result, with a warning. `threads`
+    (OPTIMIZER_THREADS, None: the CPU count) solve simulation candidates in parallel."""
 
     def run_optimize_job(job_input: dict[str, Any], context: JobContext) -> dict[str, Any]:
         from webapp.neo4j_client import Neo4jUnavailableError
@@ -46,7 +54,9 @@ def make_optimize_job(
             except (SlateNotFoundError, Neo4jUnavailableError) as error:
                 raise JobFailedError(f"could not load the slate: {error}") from error
         options = OptimizeOptions(
-            **{name: job_input[name] for name in OPTION_FIELDS if name in job_input}
+            **{name: job_input[name] for name in OPTION_FIELDS if name in job_input},
+            time_budget_seconds=time_budget_seconds,
+            threads=threads,
         )
         try:
             return optimize(
