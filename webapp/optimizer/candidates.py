@@ -25,9 +25,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from webapp.optimizer.bounds import BoundsModel
 from webapp.optimizer.budget import BudgetSpent, TimeBudget
 from webapp.optimizer.enumeration import top_lineups
 from webapp.optimizer.rules import RULES
+from webapp.optimizer.search import LineupSearch, best_lineups
 from webapp.optimizer.slate import Slate, Stack
 
 SIMS_PER_LINEUP = (3, 6, 12, 24)  # build scenarios averaged per objective
@@ -42,6 +44,7 @@ class Objective:
     values: np.ndarray
     slate: Slate
     count: int
+    min_unique: int = 1  # above 1: lineups found in turn, each differing by that many
 
 
 def plan_size(n_lineups: int) -> tuple[int, int]:
@@ -77,11 +80,16 @@ def objectives(
     stdev: np.ndarray,
     n_lineups: int,
     seed: int,
+    min_unique: int = 1,
 ) -> list[Objective]:
-    """Every objective of a run, in a fixed order."""
+    """Every objective of a run, in a fixed order. With min_unique above 1 the exact
+    lineups (plain and stacked) are also found in turn under that uniqueness."""
     count, per = plan_size(n_lineups)
     found = [Objective(slate.projections, slate, max(per, n_lineups))]
     found += [Objective(slate.projections, other, max(per, n_lineups)) for other in stacked]
+    if min_unique > 1:
+        for base in (slate, *stacked[-1:]):
+            found.append(Objective(slate.projections, base, n_lineups, min_unique))
     used = 0
     for sims in SIMS_PER_LINEUP:
         for _ in range(count):
@@ -108,7 +116,18 @@ def stacked_slates(slate: Slate) -> list[Slate]:
     return [Slate(slate.players, slate.rules, locks, stack) for stack in AUTO_STACKS]
 
 
+def _solve_unique(objective: Objective, forbidden: frozenset[int], budget: TimeBudget) -> list:
+    slate = objective.slate
+    values = slate.scaled(objective.values)
+    search = LineupSearch(slate, values, BoundsModel(slate), budget=budget)
+    limits = np.full(len(slate), objective.count)
+    limits[list(forbidden)] = 0
+    return [sorted(x) for x in best_lineups(search, objective.count, objective.min_unique, limits)]
+
+
 def _solve(objective: Objective, forbidden: frozenset[int], budget: TimeBudget) -> list[list[int]]:
+    if objective.min_unique > 1:
+        return _solve_unique(objective, forbidden, budget)
     values = objective.slate.scaled(objective.values)
     stacked = objective.slate.stack is not None  # pruning could remove a stack's partners
     skip = forbidden | (frozenset() if stacked else frozenset(dominated(objective.slate, values)))

@@ -48,7 +48,15 @@ def _candidates(run: Run, simulator: Simulator) -> list[list[int]]:
     build = simulator.rows(build_rows_needed(options.n_lineups), run.seed, BUILD_STREAM)
     run.report(SIMULATING_SHARE, "simulating")
     sigma = stdevs(slate.players, options.sport)
-    targets = objectives(slate, stacked_slates(slate), build, sigma, options.n_lineups, run.seed)
+    targets = objectives(
+        slate,
+        stacked_slates(slate),
+        build,
+        sigma,
+        options.n_lineups,
+        run.seed,
+        options.min_unique,
+    )
     targets += min_exposure_objectives(run)
     done = (int(run.state.get("objectives", 0)), run.state.get("candidates", []))
 
