@@ -28,6 +28,9 @@ SIMULATING_SHARE = 0.05
 BUILDING_SHARE = 0.75
 BUILD_STREAM, SELECT_STREAM = 1, 0  # random streams of the run's seed
 CHECKPOINT_EVERY = 5  # objectives between saved states
+# Bytes the candidates x scenarios score matrix (float32) may take: at 100,000 scenarios
+# that is 500 candidates; beyond it the candidates with the highest projections are kept.
+SCORE_MATRIX_BYTES = 200_000_000
 
 
 def min_exposure_objectives(run: Run) -> list[Objective]:
@@ -68,6 +71,16 @@ def _candidates(run: Run, simulator: Simulator) -> list[list[int]]:
     return build_candidates(targets, run.forbidden, run.threads, run.budget, on_objective, done)
 
 
+def _bounded(run: Run, candidates: list[list[int]]) -> list[list[int]]:
+    """At most as many candidates as the score matrix's memory bound allows."""
+    most = max(run.options.n_lineups, SCORE_MATRIX_BYTES // (4 * run.options.n_scenarios))
+    if len(candidates) <= most:
+        return candidates
+    totals = [float(run.slate.projections[c].sum()) for c in candidates]
+    keep = sorted(range(len(candidates)), key=lambda c: (-totals[c], c))[:most]
+    return [candidates[c] for c in sorted(keep)]
+
+
 def simulated(run: Run) -> tuple[list[list[int]], dict[str, Any]]:
     """Candidates from build scenarios, scored on selection scenarios, chosen as a portfolio."""
     options, slate = run.options, run.slate
@@ -79,7 +92,7 @@ def simulated(run: Run) -> tuple[list[list[int]], dict[str, Any]]:
         raise InfeasibleError(NO_LINEUP)
     run.report(0.0, "simulating")
     simulator = Simulator(slate.players, options.sport, options.correlation)
-    candidates = _candidates(run, simulator) or first
+    candidates = _bounded(run, _candidates(run, simulator) or first)
     start = SIMULATING_SHARE + BUILDING_SHARE
 
     def on_batch(done: int) -> None:
