@@ -41,11 +41,11 @@ def test_spent_time_budget_returns_lineups_so_far_with_a_warning(nfl: list[dict]
 
 def test_limiting_rule_is_named(nfl: list[dict]) -> None:
     """When the rules allow fewer lineups than asked, the warning names the rule."""
-    options = OptimizeOptions(n_lineups=30, n_scenarios=100, seed=1, min_unique=8)
+    options = OptimizeOptions(n_lineups=20, n_scenarios=100, seed=1, min_unique=9)
 
     result = optimize(nfl, options)
 
-    assert len(result["lineups"]) < 30
+    assert len(result["lineups"]) < 20
     assert any("min_unique" in warning for warning in result["warnings"])
 
 
