@@ -35,6 +35,7 @@ from webapp.optimizer.slate import Slate, Stack
 SIMS_PER_LINEUP = (3, 6, 12, 24)  # build scenarios averaged per objective
 NOISE_SHARES = (0.35, 0.7)  # noisy-projection error, as a share of each player's stdev
 AUTO_STACKS = (Stack(1, 0), Stack(2, 0), Stack(2, 1))
+STACKED_MAX = 40  # best stacked lineups by projection, per stack
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,7 @@ class Objective:
 def plan_size(n_lineups: int) -> tuple[int, int]:
     """(objectives per source, lineups per objective) for a request of n lineups."""
     per_objective = 6 if n_lineups <= 20 else 10
-    objectives = max(6, min(24, n_lineups // 6 + 4))
+    objectives = max(6, min(12, n_lineups // 12 + 4))
     return objectives, per_objective
 
 
@@ -86,7 +87,8 @@ def objectives(
     lineups (plain and stacked) are also found in turn under that uniqueness."""
     count, per = plan_size(n_lineups)
     found = [Objective(slate.projections, slate, max(per, n_lineups))]
-    found += [Objective(slate.projections, other, max(per, n_lineups)) for other in stacked]
+    stacked_count = max(per, min(n_lineups, STACKED_MAX))
+    found += [Objective(slate.projections, other, stacked_count) for other in stacked]
     if min_unique > 1:
         for base in (slate, *stacked[-1:]):
             found.append(Objective(slate.projections, base, n_lineups, min_unique))

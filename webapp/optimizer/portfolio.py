@@ -23,7 +23,7 @@ from webapp.optimizer.budget import TimeBudget
 logger = logging.getLogger(__name__)
 
 SCORE_SCALE = 100  # statistic units per point in the integer objective
-SELECT_TIME_LIMIT_S = 5.0  # the best portfolio found by then is kept
+SELECT_TIME_LIMIT_S = 3.0  # the best portfolio found by then is kept
 
 
 @dataclass
