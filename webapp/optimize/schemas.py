@@ -210,8 +210,7 @@ def cross_field_errors(data: dict[str, Any]) -> dict[str, list[str]]:
         errors["min_unique"] = [f"at most {roster_size} for {data.get('sport', 'nfl')}"]
     if data.get("players"):
         errors.update(check_players(data["players"], data.get("sport", "nfl")))
-    problems = loading_problems(data.get("correlation"), data.get("sport", "nfl"))
-    if problems:
+    if problems := loading_problems(data.get("correlation"), data.get("sport", "nfl")):
         errors["correlation"] = problems
     return errors
 
