@@ -24,6 +24,8 @@ from webapp.optimizer.slate import SCALE, Slate
 
 # A pass stops after this many lineups per one wanted: the floor was too low.
 ENUMERATION_SLACK = 8
+FULL_SPAN_LINEUPS = 150
+MIN_GAP_POINTS = 0.2  # smallest first gap below the LP value, in fantasy points
 
 
 def _ranked(lineups: list[list[int]], values: np.ndarray) -> list[tuple[int, tuple[int, ...]]]:
@@ -52,7 +54,10 @@ def top_lineups(
             return []
         top = float(best[1])
     lowest = float(np.sort(values)[: slate.rules.size].sum())
-    gap = max(FIRST_GAP_SHARE * abs(top), float(SCALE))
+    # FIRST_GAP_SHARE is about what the 150 best lineups span; fewer span less (measured:
+    # a first pass far too wide is cut short at `limit` lineups and wasted).
+    share = FIRST_GAP_SHARE * min(1.0, math.sqrt(n_lineups / FULL_SPAN_LINEUPS))
+    gap = max(share * abs(top), MIN_GAP_POINTS * SCALE)
     floor = top - gap
     limit = ENUMERATION_SLACK * n_lineups + 64
     while True:
