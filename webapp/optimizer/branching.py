@@ -179,9 +179,10 @@ class _Enumerator:
                 return False
         return True
 
-    def leaf(self) -> bool:
+    def leaf(self, value: int) -> bool:
         lineup = list(self.chosen)
-        if self.locked <= set(lineup) and _legal(self.slate, lineup):
+        # The bound only says a branch *may* reach the floor; the full lineup must.
+        if value >= self.floor and self.locked <= set(lineup) and _legal(self.slate, lineup):
             self.found.append(lineup)
         return len(self.found) >= self.limit
 
@@ -190,7 +191,7 @@ class _Enumerator:
         True once `limit` lineups are found. Loops rather than recursing on "leave out", so
         the depth stays one per player put in (plus one per group) whatever the pool's size."""
         if need == 0:
-            return self.leaf()
+            return self.leaf(value)
         if g == len(self.groups):
             return False
         group = self.groups[g]

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 import pytest
 
+from bench.slates import nba_slate, nfl_slate
 from tests.unit.optimizer.test_exact import _solve, _valid_lineups
 from webapp.optimizer import RULES
 from webapp.optimizer.bounds import BoundsModel
@@ -66,3 +67,17 @@ def test_top_lineups_equal_the_search(
 
     assert _totals(slate, found) == _totals(slate, expected)
     assert all(set(slate.locks) <= set(lineup) for lineup in found)
+
+
+@pytest.mark.parametrize("sport", ["nfl", "nba"])
+def test_real_size_top_lineups_equal_the_search(sport: str) -> None:
+    """On real-size slates too (this NBA slate once got lineups under the floor, and so
+    missed better ones, from a pass that stopped between floors)."""
+    players = to_players(nfl_slate(1) if sport == "nfl" else nba_slate(1))
+    slate = Slate(players, RULES[sport])
+    values = slate.scaled(slate.projections)
+    limits = exposure_limits(slate, 20, 1.0, {})
+
+    expected = best_lineups(LineupSearch(slate, values, BoundsModel(slate)), 20, 1, limits)
+
+    assert _totals(slate, top_lineups(slate, values, 20)) == _totals(slate, expected)
