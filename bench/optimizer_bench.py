@@ -1,18 +1,25 @@
-"""Optimizer benchmarks, side by side in one run; prints a table.
+"""Optimizer benchmarks, side by side in one run; prints tables.
 
 Needs `pip install pydfs-lineup-optimizer` for the comparison in (a) (a benchmark-only
 dependency; without it that comparison is skipped with a message).
 
-(a) 150 lineups by projection (n_scenarios=0), ours vs pydfs-lineup-optimizer, on the same NFL
-    and NBA slates with the same rules (DraftKings Classic, cap 50,000, two games, lineups
-    differing by at least one player): wall time, ratio, best lineup's projection total.
-(b) 150 lineups from 1,000 scenarios on the NFL slate (wall time).
-(c) 10,000 scenarios x ~460 NFL players drawn (wall time).
-(d) peak memory of a 100,000-scenario, 150-lineup NFL job (ru_maxrss growth, measured in a
+(a) Exact lineups by projection (n_scenarios=0): ours 20 and 150 against pydfs-lineup-
+    optimizer 20 (and 150 with --pydfs-150) on the same NFL and NBA slates with the same
+    rules (DraftKings Classic, cap 50,000, two games, lineups differing by one player):
+    wall time, ratio of our 150 to their 20, best lineup's projection total.
+(b) Simulation: 150 lineups from 1,000 and from 10,000 scenarios on the NFL slate, and
+    their time as a multiple of our exact 150.
+(c) 10,000 scenarios x ~500 NFL players drawn (wall time).
+(d) Peak memory of a 100,000-scenario, 150-lineup NFL job (ru_maxrss growth, measured in a
     fresh subprocess so nothing else is counted).
+(q) Quality out of sample: --quality-lineups lineups (default 20) from 1,000 scenarios,
+    scored on 20,000 outcomes of tests/unit/optimizer/independent_model.py (its own
+    factors, loadings and gamma marginals): average mean, p90, p99 of the lineups, E[max
+    over the portfolio] and distinct players, for exact, exact + stacks and each selection,
+    with the acceptance ratios.
 
-Usage: python bench/optimizer_bench.py [--seed 1] [--lineups 150] [--pydfs-timeout 1800]
-       [--parts abcd]
+Usage: python bench/optimizer_bench.py [--seed 1] [--lineups 150] [--pydfs-timeout 600]
+       [--parts abcdq] [--pydfs-150] [--quality-lineups 20]
 Each pydfs run happens in its own subprocess and is stopped after --pydfs-timeout seconds.
 """
 
@@ -30,6 +37,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.optimizer_quality import quality_table  # noqa: E402
 from bench.slates import nba_slate, nfl_slate  # noqa: E402
 from webapp.optimizer import OptimizeOptions, optimize  # noqa: E402
 
@@ -128,32 +136,40 @@ def _simulation_time(seed: int, scenarios: int) -> tuple[float, int]:
     return time.perf_counter() - start, len(players)
 
 
-def _compare(sport: str, args: argparse.Namespace) -> list[str]:
-    ours_s, result = _ours(sport, args.seed, args.lineups)
-    ours_best = result["lineups"][0]["projection"]
-    theirs = _pydfs(sport, args.seed, args.lineups, args.pydfs_timeout)
-    label = f"(a) {sport.upper()} {args.lineups} lineups, n_scenarios=0"
-    rows = [
-        f"{label:<44} ours     {ours_s:8.2f} s   best {ours_best:.2f}   ({len(result['lineups'])} lineups)"
-    ]
-    if isinstance(theirs, str):
-        rows.append(f"{'':<44} pydfs    {theirs}")
-        return rows
-    same = "same" if abs(theirs["best"] - ours_best) < 1e-6 else "DIFFERENT"
-    rows.append(
-        f"{'':<44} pydfs    {theirs['seconds']:8.2f} s   best {theirs['best']:.2f}   "
-        f"({theirs['count']} lineups)"
-    )
-    rows.append(f"{'':<44} ratio    {theirs['seconds'] / ours_s:8.1f} x faster; best total {same}")
-    return rows
+def _compare(sport: str, args: argparse.Namespace) -> tuple[list[str], float]:
+    """Rows of (a) for one sport, and our exact-150 time."""
+    rows = []
+    times = {}
+    for n in (20, args.lineups):
+        ours_s, result = _ours(sport, args.seed, n)
+        times[n] = ours_s
+        best = result["lineups"][0]["projection"]
+        label = f"(a) {sport.upper()} exact {n} lineups"
+        rows.append(f"{label:<44} ours     {ours_s:8.2f} s   best {best:.2f}")
+    theirs_n = (20, args.lineups) if args.pydfs_150 else (20,)
+    for n in theirs_n:
+        theirs = _pydfs(sport, args.seed, n, args.pydfs_timeout)
+        if isinstance(theirs, str):
+            rows.append(f"{'':<44} pydfs {n:<3} {theirs}")
+            continue
+        rows.append(
+            f"{'':<44} pydfs {n:<3} {theirs['seconds']:7.2f} s   best {theirs['best']:.2f}   "
+            f"({theirs['count']} lineups)"
+        )
+        if n == 20:
+            ratio = times[args.lineups] / theirs["seconds"]
+            rows.append(f"{'':<44} ours {args.lineups} / pydfs 20: {ratio:.2f} (target <= 1)")
+    return rows, times[args.lineups]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--lineups", type=int, default=150)
-    parser.add_argument("--pydfs-timeout", type=float, default=1800.0)
-    parser.add_argument("--parts", default="abcd", help="which of (a)-(d) to run, e.g. bcd")
+    parser.add_argument("--pydfs-timeout", type=float, default=600.0)
+    parser.add_argument("--parts", default="abcdq", help="which of (a)-(d), (q) to run")
+    parser.add_argument("--pydfs-150", action="store_true", help="also time pydfs on 150")
+    parser.add_argument("--quality-lineups", type=int, default=20)
     parser.add_argument("--pydfs-worker", nargs=3)
     parser.add_argument("--memory-worker", nargs=3, type=int)
     args = parser.parse_args()
@@ -165,13 +181,21 @@ def main() -> None:
         _memory_worker(*args.memory_worker)
         return
     print(f"cpus {os.cpu_count()}, load average {os.getloadavg()[0]:.1f} at start")
-    rows = _compare("nfl", args) + _compare("nba", args) if "a" in args.parts else []
+    rows: list[str] = []
+    exact_150 = None
+    if "a" in args.parts:
+        nfl_rows, exact_150 = _compare("nfl", args)
+        rows += nfl_rows + _compare("nba", args)[0]
     if "b" in args.parts:
-        seconds, result = _ours("nfl", args.seed, args.lineups, 1000)
-        rows.append(
-            f"{'(b) NFL ' + str(args.lineups) + ' lineups from 1,000 scenarios':<44} ours     "
-            f"{seconds:8.2f} s   ({result['n_candidates']} candidates)"
-        )
+        if exact_150 is None:
+            exact_150, _ = _ours("nfl", args.seed, args.lineups)
+        for scenarios in (1000, 10_000):
+            seconds, result = _ours("nfl", args.seed, args.lineups, scenarios)
+            label = f"(b) NFL {args.lineups} lineups from {scenarios:,} scenarios"
+            rows.append(
+                f"{label:<44} ours     {seconds:8.2f} s   = {seconds / exact_150:.1f} x exact "
+                f"{args.lineups} (target <= 1.5 at 1,000)   ({result['n_candidates']} candidates)"
+            )
     if "c" in args.parts:
         seconds, n_players = _simulation_time(args.seed, 10_000)
         rows.append(
@@ -181,6 +205,9 @@ def main() -> None:
         rows.append(_memory_row(args))
     print(f"load average {os.getloadavg()[0]:.1f} at end")
     print("\n".join(rows))
+    if "q" in args.parts:
+        for sport in ("nfl", "nba"):
+            print("\n".join(quality_table(sport, args.seed, args.quality_lineups)))
 
 
 def _memory_row(args: argparse.Namespace) -> str:

@@ -69,16 +69,17 @@ def nfl_slate(seed: int = 1, games: int = 12) -> list[dict]:
     return players
 
 
-def nba_slate(seed: int = 1, games: int = 8) -> list[dict]:
-    """About 260 players over `games` games."""
+def nba_slate(seed: int = 1, games: int = 8, per_team: int = 16) -> list[dict]:
+    """`per_team` players a team (256 over the default 8 games)."""
     rng = random.Random(seed)
     teams = _teams(games * 2)
     players = []
     for g in range(games):
         home, away = teams[2 * g], teams[2 * g + 1]
         for team, opponent in ((home, away), (away, home)):
-            for k in range(16):
-                salary = int(rng.uniform(3000, 11500 - k * 450) // 100 * 100)
+            for k in range(per_team):
+                top = max(3100, 11500 - k * 450 * 16 // per_team)
+                salary = int(rng.uniform(3000, top) // 100 * 100)
                 projection = max(1.0, salary / 1000 * 5.0 * rng.uniform(0.8, 1.2))
                 players.append(
                     {

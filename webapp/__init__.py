@@ -30,7 +30,7 @@ from webapp.logs import access_line_sink, configure_logging
 __all__ = ["create_app"]
 
 
-def default_kinds(neo4j: neo4j_client.Neo4jClient) -> JobKinds:
+def default_kinds(neo4j: neo4j_client.Neo4jClient, settings: Settings) -> JobKinds:
     """The job kinds of the service."""
     from webapp.optimize.job import make_optimize_job
     from webapp.optimize.refusals import check_submission
@@ -42,7 +42,11 @@ def default_kinds(neo4j: neo4j_client.Neo4jClient) -> JobKinds:
     kinds = JobKinds()
     kinds.register(
         "optimize",
-        make_optimize_job(players_of if neo4j.is_configured else None),
+        make_optimize_job(
+            players_of if neo4j.is_configured else None,
+            time_budget_seconds=settings.optimizer_time_budget_seconds,
+            threads=settings.optimizer_threads,
+        ),
         check=check_submission,
     )
     return kinds
@@ -58,7 +62,7 @@ def create_app(settings: Settings | None = None, *, kinds: JobKinds | None = Non
     app.extensions[SETTINGS_KEY] = settings
     connections = redis_client.init_app(app, redis_client.RedisOptions.from_settings(settings))
     neo4j = neo4j_client.init_app(app, neo4j_client.Neo4jOptions.from_settings(settings))
-    jobs_extension.init_app(app, settings, connections, kinds or default_kinds(neo4j))
+    jobs_extension.init_app(app, settings, connections, kinds or default_kinds(neo4j, settings))
     lifecycle.init_app(app)
     dev_server.init_app(app)
     if settings.metrics_enabled:

@@ -84,6 +84,16 @@ def _min_replicas(raw: str) -> int | None:
     return _non_negative_int(raw)
 
 
+def _optional_positive_float(raw: str) -> float | None:
+    """Empty: no bound; otherwise a positive number."""
+    return None if not raw.strip() else _positive_float(raw)
+
+
+def _optional_positive_int(raw: str) -> int | None:
+    """Empty: the default (e.g. the CPU count); otherwise a positive integer."""
+    return None if not raw.strip() else _positive_int(raw)
+
+
 def _key_prefix(raw: str) -> str:
     if not re.fullmatch(r"[A-Za-z0-9_.:-]{1,32}", raw):
         raise ValueError
@@ -120,6 +130,8 @@ _EXPECTED = {
     check_redis_url: "a redis://, rediss://, unix:// or "
     "redis+sentinel://[:password@]host:port,.../service_name[/db] URL",
     _min_replicas: "auto or a non-negative integer",
+    _optional_positive_float: "empty or a positive number",
+    _optional_positive_int: "empty or a positive integer",
     _key_prefix: "1-32 characters of [A-Za-z0-9_.:-]",
     _neo4j_uri: "empty or a bolt://, neo4j:// (+s/+ssc) URI",
     _header_name: "empty or an HTTP header name",
@@ -193,6 +205,14 @@ class Settings:
 
     # Slates uploaded over HTTP are kept in Redis this long when Neo4j is not configured
     slate_ttl_seconds: int = _env("SLATE_TTL_SECONDS", 604800, _positive_int)
+
+    # Optimizer: a time budget per job (empty: none; when it runs out the lineups found so far
+    # are the result, with a warning) and the threads that build simulation candidates (empty:
+    # the CPU count)
+    optimizer_time_budget_seconds: float | None = _env(
+        "OPTIMIZER_TIME_BUDGET_SECONDS", None, _optional_positive_float
+    )
+    optimizer_threads: int | None = _env("OPTIMIZER_THREADS", None, _optional_positive_int)
 
     testing: bool = False
 

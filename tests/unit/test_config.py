@@ -100,3 +100,12 @@ def test_replica_settings() -> None:
     assert Settings.from_env({}).redis_wait_timeout_ms == 500
     assert Settings.from_env({"REDIS_MIN_REPLICAS": "AUTO"}).redis_min_replicas is None
     assert Settings.from_env({"REDIS_MIN_REPLICAS": "2"}).redis_min_replicas == 2
+
+
+def test_optimizer_budget_and_threads_are_optional() -> None:
+    """Empty means no time budget and the CPU count; values must be positive."""
+    assert Settings.from_env({}).optimizer_time_budget_seconds is None
+    settings = Settings.from_env({"OPTIMIZER_TIME_BUDGET_SECONDS": "20", "OPTIMIZER_THREADS": "2"})
+    assert (settings.optimizer_time_budget_seconds, settings.optimizer_threads) == (20.0, 2)
+    with pytest.raises(ConfigError, match="OPTIMIZER_THREADS must be empty or a positive"):
+        Settings.from_env({"OPTIMIZER_THREADS": "0"})

@@ -27,6 +27,8 @@ OPTION_FIELDS = (
     "stack",
     "selection",
     "percentile",
+    "min_exposure",
+    "correlation",
 )
 
 
@@ -51,14 +53,21 @@ def _players(job_input: dict[str, Any], load_slate: SlateLoader | None) -> list[
 
 def make_optimize_job(
     load_slate: SlateLoader | None,
+    *,
+    time_budget_seconds: float | None = None,
+    threads: int | None = None,
 ) -> Callable[[dict[str, Any], JobContext], Any]:
-    """Build the job function; `load_slate` fetches players by slate id when none were sent."""
+    """Build the job function; `load_slate` fetches players by slate id when none were sent.
+    `time_budget_seconds` (OPTIMIZER_TIME_BUDGET_SECONDS) bounds each run: when it runs out
+    the lineups found so far are the result, with a warning. `threads`
+    (OPTIMIZER_THREADS, None: the CPU count) solve simulation candidates in parallel."""
 
     def run_optimize_job(job_input: dict[str, Any], context: JobContext) -> dict[str, Any]:
         from webapp.optimizer import InfeasibleError, OptimizeOptions, OptimizerError, optimize
 
         players = _players(job_input, load_slate)
         fields = {name: job_input[name] for name in OPTION_FIELDS if name in job_input}
+        fields.update(time_budget_seconds=time_budget_seconds, threads=threads)
         try:
             if job_input.get("late_swap"):
                 result = late_swap(players, job_input, fields, context.progress)

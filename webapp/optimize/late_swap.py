@@ -166,7 +166,13 @@ class _Swap:
         pool += [self.by_id[pid] for pid in fixed.values()]
         for asked in CANDIDATES_ASKED:
             options = OptimizeOptions(
-                **{**self.options, "n_lineups": asked, "min_unique": 1, "max_exposure": 1.0},
+                **{
+                    **self.options,
+                    "n_lineups": asked,
+                    "min_unique": 1,
+                    "max_exposure": 1.0,
+                    "min_exposure": {},
+                },
                 locks=sorted({*fixed.values(), *self.locks}),
             )
             try:

@@ -10,6 +10,7 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from webapp.optimize.plain_load import NOT_PLAIN, PlainLoader, list_of
+from webapp.optimizer.correlation import FACTORS, loading_problems
 from webapp.optimizer.players import check_players
 from webapp.optimizer.rules import RULES
 
@@ -26,6 +27,7 @@ SALARY_MAX = 100_000
 PROJECTION_RANGE = (-100, 1000)
 STDEV_RANGE = (0, 1000)
 OWNERSHIP_RANGE = (0, 100)  # percent of entries
+POSITIONS_LIMIT = 10  # positions a correlation override may name
 
 
 def _int(**kwargs: Any) -> fields.Integer:
@@ -212,6 +214,23 @@ class OptimizeRequestSchema(Schema):
         load_default=dict,
         validate=validate.Length(max=MAX_PLAYERS),
     )
+    min_exposure = fields.Dict(
+        keys=_id(),
+        values=fields.Float(validate=validate.Range(0, 1)),
+        load_default=dict,
+        validate=validate.Length(max=MAX_PLAYERS),
+        metadata={"description": "per-player minimum share of the lineups"},
+    )
+    correlation = fields.Dict(
+        keys=fields.String(validate=validate.Length(1, CODE_MAX)),
+        values=fields.Dict(
+            keys=fields.String(validate=validate.OneOf(FACTORS)),
+            values=fields.Float(validate=validate.Range(-0.99, 0.99)),
+        ),
+        load_default=dict,
+        validate=validate.Length(max=POSITIONS_LIMIT),
+        metadata={"description": "factor loadings by position overriding the defaults"},
+    )
     stack = fields.Nested(StackSchema, load_default=None, allow_none=True)
     selection = fields.String(load_default="mean", validate=validate.OneOf(SELECTIONS))
     percentile = fields.Float(load_default=90.0, validate=validate.Range(1, 99))
@@ -239,6 +258,8 @@ def cross_field_errors(data: dict[str, Any]) -> dict[str, list[str]]:
         errors["min_unique"] = [f"at most {roster_size} for {data.get('sport', 'nfl')}"]
     if data.get("players"):
         errors.update(check_players(data["players"], data.get("sport", "nfl")))
+    if problems := loading_problems(data.get("correlation"), data.get("sport", "nfl")):
+        errors["correlation"] = problems
     return errors
 
 

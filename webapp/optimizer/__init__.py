@@ -12,11 +12,13 @@
 - warnings: e.g. fewer lineups than asked exist under the constraints (those that exist are
   returned rather than failing).
 
-With n_scenarios == 0 the lineups are the n best by projection, each solved exactly (CP-SAT on
-LP-pruned player pools, search.py). Otherwise candidates are the exact best lineups of
-individual correlated scenarios (candidates.py), scored on every scenario and chosen by the
-selection rule (selection.py). Options and their bounds: options.py. Invalid requests raise
-OptimizerError; impossible ones InfeasibleError, found by cheap checks before any simulation.
+With n_scenarios == 0 the lineups are the n best by projection: enumerated in one pass
+(enumeration.py, branching.py) when min_unique is 1, else found in turn (CP-SAT on LP-pruned
+pools, search.py). Otherwise candidates are the best lineups of many objectives built on
+their own scenarios (candidates.py), scored on other scenarios (simulation.py,
+selection.py) and chosen as one portfolio (portfolio.py). Options and their bounds:
+options.py. Invalid requests raise OptimizerError; impossible ones InfeasibleError, said only
+when a solver proved it (bounds.py, model.py). A time budget returns what was found so far.
 """
 
 from webapp.optimizer.checkpoint import Checkpoint

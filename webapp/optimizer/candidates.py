@@ -1,74 +1,170 @@
-"""Candidate lineups for simulation: the exact best lineup of individual scenarios.
+"""Candidate lineups for simulation: the best lineups of many plausible objectives.
 
-Candidate 0 is the best lineup by projection; candidate k (k >= 1) is the best lineup in
-scenario k-1, for the first `candidate_count` scenarios of the seeded stream. Each is solved
-exactly under the request's locks, excludes and stack, so every candidate is strong in at
-least one plausible outcome, and together they vary the way outcomes do. Duplicates are
-dropped, keeping the first.
+Each objective is a vector of points per player; for each, the `per_objective` best lineups
+are enumerated exactly (enumeration.py) under the request's locks, excludes and stack:
+
+- the projections themselves (the exact top lineups), and in NFL without a requested stack
+  also with a QB + 1, QB + 2 and QB + 2 + bring-back stack;
+- "sims per lineup": averages of `sims` build scenarios for several `sims` (one scenario is
+  all noise; many are the projection again; in between are lineups that are good in a
+  cluster of related outcomes, stacks included);
+- noisy projections: projection + a normal error of a share of each player's stdev.
+
+Build scenarios come from their own random stream, never from the scenarios the lineups
+are later selected on (selection.py). Players dominated in an objective (at least as many
+cheaper, better players eligible for every slot they are, as a lineup could hold) are left
+out before each enumeration, which keeps it cheap. Objectives are solved by a thread pool of
+`threads` workers; results are kept in objective order, so threads never change the answer.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 import numpy as np
 
 from webapp.optimizer.bounds import BoundsModel
-from webapp.optimizer.search import LineupSearch
-from webapp.optimizer.slate import Slate
+from webapp.optimizer.budget import BudgetSpent, TimeBudget
+from webapp.optimizer.enumeration import top_lineups
+from webapp.optimizer.rules import RULES
+from webapp.optimizer.search import LineupSearch, best_lineups
+from webapp.optimizer.slate import Slate, Stack
 
-CANDIDATES_PER_LINEUP = 2  # scenarios solved per requested lineup
-MIN_CANDIDATES = 30
-MAX_CANDIDATES = 300
-SCENARIO_GAP_SHARE = 0.01
-
-
-def candidate_count(n_lineups: int, n_scenarios: int) -> int:
-    """How many scenarios are solved for candidates."""
-    wanted = max(MIN_CANDIDATES, CANDIDATES_PER_LINEUP * n_lineups)
-    return min(n_scenarios, MAX_CANDIDATES, wanted)
+SIMS_PER_LINEUP = (3, 6, 12, 24)  # build scenarios averaged per objective
+NOISE_SHARES = (0.35, 0.7)  # noisy-projection error, as a share of each player's stdev
+AUTO_STACKS = (Stack(1, 0), Stack(2, 0), Stack(2, 1))
+STACKED_MAX = 40  # best stacked lineups by projection, per stack
 
 
-def best_lineup(
-    slate: Slate, values: np.ndarray, bounds_model: BoundsModel, forbidden: Sequence[int]
-) -> list[int] | None:
-    """The exact best lineup for these objective values (None if none exists)."""
-    # One lineup per search: tight floors pay off only across a sequence of lineups, and a
-    # scenario's optimum sits further below its LP value than a projection's does.
-    search = LineupSearch(
-        slate, values, bounds_model, first_gap_share=SCENARIO_GAP_SHARE, tight_floors=False
+@dataclass(frozen=True)
+class Objective:
+    """Points per player to enumerate the best lineups of, on a slate (maybe stacked)."""
+
+    values: np.ndarray
+    slate: Slate
+    count: int
+    min_unique: int = 1  # above 1: lineups found in turn, each differing by that many
+
+
+def plan_size(n_lineups: int) -> tuple[int, int]:
+    """(objectives per source, lineups per objective) for a request of n lineups."""
+    per_objective = 6 if n_lineups <= 20 else 10
+    objectives = max(6, min(12, n_lineups // 12 + 4))
+    return objectives, per_objective
+
+
+def dominated(slate: Slate, values: np.ndarray, keep: Sequence[int] = ()) -> set[int]:
+    """Players with at least `room` dominators: eligible for every slot they are, no dearer,
+    at least as good (ties broken by index); `room` is how many players of those slots a
+    lineup could hold, so some dominator is always free to take the player's place."""
+    salaries, n = slate.salaries, len(slate)
+    eligible = slate.eligible
+    kinds = sorted(set(eligible), key=sorted)
+    kind_of = np.array([kinds.index(e) for e in eligible])
+    covers = np.array([[a >= b for b in kinds] for a in kinds])  # covers[a, b]: a ⊇ b
+    room = np.array([len(frozenset().union(*(a for a in kinds if a >= b))) for b in kinds])
+    better = (values[None, :] > values[:, None]) | (
+        (values[None, :] == values[:, None]) & (np.arange(n)[None, :] < np.arange(n)[:, None])
     )
-    for i in forbidden:
-        search.forbid(i)
-    return search.next()
+    beats = better & (salaries[None, :] <= salaries[:, None]) & covers[kind_of][:, kind_of].T
+    np.fill_diagonal(beats, False)
+    out = set(np.flatnonzero(beats.sum(axis=1) >= room[kind_of]).tolist())
+    return out - set(keep) - set(slate.locks)
+
+
+def objectives(
+    slate: Slate,
+    stacked: Sequence[Slate],
+    build_rows: np.ndarray,
+    stdev: np.ndarray,
+    n_lineups: int,
+    seed: int,
+    min_unique: int = 1,
+) -> list[Objective]:
+    """Every objective of a run, in a fixed order. With min_unique above 1 the exact
+    lineups (plain and stacked) are also found in turn under that uniqueness."""
+    count, per = plan_size(n_lineups)
+    found = [Objective(slate.projections, slate, max(per, n_lineups))]
+    stacked_count = max(per, min(n_lineups, STACKED_MAX))
+    found += [Objective(slate.projections, other, stacked_count) for other in stacked]
+    if min_unique > 1:
+        for base in (slate, *stacked[-1:]):
+            found.append(Objective(slate.projections, base, n_lineups, min_unique))
+    used = 0
+    for sims in SIMS_PER_LINEUP:
+        for _ in range(count):
+            found.append(Objective(build_rows[used : used + sims].mean(axis=0), slate, per))
+            used += sims
+    rng = np.random.default_rng([seed, 2])
+    for share in NOISE_SHARES:
+        for _ in range(count):
+            noise = rng.standard_normal(len(slate)) * stdev * share
+            found.append(Objective(np.maximum(slate.projections + noise, 0.0), slate, per))
+    return found
+
+
+def build_rows_needed(n_lineups: int) -> int:
+    """Build scenarios the objectives of a request use."""
+    return sum(SIMS_PER_LINEUP) * plan_size(n_lineups)[0]
+
+
+def stacked_slates(slate: Slate) -> list[Slate]:
+    """Copies of an NFL slate that demand the usual stacks, when the request asks for none."""
+    if slate.stack is not None or not RULES[slate.rules.sport].stack_anchor:
+        return []
+    locks = frozenset(slate.players[i].id for i in slate.locks)
+    return [Slate(slate.players, slate.rules, locks, stack) for stack in AUTO_STACKS]
+
+
+def _solve_unique(objective: Objective, forbidden: frozenset[int], budget: TimeBudget) -> list:
+    slate = objective.slate
+    values = slate.scaled(objective.values)
+    search = LineupSearch(slate, values, BoundsModel(slate), budget=budget)
+    limits = np.full(len(slate), objective.count)
+    limits[list(forbidden)] = 0
+    return [sorted(x) for x in best_lineups(search, objective.count, objective.min_unique, limits)]
+
+
+def _solve(objective: Objective, forbidden: frozenset[int], budget: TimeBudget) -> list[list[int]]:
+    if objective.min_unique > 1:
+        return _solve_unique(objective, forbidden, budget)
+    values = objective.slate.scaled(objective.values)
+    stacked = objective.slate.stack is not None  # pruning could remove a stack's partners
+    skip = forbidden | (frozenset() if stacked else frozenset(dominated(objective.slate, values)))
+    found = top_lineups(objective.slate, values, objective.count, skip, budget)
+    if not found and skip != forbidden:  # pruning is a shortcut, never a reason to fail
+        found = top_lineups(objective.slate, values, objective.count, forbidden, budget)
+    return [sorted(lineup) for lineup in found]
 
 
 def build_candidates(
-    slate: Slate,
-    rows: np.ndarray,
-    forbidden: Sequence[int],
-    done: list[list[int]],
-    on_candidate: Callable[[list[list[int]]], None],
+    targets: Sequence[Objective],
+    forbidden: frozenset[int],
+    threads: int,
+    budget: TimeBudget,
+    on_objective: Callable[[int, list[list[int]]], None],
+    done: tuple[int, list[list[int]]] = (0, []),
 ) -> list[list[int]]:
-    """Extend `done` (candidates found by an earlier run) to one per row plus the projection
-    candidate; `on_candidate` sees the list after each new one."""
-    bounds_model = BoundsModel(slate)
-    candidates = list(done)
-    sources = [slate.projections, *rows]
-    for values in sources[len(candidates) :]:
-        lineup = best_lineup(slate, slate.scaled(values), bounds_model, forbidden)
-        candidates.append(sorted(lineup) if lineup is not None else [])
-        on_candidate(candidates)
+    """Distinct candidate lineups, objective by objective, continuing from `done` (objectives
+    solved and candidates found by an earlier run); `on_objective(solved, candidates)` sees
+    each step. Stops early, keeping what it has, when the time budget runs out."""
+    start, found = done
+    candidates = [list(lineup) for lineup in found]
+    seen = {tuple(lineup) for lineup in candidates}
+    with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
+        futures = [pool.submit(_solve, target, forbidden, budget) for target in targets[start:]]
+        for solved, future in enumerate(futures, start=start + 1):
+            try:
+                lineups = future.result()
+            except BudgetSpent:
+                break
+            for lineup in lineups:
+                if tuple(lineup) not in seen:
+                    seen.add(tuple(lineup))
+                    candidates.append(lineup)
+            on_objective(solved, candidates)
+        for future in futures:
+            future.cancel()
     return candidates
-
-
-def distinct(candidates: Sequence[Sequence[int]]) -> list[list[int]]:
-    """Candidates without repeats or empties, first occurrence kept."""
-    seen: set[tuple[int, ...]] = set()
-    unique = []
-    for lineup in candidates:
-        key = tuple(sorted(lineup))
-        if key and key not in seen:
-            seen.add(key)
-            unique.append(list(key))
-    return unique

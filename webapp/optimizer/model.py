@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Iterable, Sequence
 
 import numpy as np
 from ortools.sat.python import cp_model
 
+from webapp.optimizer.budget import NO_BUDGET, TimeBudget
 from webapp.optimizer.errors import OptimizerError
 from webapp.optimizer.slate import Slate
+
+logger = logging.getLogger(__name__)
 
 NO_FLOOR = -(2**62)
 SOLVE_TIME_LIMIT_S = 120.0  # per solve; only a pathological request gets near it
@@ -89,11 +93,7 @@ class PoolModel:
         """Forbid lineups sharing more than `max_shared` players with `lineup`."""
         self.model.add(self._sum(lineup) <= max_shared)
 
-    def solve(
-        self, hint: Sequence[int] = (), floor: float = -math.inf
-    ) -> tuple[list[int], int] | None:
-        """(players, objective) of an optimal lineup worth at least `floor`, or None."""
-        self._floor[0] = NO_FLOOR if floor <= NO_FLOOR else math.ceil(floor)
+    def _run(self, hint: Sequence[int], budget: TimeBudget) -> tuple[object, object]:
         self.model.clear_hints()
         chosen = set(hint)
         for i, var in self.var.items():
@@ -103,11 +103,27 @@ class PoolModel:
         # among ties. Probing costs more than it saves on these small models (measured).
         solver.parameters.num_workers = 1
         solver.parameters.cp_model_probing_level = 0
-        solver.parameters.max_time_in_seconds = SOLVE_TIME_LIMIT_S
-        status = solver.solve(self.model)
+        solver.parameters.max_time_in_seconds = min(SOLVE_TIME_LIMIT_S, budget.remaining())
+        return solver, solver.solve(self.model)
+
+    def solve(
+        self, hint: Sequence[int] = (), floor: float = -math.inf, budget: TimeBudget = NO_BUDGET
+    ) -> tuple[list[int], int] | None:
+        """(players, objective) of an optimal lineup worth at least `floor`; None only when
+        proven infeasible. A solve that stops without a proof is tried once more without the
+        hint; raises BudgetSpent when the run's time budget ran out first."""
+        self._floor[0] = NO_FLOOR if floor <= NO_FLOOR else math.ceil(floor)
+        solver, status = self._run(hint, budget)
+        if status not in (cp_model.OPTIMAL, cp_model.INFEASIBLE):
+            budget.check()
+            logger.warning("CP-SAT stopped with %s; solving again without the hint", status.name)
+            solver, status = self._run((), budget)
         if status == cp_model.INFEASIBLE:
             return None
-        if status != cp_model.OPTIMAL:
-            raise OptimizerError(f"the solver stopped without a proven optimum ({status.name})")
+        if status == cp_model.FEASIBLE:
+            logger.warning("CP-SAT kept a lineup without a proof of optimality")
+        elif status != cp_model.OPTIMAL:
+            budget.check()
+            raise OptimizerError(f"the solver stopped without a lineup ({status.name})")
         players = [i for i, var in self.var.items() if solver.boolean_value(var)]
         return players, round(solver.objective_value)

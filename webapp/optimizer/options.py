@@ -17,12 +17,20 @@ Options (every field of `OptimizeOptions`):
   (default 1.0); a player may appear in floor(x * n_lineups) lineups, at least one.
   `exposure`: per-player overrides {id: fraction in 0..1}; 0 keeps the player out. Locked
   players are in every lineup whatever their exposure.
+- `min_exposure`: per-player floors {id: fraction in 0..1}: the player is in at least
+  ceil(fraction * n_lineups) lineups (dropped with a warning when that cannot be met).
+- `correlation`: loadings by position overriding the factor model's defaults,
+  {position: {factor: loading}}; factors and defaults in correlation.py.
+- `threads`: solver threads for simulation candidates (None: the CPU count). Does not
+  change the result.
 - `stack`: NFL only, optional `{"qb_with": k, "bring_back": b}`: every lineup's QB comes with
   at least k (1..4) WR/TE of his team and b (0..2) RB/WR/TE of the opposing team.
 - `selection`: how lineups are chosen from scenario candidates: "mean" (default, highest
   simulated mean), "percentile" (highest `percentile`-th percentile of simulated points) or
   "best_frequency" (most often the best candidate in a scenario). Ignored when n_scenarios is 0.
 - `percentile`: 1..99 (default 90), used by "percentile".
+- `time_budget_seconds`: wall-clock budget of the run (None: none). When it runs out, the
+  lineups found so far are returned with a warning instead of failing.
 """
 
 from __future__ import annotations
@@ -31,6 +39,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from webapp.optimizer.correlation import loading_problems
 from webapp.optimizer.errors import OptimizerError
 from webapp.optimizer.rules import RULES
 
@@ -63,6 +72,10 @@ class OptimizeOptions:
     stack: Mapping[str, int] | None = None
     selection: str = "mean"
     percentile: float = DEFAULT_PERCENTILE
+    time_budget_seconds: float | None = None
+    min_exposure: Mapping[str, float] = field(default_factory=dict)
+    correlation: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
+    threads: int | None = None
 
     def to_settings(self, seed: int | None) -> dict[str, Any]:
         """The options as plain JSON data, with the seed actually used."""
@@ -79,6 +92,10 @@ class OptimizeOptions:
             "stack": dict(self.stack) if self.stack else None,
             "selection": self.selection,
             "percentile": self.percentile,
+            "min_exposure": dict(sorted(self.min_exposure.items())),
+            "correlation": {
+                k: dict(sorted(v.items())) for k, v in sorted(self.correlation.items())
+            },
         }
 
 
@@ -111,11 +128,21 @@ def _problems(options: OptimizeOptions) -> list[str]:
         (_in(options.min_unique, 1, size), f"min_unique in 1..{size}"),
         (_in(options.max_exposure, 1e-12, 1.0), "max_exposure in (0, 1]"),
         (all(_in(v, 0.0, 1.0) for v in options.exposure.values()), "exposure values in 0..1"),
+        (
+            all(_in(v, 0.0, 1.0) for v in options.min_exposure.values()),
+            "min_exposure values in 0..1",
+        ),
+        (options.threads is None or _in(options.threads, 1, 256), "threads in 1..256"),
         (options.selection in SELECTIONS, f"selection one of {SELECTIONS}"),
         (_in(options.percentile, *PERCENTILE_BOUNDS), "percentile in 1..99"),
         (len(set(options.locks)) <= size, f"at most {size} locks"),
+        (
+            options.time_budget_seconds is None or _in(options.time_budget_seconds, 0.001, 1e6),
+            "time_budget_seconds in 0.001..1e6",
+        ),
     ]
-    return [f"expected {what}" for ok, what in checks if not ok] + _check_stack(options)
+    problems = [f"expected {what}" for ok, what in checks if not ok] + _check_stack(options)
+    return problems + loading_problems(options.correlation, options.sport)
 
 
 def check_options(options: OptimizeOptions) -> None:

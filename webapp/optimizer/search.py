@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from webapp.optimizer.bounds import Bounds, BoundsModel
+from webapp.optimizer.budget import NO_BUDGET, BudgetSpent, TimeBudget
 from webapp.optimizer.errors import InfeasibleError
 from webapp.optimizer.model import PoolModel
 from webapp.optimizer.slate import SCALE, Slate
@@ -37,8 +38,10 @@ class LineupSearch:
         *,
         first_gap_share: float = FIRST_GAP_SHARE,
         tight_floors: bool = True,
+        budget: TimeBudget = NO_BUDGET,
     ) -> None:
         self.slate = slate
+        self.budget = budget
         self.values = values
         bounds = bounds_model.solve(values)
         if bounds is None:
@@ -94,7 +97,7 @@ class LineupSearch:
             floor = max(threshold, self.last - self.step) if self.tight_floors else threshold
             if floor <= self.lowest:
                 floor = threshold  # the floor no longer excludes anything
-            found = model.solve(self.hint, floor)
+            found = model.solve(self.hint, floor, self.budget)
             if found is not None or floor == threshold:
                 return found
             self.step *= GAP_GROWTH
@@ -140,8 +143,8 @@ def best_lineups(
     on_lineup: Callable[[list[list[int]]], None] | None = None,
 ) -> list[list[int]]:
     """The n best lineups in turn, each differing from earlier ones by `min_unique` players
-    and within the exposure limits; fewer when fewer exist. `done` and `resume_state` (from
-    `LineupSearch.state()`) resume an earlier run."""
+    and within the exposure limits; fewer when fewer exist or the time budget runs out.
+    `done` and `resume_state` (from `LineupSearch.state()`) resume an earlier run."""
     counts = np.zeros(len(search.slate), dtype=np.int64)
     lineups: list[list[int]] = []
     for i in np.flatnonzero(limits <= 0).tolist():
@@ -160,7 +163,10 @@ def best_lineups(
     if done and resume_state is not None:
         search.resume(resume_state, done[-1])
     while len(lineups) < n_lineups:
-        lineup = search.next()
+        try:
+            lineup = search.next()
+        except BudgetSpent:
+            break  # the caller sees search.budget.spent() and says so
         if lineup is None:
             break
         record(lineup)

@@ -1,8 +1,8 @@
-"""Score candidate lineups on every scenario and choose the n to return.
+"""Score candidate lineups on every selection scenario (portfolio.py chooses among them).
 
 Scores: one matrix product per scenario batch, candidates x players (0/1) times players x
 scenarios, kept as a float32 candidates x scenarios matrix (at most 4 bytes x candidates x
-scenarios: 120 MB at 300 candidates and 100,000 scenarios, the largest request). Statistics
+scenarios, held under simulated.SCORE_MATRIX_BYTES = 200 MB by capping the candidates). Statistics
 are taken `STATS_ROWS` candidates at a time, so their float64 working copies stay small
 (two of STATS_ROWS x scenarios x 8 bytes: 13 MB at 100,000 scenarios). With one scenario
 batch (simulation.py) that bounds a run's arrays at about 4 x candidates x scenarios bytes
@@ -77,42 +77,3 @@ def _summary(rows: np.ndarray, percentile: float) -> np.ndarray:
     wide = rows.astype(np.float64)
     p50, p90, p99, chosen = np.percentile(wide, [50, 90, 99, percentile], axis=1)
     return np.column_stack([wide.mean(axis=1), wide.std(axis=1), p50, p90, p99, chosen])
-
-
-def ranking(scores: Scores, selection: str) -> list[int]:
-    """Candidate indices, best first, by the selection rule (ties: earlier candidate first)."""
-    if selection == "percentile":
-        keys = (-scores.chosen_percentile, -scores.mean)
-    elif selection == "best_frequency":
-        keys = (-scores.best_frequency, -scores.mean)
-    else:
-        keys = (-scores.mean,)
-    order = np.lexsort(tuple(reversed(keys)))  # lexsort is stable: the last key is primary
-    return order.tolist()
-
-
-def choose(
-    lineups: Sequence[Sequence[int]],
-    order: Sequence[int],
-    n_lineups: int,
-    size: int,
-    min_unique: int,
-    limits: np.ndarray,
-) -> list[int]:
-    """Walk candidates in order, keeping each that differs enough from those kept and keeps
-    every player within his exposure limit, until n are kept."""
-    kept: list[int] = []
-    kept_sets: list[frozenset[int]] = []
-    counts = np.zeros(len(limits), dtype=np.int64)
-    for candidate in order:
-        members = frozenset(lineups[candidate])
-        if any(len(members & other) > size - min_unique for other in kept_sets):
-            continue
-        if np.any(counts[list(members)] + 1 > limits[list(members)]):
-            continue
-        kept.append(candidate)
-        kept_sets.append(members)
-        counts[list(members)] += 1
-        if len(kept) == n_lineups:
-            break
-    return kept

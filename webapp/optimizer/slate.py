@@ -52,6 +52,10 @@ class Slate:
         self.eligible = [rules.eligible_slots(p.positions) for p in self.players]
         self.hall = _hall_constraints(self.eligible, rules.size)
         self.games = _games(self.players)
+        self.game_of = [0] * len(self.players)  # player index -> index into games
+        for number, game in enumerate(self.games):
+            for i in game:
+                self.game_of[i] = number
         self.stacks = _stack_groups(self.players, rules) if stack else ()
 
     def __len__(self) -> int:

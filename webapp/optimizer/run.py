@@ -1,0 +1,93 @@
+"""One optimize call: the prepared slate and everything derived from the request."""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict
+from typing import Any
+
+import numpy as np
+
+from webapp.optimizer.budget import TimeBudget
+from webapp.optimizer.checkpoint import (
+    Checkpoint,
+    derived_seed,
+    fingerprint,
+    load_state,
+    new_state,
+)
+from webapp.optimizer.errors import OptimizerError
+from webapp.optimizer.feasibility import check_feasible
+from webapp.optimizer.options import OptimizeOptions, check_options
+from webapp.optimizer.players import check_players, to_players
+from webapp.optimizer.rules import RULES
+from webapp.optimizer.search import exposure_limits
+from webapp.optimizer.slate import Slate, Stack
+
+Progress = Callable[[float, str], None]
+NO_LINEUP = "no lineup satisfies the salary cap, roster slots, games and the request's constraints"
+
+
+class Run:
+    """The checked request, its slate, seed, exposure counts, budget and saved state."""
+
+    def __init__(
+        self,
+        raw: Sequence[Mapping[str, Any]],
+        options: OptimizeOptions,
+        progress: Progress | None,
+        checkpoint: Checkpoint | None,
+    ) -> None:
+        check_options(options)
+        errors = check_players(raw, options.sport)
+        if errors:
+            raise OptimizerError(f"invalid players: {errors}")
+        rules = RULES[options.sport]
+        try:
+            players = to_players(raw)
+        except (KeyError, TypeError, ValueError) as error:
+            raise OptimizerError(f"invalid players: {error!r}") from error
+        locks, excludes = frozenset(options.locks), frozenset(options.excludes)
+        check_feasible(players, rules, locks, excludes)
+        stack = Stack(**options.stack) if options.stack else None
+        self.slate = Slate([p for p in players if p.id not in excludes], rules, locks, stack)
+        self.options = options
+        self.budget = TimeBudget(options.time_budget_seconds)
+        self.threads = options.threads or os.cpu_count() or 1
+        self.report = progress or (lambda _fraction, _phase: None)
+        self.checkpoint = checkpoint
+        self.warnings: list[str] = []
+        normalised = [asdict(p) for p in players]
+        # The seed ignores projections: a "what if" edit of one projection re-draws the same
+        # scenarios, so the change seen is the edit's, not the dice's.
+        unprojected = [{k: v for k, v in p.items() if k != "projection"} for p in normalised]
+        settings = options.to_settings(None)
+        self.seed = (
+            options.seed if options.seed is not None else derived_seed(unprojected, settings)
+        )
+        self.settings = options.to_settings(self.seed)
+        self.digest = fingerprint(normalised, self.settings)
+        self.state = load_state(checkpoint, self.digest)
+        n = options.n_lineups
+        self.limits = exposure_limits(self.slate, n, options.max_exposure, dict(options.exposure))
+        self.min_counts = np.zeros(len(self.slate), dtype=np.int64)
+        for player_id, share in options.min_exposure.items():
+            if player_id in self.slate.index and share > 0:
+                self.min_counts[self.slate.index[player_id]] = math.ceil(share * n - 1e-9)
+
+    @property
+    def forbidden(self) -> frozenset[int]:
+        """Players no lineup may hold (exposure 0)."""
+        return frozenset(np.flatnonzero(self.limits <= 0).tolist())
+
+    def save(self, **fields: Any) -> None:
+        if self.checkpoint is not None:
+            self.checkpoint.save(new_state(self.digest, **fields))
+
+    def ids(self, lineups: Sequence[Sequence[int]]) -> list[list[str]]:
+        return [[self.slate.players[i].id for i in lineup] for lineup in lineups]
+
+    def indices(self, lineups: Sequence[Sequence[str]]) -> list[list[int]]:
+        return [[self.slate.index[i] for i in lineup] for lineup in lineups]
