@@ -4,7 +4,7 @@ Each system gets a private redis-server and the same front: gunicorn, `--web-wor
 processes x `--threads` request threads. Jobs get `--slots` execution slots in each: the service
 runs slots / web-workers job threads in each gunicorn worker; Celery one prefork worker with
 `--concurrency slots`; RQ `slots` `rq worker` processes (each forks a work horse per job, RQ's
-default; `-c bench.work` imports the job's module first, as RQ's docs advise). `pip install celery rq` first (benchmark-only dependencies).
+default; `-c bench.work` imports the job's module first, as RQ's docs advise).
 
 Every client repeats: POST /optimize, poll GET /optimize/<id> (after 1 ms, then doubling up to
 50 ms) until complete, GET /optimize/<id>/result. Rounds rotate the order of the systems so all
@@ -25,7 +25,6 @@ from bench.harness import GunicornServer, RedisServer, child_env, start_group, s
 from bench.load import Client, LoadResult, Samples, closed_loop
 from bench.work import noop_body, optimize_body
 
-SYSTEMS = ("service", "celery", "rq")
 JOB_TIMEOUT_S = 300.0
 POLL_FIRST_S, POLL_MAX_S = 0.001, 0.05
 LINEUPS = {"noop": 0, "optimize": 20}
@@ -39,7 +38,7 @@ class System:
     redis: RedisServer
     web: GunicornServer
     workers: list = field(default_factory=list)
-    runs: dict[str, list[LoadResult]] = field(default_factory=dict)
+    runs: dict[str, LoadResult] = field(default_factory=dict)
 
     def stop(self) -> None:
         for process in self.workers:
@@ -48,49 +47,36 @@ class System:
         self.redis.kill()
 
 
-def start_system(name: str, workdir: Path, *, web_workers: int, threads: int, slots: int) -> System:
-    """Redis, gunicorn and (Celery, RQ) the job workers of one system; returns once it runs a job."""
-    directory = workdir / name
-    directory.mkdir(parents=True)
+def start_system(name: str, workdir: Path, args: Any) -> System:
+    """Redis, gunicorn and the job workers of one system; returns once it has run a job."""
+    (directory := workdir / name).mkdir(parents=True)
     redis_server = RedisServer(directory, appendonly=False).start()
     if name == "service":
-        env = {"REDIS_URL": redis_server.url, "JOB_WORKERS": str(max(1, slots // web_workers)),
-               "GUNICORN_THREADS": str(threads)}  # fmt: skip
+        env = {"REDIS_URL": redis_server.url, "JOB_WORKERS": str(max(1, args.slots // args.web_workers)),
+               "GUNICORN_THREADS": str(args.threads), **dict(pair.split("=", 1) for pair in args.service_env)}  # fmt: skip
         web = GunicornServer(
-            directory, env, app="bench.work:create_service_app()", workers=web_workers
+            directory, env, app="bench.work:create_service_app()", workers=args.web_workers
         )
     else:
-        flags = ("--workers", str(web_workers), "--threads", str(threads), "--worker-class", "gthread",
+        flags = ("--workers", str(args.web_workers), "--threads", str(args.threads), "--worker-class", "gthread",
                  "--keep-alive", "75")  # fmt: skip
-        web = GunicornServer(
-            directory, {"BENCH_REDIS_URL": redis_server.url}, app=f"bench.rivals:create_{name}_flask()",
-            workers=web_workers, ready_event=None, config=None, args=flags,
-        )  # fmt: skip
-    system = System(name, redis_server, web)
+        web = GunicornServer(directory, {"BENCH_REDIS_URL": redis_server.url}, app=f"bench.rivals:create_{name}_flask()",
+                             workers=args.web_workers, ready_event=None, config=None, args=flags)  # fmt: skip
+    system, env, bin_dir = (
+        System(name, redis_server, web),
+        child_env(BENCH_REDIS_URL=redis_server.url),
+        Path(sys.executable).parent,
+    )
+    commands = {
+        "celery": [[str(bin_dir / "celery"), "-A", "bench.rivals:celery_app", "worker", "--concurrency", str(args.slots), "--loglevel", "WARNING"]],
+        "rq": [[str(bin_dir / "rq"), "worker", "--quiet", "-c", "bench.work", "--url", redis_server.url]] * args.slots,
+    }  # fmt: skip
     try:
         web.start(timeout_s=60)
-        env = child_env(BENCH_REDIS_URL=redis_server.url)
-        bin_dir = Path(sys.executable).parent
-        if name == "celery":
-            args = [str(bin_dir / "celery"), "-A", "bench.rivals:celery_app", "worker",
-                    "--concurrency", str(slots), "--loglevel", "WARNING"]  # fmt: skip
+        for i, command in enumerate(commands.get(name, [])):
             system.workers.append(
-                start_group(args, log_path=directory / "celery.log", env=env, cwd=directory)
+                start_group(command, log_path=directory / f"worker{i}.log", env=env, cwd=directory)
             )
-        elif name == "rq":
-            args = [
-                str(bin_dir / "rq"),
-                "worker",
-                "--quiet",
-                "-c",
-                "bench.work",
-                "--url",
-                redis_server.url,
-            ]
-            system.workers += [
-                start_group(args, log_path=directory / f"rq{i}.log", env=env, cwd=directory)
-                for i in range(slots)
-            ]
         run_one(web.url, noop_body(), timeout_s=60)
     except BaseException:
         system.stop()
@@ -118,10 +104,13 @@ def job_cycle(body: dict[str, Any], lineups: int):
             samples.append(("status", seconds))
             if document["status"] == "complete":
                 break
-            if document["status"] not in ("pending", "running"):
-                raise RuntimeError(f"job {path} ended {document['status']}")
-            if time.perf_counter() - sent > JOB_TIMEOUT_S:
-                raise TimeoutError(f"job {path} not complete after {JOB_TIMEOUT_S:.0f} s")
+            if (
+                document["status"] not in ("pending", "running")
+                or time.perf_counter() - sent > JOB_TIMEOUT_S
+            ):
+                raise RuntimeError(
+                    f"job {path} is {document['status']} after {time.perf_counter() - sent:.0f} s"
+                )
             delay = min(2 * delay, POLL_MAX_S)
         samples.append(("job", time.perf_counter() - sent))
         status, document, seconds = client.call("GET", f"{path}/result")
@@ -135,113 +124,77 @@ def job_cycle(body: dict[str, Any], lineups: int):
 def run_one(url: str, body: dict[str, Any], timeout_s: float) -> None:
     """One job through the API, retried until the system answers (its workers may still boot)."""
     deadline, client = time.monotonic() + timeout_s, Client(url)
-    try:
-        while True:
-            try:
-                job_cycle(body, 0)(client)
-                return
-            except (OSError, RuntimeError, KeyError):
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.2)
-    finally:
-        client.close()
+    while True:
+        try:
+            job_cycle(body, 0)(client)
+            return
+        except (OSError, RuntimeError, KeyError):
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+        finally:
+            client.close()
 
 
-def machine_busy() -> tuple[int, int]:
-    """(busy, total) CPU ticks of the whole machine since boot, from /proc/stat."""
-    ticks = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:8]]
-    return sum(ticks) - ticks[3] - ticks[4], sum(ticks)
-
-
-def measure(system: System, kind: str, args: Any) -> LoadResult:
-    body = noop_body() if kind == "noop" else optimize_body()
-    seconds = args.seconds if kind == "noop" else args.optimize_seconds
-    before = machine_busy()
-    result = closed_loop(
-        system.web.url, job_cycle(body, LINEUPS[kind]), clients=args.clients,
-        processes=args.client_processes, warmup_s=args.warmup, seconds=seconds,
-    )  # fmt: skip
-    after = machine_busy()
-    busy = 100 * os.cpu_count() * (after[0] - before[0]) / max(1, after[1] - before[1])
-    system.runs.setdefault(kind, []).append(result)
+def measure(system: System, kind: str, args: Any) -> None:
+    """One counting window of one kind of job against one system, added to its runs."""
+    body, seconds = (
+        (noop_body(), args.seconds) if kind == "noop" else (optimize_body(), args.optimize_seconds)
+    )
+    result = closed_loop(system.web.url, job_cycle(body, LINEUPS[kind]), clients=args.clients,
+                         processes=args.client_processes, warmup_s=args.warmup, seconds=seconds)  # fmt: skip
+    system.runs.setdefault(kind, LoadResult(0.0)).add(result, window=True)
     print(f"  {kind:8} {system.name:7} {result.rate:7.1f} jobs/s  job p50 {result.ms('job', 50):7.1f} "
           f"p99 {result.ms('job', 99):7.1f} ms  status p99 {result.ms('status', 99):6.1f} ms  "
-          f"machine {busy:3.0f}% cpu  errors {dict(result.errors) or 0}", flush=True)  # fmt: skip
-    return result
-
-
-def pooled(runs: list[LoadResult]) -> LoadResult:
-    total = LoadResult(sum(run.seconds for run in runs))
-    for run in runs:
-        total.add(run)
-    return total
+          f"load {os.getloadavg()[0]:4.1f}  errors {dict(result.errors) or 0}", flush=True)  # fmt: skip
 
 
 def report(systems: list[System], kinds: list[str]) -> None:
-    """The markdown table and the verdict of each goal."""
+    """The markdown table (pooled over the rounds) and the verdict on each goal."""
     print(
         "\n| jobs | system | jobs/s (per round) | submit->complete p50 / p99 ms | status p50 / p99 ms | errors |"
     )
     print("| --- | --- | --- | --- | --- | --- |")
-    figures: dict[tuple[str, str], LoadResult] = {}
     for kind in kinds:
         for system in systems:
-            runs = system.runs.get(kind, [])
-            total = figures[kind, system.name] = pooled(runs)
-            rounds = ", ".join(f"{run.rate:.1f}" for run in runs)
-            print(f"| {kind} | {system.name} | {total.rate:.1f} ({rounds}) | {total.ms('job', 50):.1f} / "
-                  f"{total.ms('job', 99):.1f} | {total.ms('status', 50):.1f} / {total.ms('status', 99):.1f} | "
-                  f"{sum(total.errors.values())} |")  # fmt: skip
-    for line in verdicts(figures, kinds):
-        print(line)
-
-
-def verdicts(figures: dict[tuple[str, str], LoadResult], kinds: list[str]) -> list[str]:
-    """Each goal against the measured figures: met or missed, with the numbers."""
-    lines = []
-
-    def ratio(kind: str, rival: str) -> float:
-        return figures[kind, "service"].rate / max(figures[kind, rival].rate, 1e-9)
-
-    if ("noop", "celery") in figures and ("noop", "service") in figures:
-        value = ratio("noop", "celery")
-        lines.append(
+            total = system.runs[kind]
+            print(f"| {kind} | {system.name} | {total.rate:.1f} ({', '.join(f'{r:.1f}' for r in total.rates)}) | "
+                  f"{total.ms('job', 50):.1f} / {total.ms('job', 99):.1f} | {total.ms('status', 50):.1f} / "
+                  f"{total.ms('status', 99):.1f} | {sum(total.errors.values())} |")  # fmt: skip
+    runs = {(kind, s.name): s.runs[kind] for s in systems for kind in kinds}
+    if ("noop", "service") in runs and ("noop", "celery") in runs:
+        value = runs["noop", "service"].rate / runs["noop", "celery"].rate
+        print(
             f"no-op jobs/s, service / Celery = {value:.2f} (goal >= 1.5): {'met' if value >= 1.5 else 'MISSED'}"
         )
-    for kind in kinds:
-        for rival in ("celery", "rq"):
-            if (kind, rival) in figures and (kind, "service") in figures:
-                ours, theirs = (
-                    figures[kind, "service"].ms("job", 50),
-                    figures[kind, rival].ms("job", 50),
-                )
-                lines.append(f"{kind} p50 {ours:.1f} ms vs {rival} {theirs:.1f} ms (goal lower): "
-                             f"{'met' if ours < theirs else 'MISSED'}")  # fmt: skip
-    if ("optimize", "celery") in figures and ("optimize", "service") in figures:
-        value = ratio("optimize", "celery")
-        lines.append(
+    for kind, rival in [
+        (k, r) for k in kinds for r in ("celery", "rq") if (k, r) in runs and (k, "service") in runs
+    ]:
+        ours, theirs = runs[kind, "service"].ms("job", 50), runs[kind, rival].ms("job", 50)
+        print(
+            f"{kind} p50 {ours:.1f} ms vs {rival} {theirs:.1f} ms (goal lower): {'met' if ours < theirs else 'MISSED'}"
+        )
+    if ("optimize", "service") in runs and ("optimize", "celery") in runs:
+        value = runs["optimize", "service"].rate / runs["optimize", "celery"].rate
+        print(
             f"optimize jobs/s, service / Celery = {value:.2f} (goal >= 1.0): {'met' if value >= 1.0 else 'MISSED'}"
         )
-    return lines
 
 
 def run(args: Any, workdir: Path) -> None:
     """Start the systems, alternate the rounds, print the table; stops everything on the way out."""
-    names = [name.strip() for name in args.systems.split(",") if name.strip()]
-    kinds = [kind.strip() for kind in args.kinds.split(",") if kind.strip()]
+    names, kinds = args.systems.split(","), args.kinds.split(",")
     systems: list[System] = []
     try:
         for name in names:
-            systems.append(start_system(name, workdir, web_workers=args.web_workers, threads=args.threads,
-                                        slots=args.slots))  # fmt: skip
+            systems.append(start_system(name, workdir, args))
         print(
             f"== {len(systems)} systems up; {args.rounds} rounds, {args.clients} clients; load {os.getloadavg()}"
         )
         for round_index in range(args.rounds):
-            order = systems[round_index % len(systems) :] + systems[: round_index % len(systems)]
+            shift = round_index % len(systems)
             for kind in kinds:
-                for system in order:
+                for system in systems[shift:] + systems[:shift]:
                     measure(system, kind, args)
         report(systems, kinds)
     finally:

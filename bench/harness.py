@@ -17,7 +17,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import redis
 import requests
@@ -26,7 +26,6 @@ ROOT = Path(__file__).resolve().parents[1]
 T = TypeVar("T")
 
 
-# ---------------------------------------------------------------- process groups
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that nothing listens on right now."""
     with socket.socket() as sock:
@@ -108,7 +107,6 @@ def child_env(**extra: str) -> dict[str, str]:
     return {**keep, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1", **extra}
 
 
-# ---------------------------------------------------------------- redis-server
 class RedisServer:
     """One redis-server on a free port; `stop`/`kill`/`start` keep the port and data dir."""
 
@@ -139,18 +137,17 @@ class RedisServer:
         return self
 
     def wait_ready(self, timeout_s: float) -> None:
-        deadline = time.monotonic() + timeout_s
-        client = redis.Redis(port=self.port, socket_timeout=0.5, socket_connect_timeout=0.5)
+        def pings() -> bool:
+            with contextlib.suppress(redis.RedisError), self.client() as client:
+                return client.ping()
+            return False
+
         try:
-            while time.monotonic() < deadline:
-                try:
-                    if client.ping():
-                        return
-                except redis.RedisError:
-                    time.sleep(0.02)
-            raise AssertionError(f"redis-server did not start:\n{self.log_path.read_text()}")
-        finally:
-            client.close()
+            wait_until(pings, timeout_s)
+        except AssertionError:
+            raise AssertionError(
+                f"redis-server did not start:\n{self.log_path.read_text()}"
+            ) from None
 
     def stop(self) -> None:
         """Stop cleanly (SIGTERM: Redis flushes its AOF)."""
@@ -178,7 +175,6 @@ class RedisServer:
         return redis.Redis(port=self.port, socket_timeout=5)
 
 
-# ---------------------------------------------------------------- gunicorn
 class GunicornServer:
     """`gunicorn -c <config> <app>` on 127.0.0.1:<free port>; the service's config by default,
     none (gunicorn's defaults plus `args`) for other apps."""
@@ -243,34 +239,21 @@ class GunicornServer:
     def log_text(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
-    def log_lines(self) -> list[dict[str, Any]]:
-        """Every log line parsed as JSON (fails on a line that is not JSON)."""
-        lines = []
-        for raw in self.log_text().splitlines():
-            if raw.strip():
-                try:
-                    lines.append(json.loads(raw))
-                except json.JSONDecodeError as error:
-                    raise AssertionError(f"not a JSON log line: {raw!r}") from error
-        return lines
-
     def wait_for_log(self, event: str, *, count: int = 1, timeout_s: float = 10.0) -> list[dict]:
         """Wait until `count` JSON lines with this event were logged."""
-        deadline = time.monotonic() + max(timeout_s, 0.1)
-        while True:
-            found = [line for line in self._parsed_lenient() if line.get("event") == event]
-            if len(found) >= count:
-                return found
-            if time.monotonic() >= deadline:
-                raise AssertionError(f"no {count}x {event!r} in log:\n{self.log_text()[-4000:]}")
-            time.sleep(0.05)
 
-    def _parsed_lenient(self) -> list[dict]:
-        out = []
-        for raw in self.log_text().splitlines():
-            with contextlib.suppress(json.JSONDecodeError):
-                out.append(json.loads(raw))
-        return out
+        def found() -> list[dict]:
+            lines = [
+                line
+                for line in self.log_text().splitlines()
+                if line.startswith("{") and event in line
+            ]
+            matching = [parsed for parsed in map(json.loads, lines) if parsed.get("event") == event]
+            return matching if len(matching) >= count else []
+
+        return wait_until(
+            found, max(timeout_s, 0.1), 0.05, f"{count}x {event!r} in {self.log_path}"
+        )
 
     def signal(self, sig: int) -> None:
         """Send `sig` to the master only (as docker stop / kubelet do)."""

@@ -9,11 +9,12 @@ closed-loop Python clients of bench.load, whose own CPU shares the machine's cor
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
 from bench.harness import GunicornServer, RedisServer
-from bench.load import Client, closed_loop, request_cycle, wrk_installed, wrk_post_script, wrk_run
+from bench.load import Client, closed_loop, request_cycle, wrk_post_script, wrk_run
 from bench.work import noop_body
 
 NAN = float("nan")
@@ -21,7 +22,7 @@ NAN = float("nan")
 
 def measure(url: str, method: str, path: str, args: Any, workdir: Path) -> dict[str, Any]:
     """req/s, p50, p99 (ms) of one endpoint."""
-    if wrk_installed() and not args.python_client:
+    if shutil.which("wrk") and not args.python_client:
         script = wrk_post_script(noop_body(), workdir / "post.lua") if method == "POST" else None
         return {"tool": "wrk", **wrk_run(url + path, args.seconds, args.connections, script)}
     result = closed_loop(url, request_cycle(method, path, noop_body() if method == "POST" else None),

@@ -12,7 +12,6 @@ import http.client
 import json
 import math
 import multiprocessing
-import shutil
 import subprocess
 import threading
 import time
@@ -35,16 +34,10 @@ class Client:
         self.conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=TIMEOUT_S)
 
     def call(self, method: str, path: str, body: bytes | None = None) -> tuple[int, Any, float]:
-        """(status, decoded JSON answer, seconds taken); reconnects once on a dropped connection."""
-        headers = {"Content-Type": "application/json"} if body is not None else {}
+        """(status, decoded JSON answer, seconds taken)."""
         started = time.perf_counter()
-        try:
-            self.conn.request(method, path, body=body, headers=headers)
-            response = self.conn.getresponse()
-        except (ConnectionError, http.client.RemoteDisconnected):
-            self.conn.close()
-            self.conn.request(method, path, body=body, headers=headers)
-            response = self.conn.getresponse()
+        self.conn.request(method, path, body=body, headers={"Content-Type": "application/json"})
+        response = self.conn.getresponse()
         payload = response.read()
         return (
             response.status,
@@ -58,12 +51,13 @@ class Client:
 
 @dataclass
 class LoadResult:
-    """Cycles counted inside the window, what they measured, and errors by kind."""
+    """Cycles counted inside one window or more, what they measured, errors by kind."""
 
     seconds: float
     cycles: int = 0
     samples: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     errors: Counter = field(default_factory=Counter)
+    rates: list[float] = field(default_factory=list)  # of each window added
 
     @property
     def rate(self) -> float:
@@ -72,11 +66,14 @@ class LoadResult:
     def ms(self, what: str, q: float) -> float:
         """Nearest-rank q-th percentile of `what`, in ms (nan without samples)."""
         values = sorted(self.samples.get(what, ()))
-        if not values:
-            return float("nan")
-        return 1000 * values[min(len(values), max(1, math.ceil(q / 100 * len(values)))) - 1]
+        rank = min(len(values), max(1, math.ceil(q / 100 * len(values))))
+        return 1000 * values[rank - 1] if values else float("nan")
 
-    def add(self, other: LoadResult) -> None:
+    def add(self, other: LoadResult, *, window: bool = False) -> None:
+        """Pool `other` into this: another client of the same window, or another `window`."""
+        if window:
+            self.seconds += other.seconds
+            self.rates.append(other.rate)
         self.cycles += other.cycles
         self.errors.update(other.errors)
         for what, values in other.samples.items():
@@ -108,7 +105,7 @@ def _client_thread(
 def _process_main(url: str, cycle: Callable, threads: int, window: tuple, queue: Any) -> None:
     results: list[LoadResult] = []
     workers = [
-        threading.Thread(target=_client_thread, args=(url, cycle, window, results), daemon=True)
+        threading.Thread(target=_client_thread, args=(url, cycle, window, results))
         for _ in range(threads)
     ]
     for worker in workers:
@@ -118,7 +115,7 @@ def _process_main(url: str, cycle: Callable, threads: int, window: tuple, queue:
     total = LoadResult(window[2] - window[1])
     for result in results:
         total.add(result)
-    queue.put((total.cycles, dict(total.samples), total.errors))
+    queue.put(total)
 
 
 def closed_loop(
@@ -128,12 +125,12 @@ def closed_loop(
     """Run `cycle` back to back in `clients` clients; counts what ends inside the window."""
     start_at = time.monotonic() + 0.5
     window = (start_at, start_at + warmup_s, start_at + warmup_s + seconds)
-    context = multiprocessing.get_context("fork")
+    context = multiprocessing.get_context("fork")  # the cycle closure is inherited, not pickled
     queue = context.Queue()
-    per_process = [clients // processes + (i < clients % processes) for i in range(processes)]
+    shares = [clients // processes + (i < clients % processes) for i in range(processes)]
     children = [
-        context.Process(target=_process_main, args=(url, cycle, n, window, queue), daemon=True)
-        for n in per_process
+        context.Process(target=_process_main, args=(url, cycle, n, window, queue))
+        for n in shares
         if n
     ]
     for child in children:
@@ -141,15 +138,11 @@ def closed_loop(
     total = LoadResult(seconds)
     try:
         for _ in children:
-            cycles, samples, errors = queue.get(
-                timeout=window[2] - time.monotonic() + 3 * TIMEOUT_S
-            )
-            total.add(LoadResult(seconds, cycles, defaultdict(list, samples), errors))
+            total.add(queue.get(timeout=window[2] - time.monotonic() + 3 * TIMEOUT_S))
     finally:
         for child in children:
             child.join(timeout=5)
-            if child.is_alive():
-                child.kill()
+            child.kill()
     return total
 
 
@@ -166,18 +159,12 @@ def request_cycle(method: str, path: str, body: Any = None) -> Callable[[Client]
     return cycle
 
 
-# ---------------------------------------------------------------- wrk
 def wrk_run(url: str, seconds: float, connections: int, script: Path | None = None) -> dict:
-    """`wrk -t2 --latency` on one URL (an optional Lua script, e.g. a POST body): req/s and
-    p50/p90/p99 ms."""
+    """`wrk -t2 --latency` on one URL (with a Lua script for a POST): req/s, p50/p90/p99 ms."""
     args = ["wrk", "-t2", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--latency"]
     args += ["-s", str(script)] if script else []
     done = subprocess.run([*args, url], capture_output=True, text=True, timeout=seconds + 30)
     return parse_wrk_output(done.stdout)
-
-
-def wrk_installed() -> bool:
-    return shutil.which("wrk") is not None
 
 
 def parse_wrk_output(out: str) -> dict[str, Any]:
@@ -188,31 +175,22 @@ def parse_wrk_output(out: str) -> dict[str, Any]:
         if line.startswith("Requests/sec:"):
             parsed["rps"] = float(words[1])
         elif len(words) == 2 and words[0] in ("50%", "90%", "99%"):
-            parsed[f"p{words[0][:-1]}_ms"] = _wrk_ms(words[1])
+            unit = next(u for u in ("us", "ms", "s") if words[1].endswith(u))
+            parsed[f"p{words[0][:-1]}_ms"] = (
+                float(words[1][: -len(unit)]) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
+            )
         elif "Non-2xx" in line or "Socket errors" in line:
             parsed.setdefault("errors", []).append(line.strip())
     return parsed
 
 
-def _wrk_ms(text: str) -> float:
-    """wrk's '1.23ms' / '456.00us' / '1.02s' in ms."""
-    for suffix, factor in (("us", 0.001), ("ms", 1.0), ("s", 1000.0)):
-        if text.endswith(suffix):
-            return float(text[: -len(suffix)]) * factor
-    return float(text)
-
-
 def wrk_post_script(body: Any, path: Path) -> Path:
     """A wrk Lua script that POSTs `body` as JSON, in a Lua long string (taken verbatim: the
     LuaJIT in wrk knows no \\u escapes) whose brackets do not occur in the body."""
-    text = json.dumps(body, ensure_ascii=False)
-    level = 0
+    text, level = json.dumps(body, ensure_ascii=False), 0
     while f"]{'=' * level}]" in text:
         level += 1
     equals = "=" * level
-    path.write_text(
-        'wrk.method = "POST"\n'
-        f"wrk.body = [{equals}[{text}]{equals}]\n"
-        'wrk.headers["Content-Type"] = "application/json"\n'
-    )
+    path.write_text(f'wrk.method = "POST"\nwrk.body = [{equals}[{text}]{equals}]\n'
+                    'wrk.headers["Content-Type"] = "application/json"\n')  # fmt: skip
     return path

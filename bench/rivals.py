@@ -17,11 +17,8 @@ from flask import Flask, jsonify, request
 
 from bench.work import run_job
 
-CELERY_STATES = {"PENDING": "pending", "RECEIVED": "pending", "RETRY": "pending",
-                 "STARTED": "running", "SUCCESS": "complete", "FAILURE": "failed"}  # fmt: skip
-RQ_STATES = {"queued": "pending", "deferred": "pending", "scheduled": "pending",
-             "started": "running", "finished": "complete", "failed": "failed",
-             "stopped": "failed", "canceled": "failed"}  # fmt: skip
+CELERY_STATES = {"STARTED": "running", "SUCCESS": "complete", "FAILURE": "failed"}  # else pending
+RQ_STATES = {"started": "running", "finished": "complete", "failed": "failed", "stopped": "failed"}
 
 
 def make_celery(redis_url: str) -> Any:
@@ -73,7 +70,7 @@ def create_celery_flask() -> Flask:
     task = celery.tasks["bench.run_job"]
     return job_api(
         lambda body: task.delay(body).id,
-        lambda run_id: CELERY_STATES.get(celery.AsyncResult(run_id).state, "unknown"),
+        lambda run_id: CELERY_STATES.get(celery.AsyncResult(run_id).state, "pending"),
         lambda run_id: celery.AsyncResult(run_id).result,
     )
 
@@ -89,7 +86,7 @@ def create_rq_flask() -> Flask:
 
     def status(run_id: str) -> str:
         job = Job.fetch(run_id, connection=connection)
-        return RQ_STATES.get(job.get_status(refresh=False), "unknown")  # a str enum
+        return RQ_STATES.get(job.get_status(refresh=False), "pending")  # a str enum
 
     return job_api(
         lambda body: queue.enqueue(run_job, body).id,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from bench import harness
@@ -17,3 +18,14 @@ class GunicornServer(harness.GunicornServer):
 
     def __init__(self, *args: Any, app: str = SCRIPTED_APP, **kwargs: Any) -> None:
         super().__init__(*args, app=app, **kwargs)
+
+    def log_lines(self) -> list[dict[str, Any]]:
+        """Every log line parsed as JSON (fails on a line that is not JSON)."""
+        lines = []
+        for raw in self.log_text().splitlines():
+            if raw.strip():
+                try:
+                    lines.append(json.loads(raw))
+                except json.JSONDecodeError as error:
+                    raise AssertionError(f"not a JSON log line: {raw!r}") from error
+        return lines
