@@ -161,16 +161,6 @@ class RedisServer:
             kill_group(self.process)
             self.process = None
 
-    def pause(self) -> None:
-        """SIGSTOP: the server keeps its connections but answers nothing (a frozen host)."""
-        assert self.process is not None
-        os.kill(self.process.pid, signal.SIGSTOP)
-
-    def resume(self) -> None:
-        """SIGCONT after pause()."""
-        assert self.process is not None
-        os.kill(self.process.pid, signal.SIGCONT)
-
     def client(self) -> redis.Redis:
         return redis.Redis(port=self.port, socket_timeout=5)
 
