@@ -64,7 +64,7 @@ def start_system(name: str, workdir: Path, args: Any) -> System:
                              workers=args.web_workers, ready_event=None, config=None, args=flags)  # fmt: skip
     system, env, bin_dir = (
         System(name, redis_server, web),
-        child_env(BENCH_REDIS_URL=redis_server.url),
+        child_env({"BENCH_REDIS_URL": redis_server.url}),
         Path(sys.executable).parent,
     )
     commands = {

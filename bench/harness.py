@@ -101,7 +101,7 @@ def wait_until(
     return last
 
 
-def child_env(**extra: str) -> dict[str, str]:
+def child_env(extra: dict[str, str]) -> dict[str, str]:
     """A small environment for a child process that imports this repository."""
     keep = {k: v for k, v in os.environ.items() if k in {"PATH", "HOME", "LANG", "LC_ALL"}}
     return {**keep, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1", **extra}
@@ -189,12 +189,12 @@ class GunicornServer:
         self.config = config
         self.args = args
         self.log_path = directory / f"{name}.log"
-        self.env = child_env(
-            WEB_CONCURRENCY=str(workers),
-            LOG_FILE="",
-            DRAIN_FLAG_FILE=str(directory / f"{name}.drain"),
-            **env,
-        )
+        own = {
+            "WEB_CONCURRENCY": str(workers),
+            "LOG_FILE": "",
+            "DRAIN_FLAG_FILE": str(directory / f"{name}.drain"),
+        }
+        self.env = child_env({**own, **env})
         self.process: subprocess.Popen | None = None
 
     @property
@@ -233,17 +233,19 @@ class GunicornServer:
         """Wait until `count` JSON lines with this event were logged."""
 
         def found() -> list[dict]:
-            lines = [
-                line
-                for line in self.log_text().splitlines()
-                if line.startswith("{") and event in line
-            ]
-            matching = [parsed for parsed in map(json.loads, lines) if parsed.get("event") == event]
+            matching = []
+            for raw in self.log_text().splitlines():
+                with contextlib.suppress(ValueError):  # a line still being written
+                    parsed = json.loads(raw) if raw.startswith("{") else {}
+                    if parsed.get("event") == event:
+                        matching.append(parsed)
             return matching if len(matching) >= count else []
 
-        return wait_until(
-            found, max(timeout_s, 0.1), 0.05, f"{count}x {event!r} in {self.log_path}"
-        )
+        try:
+            return wait_until(found, max(timeout_s, 0.1), 0.05)
+        except AssertionError:
+            tail = self.log_text()[-4000:]
+            raise AssertionError(f"no {count}x {event!r} in log:\n{tail}") from None
 
     def signal(self, sig: int) -> None:
         """Send `sig` to the master only (as docker stop / kubelet do)."""
