@@ -1,10 +1,7 @@
-"""The same job API served by Flask + Celery and by Flask + RQ, as a Flask team would first
-build it: POST /optimize enqueues a task, GET /optimize/<id> reads its state, GET
-/optimize/<id>/result its return value. Redis is broker and result store (BENCH_REDIS_URL).
-
-Benchmark-only dependencies: `pip install celery rq`.
-  gunicorn 'bench.rivals:create_celery_flask()'   celery -A bench.rivals:celery_app worker
-  gunicorn 'bench.rivals:create_rq_flask()'       rq worker --url $BENCH_REDIS_URL
+"""The same job API as Flask + Celery and as Flask + RQ, the way a Flask team would first build
+it, with Redis as broker and result store (BENCH_REDIS_URL). Needs `pip install celery rq`.
+  gunicorn 'bench.rivals:create_celery_flask()' + celery -A bench.rivals:celery_app worker
+  gunicorn 'bench.rivals:create_rq_flask()' + rq worker -c bench.work --url $BENCH_REDIS_URL
 """
 
 from __future__ import annotations

@@ -14,6 +14,7 @@ from typing import Any
 
 from flask import Flask
 
+from bench.slates import nfl_slate
 from webapp.optimizer import OptimizeOptions, optimize
 
 NOOP = "noop"
@@ -40,8 +41,6 @@ def noop_body() -> dict[str, Any]:
 
 def optimize_body(seed: int = 1) -> dict[str, Any]:
     """20 exact lineups (no simulation) on a seeded 2-game NFL slate of 76 players."""
-    from bench.slates import nfl_slate
-
     players = nfl_slate(seed=seed, games=2)
     return {"slate_id": f"nfl-{seed}", "sport": "nfl", "n_lineups": 20, "n_scenarios": 0,
             "seed": seed, "players": players}  # fmt: skip
