@@ -18,12 +18,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-RUNS = {
-    "jobs": "bench.compare:run",
-    "http": "bench.http:run",
-    "shutdown": "bench.ops:shutdown",
-    "soak": "bench.ops:soak",
-}
+RUNS = {"jobs": "bench.compare:run", "http": "bench.service:http", "shutdown": "bench.service:shutdown",
+        "soak": "bench.service:soak"}  # fmt: skip
 OPTIONS = {  # subcommand: (option, default, help)
     "jobs": [("--systems", "service,celery,rq", "any of service, celery, rq"),
              ("--kinds", "noop,optimize", "noop, optimize (20 exact lineups, 76-player NFL slate)"),

@@ -1,13 +1,16 @@
-"""Operations timings on real gunicorn and redis-server: shutdown, drain, and a short soak that
-kills one instance and drains the other.
+"""The service alone on real gunicorn and redis-server: HTTP req/s and latency of its endpoints,
+shutdown and drain timings, and a short soak that kills one instance and drains the other.
 
-The app is bench.work's service, whose jobs named "sleep:<s>" sleep (honouring cancellation).
+The app is bench.work's service: jobs named "noop" return at once, "sleep:<s>" sleep
+(honouring cancellation). HTTP load comes from wrk when installed (apt-get install wrk), else
+from the closed-loop Python clients of bench.load, whose own CPU shares the machine's cores.
 """
 
 from __future__ import annotations
 
 import contextlib
 import random
+import shutil
 import statistics
 import threading
 import time
@@ -18,9 +21,11 @@ from typing import Any
 import requests
 
 from bench.harness import GunicornServer, RedisServer, wait_until
+from bench.load import closed_loop, request_cycle, wrk_post_script, wrk_run
 from bench.work import noop_body
 
 APP = "bench.work:create_service_app()"
+NAN = float("nan")
 FAST_RECOVERY = {"JOB_LEASE_SECONDS": "1.5", "RECOVERY_SCAN_SECONDS": "0.5"}
 
 
@@ -45,31 +50,60 @@ def sigterm_to_exit(instance: GunicornServer) -> float:
     return time.monotonic() - started
 
 
-def idle_shutdown(workdir: Path, env: dict) -> float:
-    instance = service(workdir, env, "idle").start()
+def shutdown_time(workdir: Path, env: dict, job: str | None) -> float:
+    """SIGTERM to exit of a 2-worker server, idle or running `job` (drain deadline 2 s)."""
+    instance = service(workdir, env, "shutdown", DRAIN_TIMEOUT_SECONDS="2").start()
     try:
+        if job:
+            run_id = submit(instance.url, job).json()["run_id"]
+            wait_until(lambda: statuses(instance.url, [run_id]) == ["running"], 20)
         return sigterm_to_exit(instance)
     finally:
         instance.stop()
 
 
-def drain_past_deadline(workdir: Path, env: dict) -> float:
-    """SIGTERM with a 30 s job running and a 2 s drain deadline: the job is handed back."""
-    instance = service(workdir, env, "drain", DRAIN_TIMEOUT_SECONDS="2").start()
+def endpoint_figures(url: str, method: str, path: str, args: Any, workdir: Path) -> dict[str, Any]:
+    """req/s, p50, p99 (ms) of one endpoint."""
+    if shutil.which("wrk") and not args.python_client:
+        script = wrk_post_script(noop_body(), workdir / "post.lua") if method == "POST" else None
+        return {"tool": "wrk", **wrk_run(url + path, args.seconds, args.connections, script)}
+    result = closed_loop(url, request_cycle(method, path, noop_body() if method == "POST" else None),
+                         clients=args.connections, seconds=args.seconds)  # fmt: skip
+    name = f"{method} {path}"
+    return {"tool": "python", "rps": result.rate, "p50_ms": result.ms(name, 50),
+            "p99_ms": result.ms(name, 99), "errors": dict(result.errors)}  # fmt: skip
+
+
+def http(args: Any, workdir: Path) -> None:
+    redis_server = RedisServer(workdir, appendonly=False).start()
+    env = {"REDIS_URL": redis_server.url}
+    server = GunicornServer(workdir, env, app=APP, workers=2)
     try:
-        run_id = submit(instance.url, "sleep:30").json()["run_id"]
-        wait_until(lambda: statuses(instance.url, [run_id]) == ["running"], 20)
-        return sigterm_to_exit(instance)
+        server.start(timeout_s=60)
+        run_id = submit(server.url, "noop").json()["run_id"]
+        endpoints = [("POST /optimize", "POST", "/optimize"), ("GET /health", "GET", "/health"),
+                     ("GET /optimize/<id>", "GET", f"/optimize/{run_id}")]  # fmt: skip
+        print(
+            f"service, 2 gunicorn workers x 8 threads, {args.connections} connections, {args.seconds:g} s each"
+        )
+        for label, method, path in endpoints:
+            figures = endpoint_figures(server.url, method, path, args, workdir)
+            print(f"  {label:20} {figures.get('rps', 0):8.0f} req/s  p50 {figures.get('p50_ms', NAN):6.2f} ms  "
+                  f"p99 {figures.get('p99_ms', NAN):6.2f} ms  ({figures['tool']}) {figures.get('errors') or ''}")  # fmt: skip
     finally:
-        instance.stop()
+        server.stop()
+        redis_server.kill()
 
 
 def shutdown(args: Any, workdir: Path) -> None:
     redis_server = RedisServer(workdir).start()
     try:
-        for label, measure in (("idle shutdown, SIGTERM to exit, 2 workers", idle_shutdown),
-                               ("drain deadline 2 s, a 30 s job running: SIGTERM to exit", drain_past_deadline)):  # fmt: skip
-            values = [measure(workdir, {"REDIS_URL": redis_server.url}) for _ in range(args.rounds)]
+        for label, job in (("idle shutdown, SIGTERM to exit, 2 workers", None),
+                           ("drain deadline 2 s, a 30 s job running: SIGTERM to exit", "sleep:30")):  # fmt: skip
+            values = [
+                shutdown_time(workdir, {"REDIS_URL": redis_server.url}, job)
+                for _ in range(args.rounds)
+            ]
             print(
                 f"{label}: median {statistics.median(values):.2f} s ({min(values):.2f}-{max(values):.2f}, n={len(values)})"
             )
