@@ -38,8 +38,10 @@ def statuses(url: str, run_ids: list[str]) -> list[str]:
 
 
 def service(workdir: Path, env: dict, name: str, **extra: str) -> GunicornServer:
+    """The service on 2 workers, on its own key prefix unless `env` names one."""
+    name = f"{name}{time.monotonic_ns()}"
     return GunicornServer(
-        workdir, {**env, **extra}, app=APP, workers=2, name=f"{name}{time.monotonic_ns()}"
+        workdir, {"REDIS_KEY_PREFIX": name, **env, **extra}, app=APP, workers=2, name=name
     )
 
 
