@@ -202,29 +202,29 @@ class GunicornServer:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self, timeout_s: float = 20.0) -> GunicornServer:
-        """Start and wait until /health answers (every worker booted is not guaranteed)."""
+        """Start and wait until /health answers and (with a ready event) every worker logged it."""
         config = ["-c", str(self.config)] if self.config else []
         args = [sys.executable, "-m", "gunicorn", *config, *self.args]
         args += ["--bind", f"127.0.0.1:{self.port}", self.app]
         self.process = start_group(args, log_path=self.log_path, env=self.env, cwd=ROOT)
         deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise AssertionError(f"gunicorn exited early:\n{self.log_text()}")
-            if port_answers(self.port) and self._health_ok():
-                if self.ready_event:
-                    self.wait_for_log(
-                        self.ready_event, count=self.workers, timeout_s=deadline - time.monotonic()
-                    )
-                return self
-            time.sleep(0.05)
-        raise AssertionError(f"gunicorn did not start:\n{self.log_text()}")
-
-    def _health_ok(self) -> bool:
         try:
+            wait_until(self._answers, timeout_s, 0.05)
+        except AssertionError:
+            raise AssertionError(f"gunicorn did not start:\n{self.log_text()}") from None
+        if self.ready_event:
+            self.wait_for_log(
+                self.ready_event, count=self.workers, timeout_s=deadline - time.monotonic()
+            )
+        return self
+
+    def _answers(self) -> bool:
+        """True once /health answers 200; fails at once when the master has exited."""
+        if self.process is not None and self.process.poll() is not None:
+            raise AssertionError(f"gunicorn exited early:\n{self.log_text()}")
+        with contextlib.suppress(requests.RequestException):
             return requests.get(self.url + "/health", timeout=1).status_code == 200
-        except requests.RequestException:
-            return False
+        return False
 
     def log_text(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""

@@ -39,11 +39,7 @@ class Client:
         self.conn.request(method, path, body=body, headers={"Content-Type": "application/json"})
         response = self.conn.getresponse()
         payload = response.read()
-        return (
-            response.status,
-            json.loads(payload) if payload else None,
-            time.perf_counter() - started,
-        )
+        return response.status, json.loads(payload) if payload else None, time.perf_counter() - started  # fmt: skip
 
     def close(self) -> None:
         self.conn.close()
