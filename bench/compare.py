@@ -13,6 +13,7 @@ three see the same conditions on a shared machine.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import sys
@@ -176,6 +177,12 @@ def report(systems: list[System], kinds: list[str]) -> None:
 def run(args: Any, workdir: Path) -> None:
     """Start the systems, alternate the rounds, print the table; stops everything on the way out."""
     names, kinds = args.systems.split(","), args.kinds.split(",")
+    if missing := [
+        name for name in names if name != "service" and not importlib.util.find_spec(name)
+    ]:
+        raise SystemExit(
+            f"{', '.join(missing)} not installed: .venv/bin/pip install celery rq (benchmark-only)"
+        )
     systems: list[System] = []
     try:
         for name in names:
