@@ -1,4 +1,4 @@
-"""The wrk helpers of the HTTP benchmark: its output parser and its POST script."""
+"""The wrk helpers of the load generator: its output parser and its POST script."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from bench.http_bench import parse_wrk_output, wrk_post_script
+from bench.load import parse_wrk_output, wrk_post_script
 
 # What `wrk -t2 -c16 -d5s --latency` printed for a POST run on this machine (4.1.0).
 WRK_OUTPUT = """\

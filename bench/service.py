@@ -1,0 +1,176 @@
+"""The service alone on real gunicorn and redis-server: HTTP req/s and latency of its endpoints,
+shutdown and drain timings, and a short soak that kills one instance and drains the other.
+
+The app is bench.work's service: jobs named "noop" return at once, "sleep:<s>" sleep
+(honouring cancellation). HTTP load comes from wrk when installed (apt-get install wrk), else
+from the closed-loop Python clients of bench.load, whose own CPU shares the machine's cores.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import random
+import shutil
+import statistics
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from bench.harness import GunicornServer, RedisServer, wait_until
+from bench.load import closed_loop, request_cycle, wrk_post_script, wrk_run
+from bench.work import noop_body
+
+APP = "bench.work:create_service_app()"
+NAN = float("nan")
+FAST_RECOVERY = {"JOB_LEASE_SECONDS": "1.5", "RECOVERY_SCAN_SECONDS": "0.5"}
+
+
+def submit(url: str, slate_id: str) -> requests.Response:
+    return requests.post(f"{url}/optimize", json={**noop_body(), "slate_id": slate_id}, timeout=10)
+
+
+def statuses(url: str, run_ids: list[str]) -> list[str]:
+    return [requests.get(f"{url}/optimize/{r}", timeout=10).json()["status"] for r in run_ids]
+
+
+def service(workdir: Path, env: dict, name: str, **extra: str) -> GunicornServer:
+    """The service on 2 workers, on its own key prefix unless `env` names one."""
+    name = f"{name}{time.monotonic_ns()}"
+    return GunicornServer(
+        workdir, {"REDIS_KEY_PREFIX": name, **env, **extra}, app=APP, workers=2, name=name
+    )
+
+
+def sigterm_to_exit(instance: GunicornServer) -> float:
+    started = time.monotonic()
+    instance.terminate()
+    instance.wait_exit(120)
+    return time.monotonic() - started
+
+
+def shutdown_time(workdir: Path, env: dict, job: str | None) -> float:
+    """SIGTERM to exit of a 2-worker server, idle or running `job` (drain deadline 2 s)."""
+    instance = service(workdir, env, "shutdown", DRAIN_TIMEOUT_SECONDS="2").start()
+    try:
+        if job:
+            run_id = submit(instance.url, job).json()["run_id"]
+            wait_until(lambda: statuses(instance.url, [run_id]) == ["running"], 20)
+        return sigterm_to_exit(instance)
+    finally:
+        instance.stop()
+
+
+def endpoint_figures(url: str, method: str, path: str, args: Any, workdir: Path) -> dict[str, Any]:
+    """req/s, p50, p99 (ms) of one endpoint."""
+    if shutil.which("wrk") and not args.python_client:
+        script = wrk_post_script(noop_body(), workdir / "post.lua") if method == "POST" else None
+        return {"tool": "wrk", **wrk_run(url + path, args.seconds, args.connections, script)}
+    result = closed_loop(url, request_cycle(method, path, noop_body() if method == "POST" else None),
+                         clients=args.connections, seconds=args.seconds)  # fmt: skip
+    name = f"{method} {path}"
+    return {"tool": "python", "rps": result.rate, "p50_ms": result.ms(name, 50),
+            "p99_ms": result.ms(name, 99), "errors": dict(result.errors)}  # fmt: skip
+
+
+def http(args: Any, workdir: Path) -> None:
+    redis_server = RedisServer(workdir, appendonly=False).start()
+    env = {"REDIS_URL": redis_server.url}
+    server = GunicornServer(workdir, env, app=APP, workers=2)
+    try:
+        server.start(timeout_s=60)
+        run_id = submit(server.url, "noop").json()["run_id"]
+        endpoints = [("POST /optimize", "POST", "/optimize"), ("GET /health", "GET", "/health"),
+                     ("GET /optimize/<id>", "GET", f"/optimize/{run_id}")]  # fmt: skip
+        print(
+            f"service, 2 gunicorn workers x 8 threads, {args.connections} connections, {args.seconds:g} s each"
+        )
+        for label, method, path in endpoints:
+            figures = endpoint_figures(server.url, method, path, args, workdir)
+            print(f"  {label:20} {figures.get('rps', 0):8.0f} req/s  p50 {figures.get('p50_ms', NAN):6.2f} ms  "
+                  f"p99 {figures.get('p99_ms', NAN):6.2f} ms  ({figures['tool']}) {figures.get('errors') or ''}")  # fmt: skip
+    finally:
+        server.stop()
+        redis_server.kill()
+
+
+def shutdown(args: Any, workdir: Path) -> None:
+    redis_server = RedisServer(workdir).start()
+    try:
+        for label, job in (("idle shutdown, SIGTERM to exit, 2 workers", None),
+                           ("drain deadline 2 s, a 30 s job running: SIGTERM to exit", "sleep:30")):  # fmt: skip
+            values = [
+                shutdown_time(workdir, {"REDIS_URL": redis_server.url}, job)
+                for _ in range(args.rounds)
+            ]
+            print(
+                f"{label}: median {statistics.median(values):.2f} s ({min(values):.2f}-{max(values):.2f}, n={len(values)})"
+            )
+    finally:
+        redis_server.kill()
+
+
+def soak(args: Any, workdir: Path) -> None:
+    """Submits (jobs of 0.05-0.5 s) and status reads on two instances sharing a Redis with AOF;
+    A is killed -9 and restarted a third of the way in, B drained (SIGTERM) and restarted at two
+    thirds; clients fail over on a refused connection, as a load balancer would. Every accepted
+    job must end complete."""
+    redis_server = RedisServer(workdir).start()
+    env = {
+        "REDIS_URL": redis_server.url,
+        "REDIS_KEY_PREFIX": "soak",
+        "JOB_WORKERS": "4",
+        **FAST_RECOVERY,
+    }
+    instances = [service(workdir, env, name).start() for name in "ab"]
+    accepted, answers, lock, third = [], Counter(), threading.Lock(), 20 * args.minutes
+    deadline = time.monotonic() + 3 * third
+
+    def client(rng: random.Random) -> None:
+        while time.monotonic() < deadline:
+            for instance in rng.sample(instances, 2):  # the second one if the first refuses
+                try:
+                    if rng.random() < 0.3 or not accepted:
+                        response = submit(instance.url, f"sleep:{rng.uniform(0.05, 0.5):.2f}")
+                        accepted.extend(
+                            [response.json()["run_id"]] if response.status_code == 202 else []
+                        )
+                    else:
+                        response = requests.get(
+                            f"{instance.url}/optimize/{rng.choice(accepted[-100:])}", timeout=10
+                        )
+                    outcome = f"HTTP {response.status_code}"
+                except requests.ConnectionError:
+                    outcome = "refused, failed over"
+                with lock:
+                    answers[outcome] += 1
+                if outcome != "refused, failed over":
+                    break
+            time.sleep(rng.uniform(0, 0.02))
+
+    threads = [
+        threading.Thread(target=client, args=(random.Random(seed),)) for seed in range(args.clients)
+    ]
+    try:
+        for thread in threads:
+            thread.start()
+        time.sleep(third)
+        instances[0].kill_all()
+        instances[0].start()
+        time.sleep(max(0.0, deadline - third - time.monotonic()))
+        print(f"drain of instance B, SIGTERM to exit: {sigterm_to_exit(instances[1]):.2f} s")
+        instances[1].start()
+        for thread in threads:
+            thread.join(timeout=3 * third + 30)
+        with contextlib.suppress(AssertionError):  # reported below
+            wait_until(lambda: set(statuses(instances[0].url, accepted)) == {"complete"}, 120, 1)
+        final = Counter(statuses(instances[0].url, accepted))
+    finally:
+        for instance in instances:
+            instance.stop()
+        redis_server.kill()
+    print(f"soak {args.minutes:g} min, {args.clients} clients: answers {dict(answers)}")
+    print(f"jobs accepted {len(accepted)}, final states {dict(final)}")
