@@ -13,7 +13,7 @@ dependency; without it that comparison is skipped with a message).
 (d) Peak memory of a 100,000-scenario, 150-lineup NFL job (ru_maxrss growth, measured in a
     fresh subprocess so nothing else is counted).
 (q) Quality out of sample: --quality-lineups lineups (default 20) from 1,000 scenarios,
-    scored on 20,000 outcomes of tests/unit/optimizer/independent_model.py (its own
+    scored on 20,000 outcomes of bench/independent_model.py (its own
     factors, loadings and gamma marginals): average mean, p90, p99 of the lineups, E[max
     over the portfolio] and distinct players, for exact, exact + stacks and each selection,
     with the acceptance ratios.

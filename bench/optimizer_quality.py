@@ -1,7 +1,7 @@
 """The out-of-sample quality table of bench/optimizer_bench.py (part q).
 
 Every portfolio is built by optimize() and scored on the same 20,000 outcomes of the
-independent model in tests/unit/optimizer/independent_model.py.
+independent model in bench/independent_model.py.
 """
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from bench.independent_model import lineup_ids, outcomes, portfolio_stats
 from bench.slates import nba_slate, nfl_slate
-from tests.unit.optimizer.independent_model import lineup_ids, outcomes, portfolio_stats
 from webapp.optimizer import OptimizeOptions, optimize
 
 JUDGE_SCENARIOS = 20_000

@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
+from bench.independent_model import lineup_ids, outcomes, portfolio_stats
 from bench.slates import nba_slate, nfl_slate
-from tests.unit.optimizer.independent_model import lineup_ids, outcomes, portfolio_stats
 from webapp.optimizer import OptimizeOptions, optimize
 
 N_LINEUPS = 20
