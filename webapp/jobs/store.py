@@ -7,11 +7,7 @@ key layout and `states.py` for the transitions these scripts enforce.
 
 from __future__ import annotations
 
-import hashlib
-import json
-import secrets
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 
 import redis
@@ -19,70 +15,35 @@ import redis
 from webapp.clock import now_iso
 from webapp.jobs import scripts
 from webapp.jobs.durability import ReplicationTimeoutError, WaitPolicy
-from webapp.jobs.keys import CHECKPOINT_SUFFIX, NOTIFY_TTL_MS, Keys
+from webapp.jobs.keys import CHECKPOINT_SUFFIX, Keys
 from webapp.jobs.record import JobRecord, decode_blob, encode_blob
 from webapp.jobs.states import JobStatus, TransitionRefusedError, check_transition
+from webapp.jobs.store_reads import JobReads
+from webapp.jobs.store_types import (
+    Claim,
+    IdempotencyConflictError,
+    JobExpiredError,
+    JobNotFoundError,
+    QueueStats,
+    Submission,
+    body_digest,
+    new_claim_token,
+)
+
+__all__ = [
+    "Claim",
+    "IdempotencyConflictError",
+    "JobExpiredError",
+    "JobNotFoundError",
+    "JobStore",
+    "QueueStats",
+    "Submission",
+    "body_digest",
+    "new_claim_token",
+]
 
 
-class JobNotFoundError(LookupError):
-    """No job with this id ever existed (or its tombstone is gone too)."""
-
-
-class JobExpiredError(LookupError):
-    """The job existed but its record has expired."""
-
-
-class IdempotencyConflictError(Exception):
-    """The Idempotency-Key was used before with a different request body.
-
-    Carries no run id: the key may be someone else's, and their run id guards their job."""
-
-    def __init__(self) -> None:
-        super().__init__("this Idempotency-Key was already used with a different request body")
-
-
-@dataclass(frozen=True)
-class Claim:
-    """A job this process has started: its token fences every write made for this attempt."""
-
-    record: JobRecord
-    token: str
-
-    @property
-    def attempt(self) -> int:
-        """Which start of the job this is (1 for the first)."""
-        return self.record.attempts
-
-
-def new_claim_token() -> str:
-    """A random claim token: unlike a counter, Redis cannot hand it out twice after a rollback."""
-    return secrets.token_hex(12)
-
-
-@dataclass(frozen=True)
-class Submission:
-    """What submit did: created a new job, or found the one this idempotency key made."""
-
-    run_id: str
-    created: bool
-
-
-@dataclass(frozen=True)
-class QueueStats:
-    """Global queue figures, for readiness and operators."""
-
-    pending: int
-    running: int
-    oldest_pending_age_s: float | None
-
-
-def body_digest(body: Any) -> str:
-    """A stable digest of a request body (canonical JSON)."""
-    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode()).hexdigest()
-
-
-class JobStore:
+class JobStore(JobReads):
     """Job records, results, the pending queue and the running leases in Redis."""
 
     def __init__(
@@ -310,50 +271,7 @@ class JobStore:
         """Block up to timeout_s until a submit or hand-back signals new work."""
         self.redis.blpop([self.keys.wake], timeout=max(timeout_s, 0.01))
 
-    # ------------------------------------------------------------------ reads
-
-    def get(self, run_id: str) -> JobRecord:
-        """The job record; JobExpiredError or JobNotFoundError when there is none."""
-        raw = self.redis.hgetall(self.keys.job(run_id))
-        if not raw:
-            self._raise_missing(run_id)
-        return JobRecord.from_hash(raw)
-
-    def get_result(self, run_id: str) -> tuple[JobRecord, Any]:
-        """The record and, when complete, the decoded result (None otherwise)."""
-        with self.redis.pipeline(transaction=False) as pipe:
-            pipe.hgetall(self.keys.job(run_id))
-            pipe.get(self.keys.result(run_id))
-            raw, result_blob = pipe.execute()
-        if not raw:
-            self._raise_missing(run_id)
-        record = JobRecord.from_hash(raw)
-        if record.status is JobStatus.COMPLETE and result_blob is None:
-            # The result key expired a moment before the record: report the job as expired.
-            raise JobExpiredError(run_id)
-        return record, decode_blob(result_blob)
-
-    def queue_stats(self) -> QueueStats:
-        """Pending count, running count and the age of the oldest pending job (global)."""
-        with self.redis.pipeline(transaction=False) as pipe:
-            pipe.zcard(self.keys.pending)
-            pipe.zcard(self.keys.leases)
-            pipe.zrange(self.keys.pending, 0, 0, withscores=True)
-            pipe.time()
-            pending, running, oldest, (seconds, micros) = pipe.execute()
-        age = None
-        if oldest:
-            now_ms = seconds * 1000 + micros / 1000
-            age = max(0.0, (now_ms - oldest[0][1]) / 1000)
-        return QueueStats(pending=pending, running=running, oldest_pending_age_s=age)
-
     # ------------------------------------------------------------------ internals
-
-    def _raise_missing(self, run_id: str) -> None:
-        """Expired (tombstone left) or never existed: a second round trip, on misses only."""
-        if self.redis.exists(self.keys.tombstone(run_id)):
-            raise JobExpiredError(run_id)
-        raise JobNotFoundError(run_id)
 
     def _finish_attempt(
         self,
@@ -399,7 +317,7 @@ class JobStore:
         if wait is not None and acked[0] < wait.replicas:
             raise ReplicationTimeoutError(acked[0], wait)
 
-    # ------------------------------------------------------------------ cancel and wait
+    # ------------------------------------------------------------------ cancel
 
     def cancel(self, run_id: str, error: str, code: str = "cancelled") -> JobStatus:
         """End a pending or running job as failed with `code`, at once; returns the status it
@@ -420,16 +338,3 @@ class JobStore:
         if outcome == "final":
             raise TransitionRefusedError(JobStatus(reply[1].decode()), JobStatus.FAILED)
         return JobStatus(reply[1].decode())
-
-    def wait_for_notice(self, run_id: str, timeout_s: float) -> bool:
-        """Block up to timeout_s for a status-change notice of the job; True when one came."""
-        notice = self.redis.blpop([self.keys.notify(run_id)], timeout=max(timeout_s, 0.01))
-        return notice is not None
-
-    def pass_notice(self, run_id: str) -> None:
-        """Leave a notice for the next waiter: a BLPOP wakes only one, so each passes it on."""
-        with self.redis.pipeline(transaction=False) as pipe:
-            pipe.lpush(self.keys.notify(run_id), "1")
-            pipe.ltrim(self.keys.notify(run_id), 0, 0)
-            pipe.pexpire(self.keys.notify(run_id), NOTIFY_TTL_MS)
-            pipe.execute()

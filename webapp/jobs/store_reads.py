@@ -1,0 +1,74 @@
+"""Reads of job state (records, results, queue figures) and the status-change notices that
+long-polling reads wait on: the read side of JobStore, one pipelined round trip each."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import redis
+
+from webapp.jobs.keys import NOTIFY_TTL_MS, Keys
+from webapp.jobs.record import JobRecord, decode_blob
+from webapp.jobs.states import JobStatus
+from webapp.jobs.store_types import JobExpiredError, JobNotFoundError, QueueStats
+
+
+class JobReads:
+    """Mixed into JobStore, which provides `redis` and `keys`."""
+
+    redis: redis.Redis
+    keys: Keys
+
+    def get(self, run_id: str) -> JobRecord:
+        """The job record; JobExpiredError or JobNotFoundError when there is none."""
+        raw = self.redis.hgetall(self.keys.job(run_id))
+        if not raw:
+            self._raise_missing(run_id)
+        return JobRecord.from_hash(raw)
+
+    def get_result(self, run_id: str) -> tuple[JobRecord, Any]:
+        """The record and, when complete, the decoded result (None otherwise)."""
+        with self.redis.pipeline(transaction=False) as pipe:
+            pipe.hgetall(self.keys.job(run_id))
+            pipe.get(self.keys.result(run_id))
+            raw, result_blob = pipe.execute()
+        if not raw:
+            self._raise_missing(run_id)
+        record = JobRecord.from_hash(raw)
+        if record.status is JobStatus.COMPLETE and result_blob is None:
+            # The result key expired a moment before the record: report the job as expired.
+            raise JobExpiredError(run_id)
+        return record, decode_blob(result_blob)
+
+    def queue_stats(self) -> QueueStats:
+        """Pending count, running count and the age of the oldest pending job (global)."""
+        with self.redis.pipeline(transaction=False) as pipe:
+            pipe.zcard(self.keys.pending)
+            pipe.zcard(self.keys.leases)
+            pipe.zrange(self.keys.pending, 0, 0, withscores=True)
+            pipe.time()
+            pending, running, oldest, (seconds, micros) = pipe.execute()
+        age = None
+        if oldest:
+            now_ms = seconds * 1000 + micros / 1000
+            age = max(0.0, (now_ms - oldest[0][1]) / 1000)
+        return QueueStats(pending=pending, running=running, oldest_pending_age_s=age)
+
+    def _raise_missing(self, run_id: str) -> None:
+        """Expired (tombstone left) or never existed: a second round trip, on misses only."""
+        if self.redis.exists(self.keys.tombstone(run_id)):
+            raise JobExpiredError(run_id)
+        raise JobNotFoundError(run_id)
+
+    def wait_for_notice(self, run_id: str, timeout_s: float) -> bool:
+        """Block up to timeout_s for a status-change notice of the job; True when one came."""
+        notice = self.redis.blpop([self.keys.notify(run_id)], timeout=max(timeout_s, 0.01))
+        return notice is not None
+
+    def pass_notice(self, run_id: str) -> None:
+        """Leave a notice for the next waiter: a BLPOP wakes only one, so each passes it on."""
+        with self.redis.pipeline(transaction=False) as pipe:
+            pipe.lpush(self.keys.notify(run_id), "1")
+            pipe.ltrim(self.keys.notify(run_id), 0, 0)
+            pipe.pexpire(self.keys.notify(run_id), NOTIFY_TTL_MS)
+            pipe.execute()
