@@ -12,6 +12,7 @@ from typing import Any
 import redis
 import structlog
 
+from webapp.jobs.errors import is_transient_redis_error
 from webapp.redaction import redact
 
 log = structlog.get_logger(__name__)
@@ -107,6 +108,8 @@ class ServerFacts:
                 return
             except redis.RedisError as error:
                 log.debug("redis_first_look_failed", error=redact(error))
+                if not is_transient_redis_error(error):
+                    return  # e.g. INFO refused by a managed Redis: asking again will not help
                 time.sleep(FIRST_LOOK_PAUSE_S)
 
     def start_first_look(self, client: redis.Redis) -> None:
