@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
 from webapp.clock import from_iso, utcnow
+from webapp.jobs.admin import run_ids
 from webapp.jobs.record import decode_blob
 from webapp.jobs.states import JobStatus
 from webapp.jobs.store import JobStore
@@ -94,20 +95,6 @@ def _row(values: list[bytes | None]) -> JobRow | None:
     )
 
 
-def _run_ids(store: JobStore, status: JobStatus | None) -> Iterator[str]:
-    if status is JobStatus.PENDING:
-        yield from (r.decode() for r in store.redis.zrange(store.keys.pending, 0, SCAN_LIMIT - 1))
-        return
-    if status is JobStatus.RUNNING:
-        yield from (r.decode() for r in store.redis.zrange(store.keys.leases, 0, SCAN_LIMIT - 1))
-        return
-    prefix = store.keys.job("")
-    for key in store.redis.scan_iter(match=store.keys.job_pattern(), count=1000):
-        name = key.decode()[len(prefix) :]
-        if ":" not in name:  # skip :result and :checkpoint keys
-            yield name
-
-
 def _read_rows(store: JobStore, run_ids: Iterable[str]) -> tuple[list[JobRow], bool]:
     """Rows for up to SCAN_LIMIT ids, in pipelined batches; True when more were left."""
     rows: list[JobRow] = []
@@ -135,7 +122,7 @@ def _read_rows(store: JobStore, run_ids: Iterable[str]) -> tuple[list[JobRow], b
 
 def job_page(store: JobStore, status: JobStatus | None, query: str, number: int) -> Page:
     """Jobs in a state (all when None), newest first, matching `query` (run id or slate)."""
-    rows, truncated = _read_rows(store, _run_ids(store, status))
+    rows, truncated = _read_rows(store, run_ids(store, status, SCAN_LIMIT))
     if status is not None:
         rows = [r for r in rows if r.status == status]
     needle = query.strip().lower()
@@ -149,14 +136,14 @@ def job_page(store: JobStore, status: JobStatus | None, query: str, number: int)
 
 def running_jobs(store: JobStore) -> list[JobRow]:
     """Jobs holding a lease now, oldest lease first, with progress and owner."""
-    rows, _ = _read_rows(store, _run_ids(store, JobStatus.RUNNING))
+    rows, _ = _read_rows(store, run_ids(store, JobStatus.RUNNING, SCAN_LIMIT))
     return [r for r in rows if r.status == JobStatus.RUNNING]
 
 
 def last_hour(store: JobStore) -> LastHour:
     """Jobs submitted, completed and failed in the last hour, with the failures."""
     since = utcnow() - timedelta(hours=1)
-    rows, truncated = _read_rows(store, _run_ids(store, None))
+    rows, truncated = _read_rows(store, run_ids(store, None, SCAN_LIMIT))
     summary = LastHour(truncated=truncated)
     for row in rows:
         if row.created_at and from_iso(row.created_at) >= since:

@@ -43,7 +43,9 @@ def _summary(values: list[bytes | None]) -> JobSummary | None:
     )
 
 
-def _run_ids(store: JobStore, status: JobStatus | None, limit: int) -> Iterator[str]:
+def run_ids(store: JobStore, status: JobStatus | None, limit: int) -> Iterator[str]:
+    """Ids of jobs in `status` (pending/running: oldest first, up to `limit`; None: every
+    record, by SCAN)."""
     if status is JobStatus.PENDING:
         yield from (r.decode() for r in store.redis.zrange(store.keys.pending, 0, limit - 1))
         return
@@ -62,7 +64,7 @@ def list_jobs(
 ) -> list[JobSummary]:
     """Jobs in a state (all states when None), oldest first for pending/running."""
     found: list[JobSummary] = []
-    for run_id in _run_ids(store, status, limit):
+    for run_id in run_ids(store, status, limit):
         values = store.redis.hmget(store.keys.job(run_id), _SUMMARY_FIELDS)
         summary = _summary(values)
         if summary and (status is None or summary.status == status):

@@ -23,7 +23,7 @@ import structlog
 
 from webapp.jobs.context import JobContext
 from webapp.jobs.durability import WaitPolicy
-from webapp.jobs.errors import JobFailedError, is_transient_redis_error
+from webapp.jobs.errors import is_transient_redis_error
 from webapp.jobs.events import NO_EVENTS, JobEvents, job_size
 from webapp.jobs.execution import BACKOFF_MAX_S, BACKOFF_MIN_S, Execution
 from webapp.jobs.kinds import JobKinds
@@ -32,8 +32,6 @@ from webapp.jobs.priority import lower_current_thread
 from webapp.jobs.reachability import Reachability
 from webapp.jobs.store import Claim, JobStore, new_claim_token
 from webapp.jobs.supervision import SupervisedThreads
-
-__all__ = ["JobFailedError", "JobRunner", "RunnerOptions", "RunningJob"]
 
 log = structlog.get_logger(__name__)
 

@@ -54,12 +54,13 @@ end
 # off the queue again, and the failed attempt recovery charged is refunded (needs _NOTIFY).
 _TAKE_BACK = """
 local function take_back(job, pending, run_id)
-  if redis.call('HGET', job, 'status') ~= 'pending' then return end
+  if redis.call('HGET', job, 'status') ~= 'pending' then return false end
   redis.call('ZREM', pending, run_id)
   notify(job)
   if tonumber(redis.call('HGET', job, 'failed_attempts') or '0') > 0 then
     redis.call('HINCRBY', job, 'failed_attempts', -1)
   end
+  return true
 end
 """
 
@@ -166,8 +167,9 @@ for i = 5, #ARGV, 2 do
   local run_id, token = ARGV[i], ARGV[i + 1]
   local job = ARGV[1] .. run_id
   if redis.call('HGET', job, 'claim') == token then
-    take_back(job, KEYS[2], run_id)
-    redis.call('HSET', job, 'status', 'running', 'owner', ARGV[3])
+    if take_back(job, KEYS[2], run_id) then
+      redis.call('HSET', job, 'status', 'running', 'owner', ARGV[3])
+    end
     redis.call('ZADD', KEYS[1], now_ms + tonumber(ARGV[2]), run_id)
   elseif redis.call('HGET', job, 'finished_claim') ~= token then
     table.insert(lost, run_id)
