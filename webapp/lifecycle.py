@@ -176,11 +176,6 @@ def _start_presence(app: Flask) -> None:
     presence.start(jobs.store, jobs.runner, instance)
 
 
-def stop_accepting(app: Flask) -> None:
-    """Take no new job in this process from now on; signal-handler safe."""
-    get_jobs(app).runner.stop_accepting()
-
-
 def is_draining(app: Flask) -> bool:
     """True once this process stops taking jobs, or while the instance drain flag is set."""
     runner = get_jobs(app).runner
