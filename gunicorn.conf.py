@@ -1,14 +1,14 @@
 """gunicorn settings for the service: `gunicorn -c gunicorn.conf.py 'webapp:create_app()'`.
 
 Every value is read from the environment with its default beside it. The hooks stay thin: the
-logic lives in `webapp.lifecycle`, which knows nothing of gunicorn.
+logic lives in `webapp.runtime.lifecycle`, which knows nothing of gunicorn.
 """
 
 import os
 import signal
 import time
 
-from webapp.gunicorn_logging import logconfig_dict as _logconfig_dict
+from webapp.observability.gunicorn_logging import logconfig_dict as _logconfig_dict
 
 
 def _number(name, default):
@@ -41,9 +41,9 @@ timeout = int(_number("GUNICORN_TIMEOUT", graceful_timeout))
 
 # ---------------------------------------------------------------- logging
 # gunicorn's own error log goes through the same JSON rendering as the service.
-# The service writes one access line per request itself (see webapp.access_log).
+# The service writes one access line per request itself (see webapp.observability.access_log).
 accesslog = None
-logger_class = "webapp.gunicorn_logging.ServiceLogger"
+logger_class = "webapp.observability.gunicorn_logging.ServiceLogger"
 errorlog = "-"
 logconfig_dict = _logconfig_dict()
 
@@ -62,8 +62,8 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 def on_starting(server):
     """Remove a drain flag left by an earlier run of this instance (e.g. a restarted container);
     give the instance its own, empty prometheus-client multiprocess directory."""
-    from webapp.lifecycle import clear_stale_drain_flag
-    from webapp.metrics import multiproc
+    from webapp.observability.metrics import multiproc
+    from webapp.runtime.lifecycle import clear_stale_drain_flag
 
     clear_stale_drain_flag(time.time())
     server.metrics_dir = multiproc.prepare()
@@ -72,14 +72,14 @@ def on_starting(server):
 
 def child_exit(server, worker):
     """Drop the live-gauge files of a worker that exited."""
-    from webapp.metrics import multiproc
+    from webapp.observability.metrics import multiproc
 
     multiproc.worker_gone(worker.pid)
 
 
 def when_ready(server):
     """Warn when the timeouts cannot hold a full drain."""
-    from webapp.lifecycle import check_shutdown_timeouts
+    from webapp.runtime.lifecycle import check_shutdown_timeouts
 
     for problem in check_shutdown_timeouts(
         DRAIN_TIMEOUT_SECONDS,
@@ -96,7 +96,7 @@ def post_worker_init(worker):
     master's second signal) hand back what still runs at once. gunicorn's own handlers run after
     ours (they end the worker's loop, or exit at once for SIGINT/SIGQUIT).
     """
-    from webapp import lifecycle
+    from webapp.runtime import lifecycle
 
     app = worker.wsgi
     if not lifecycle.is_service_app(app):
@@ -120,7 +120,7 @@ def post_worker_init(worker):
 
 def worker_abort(worker):
     """gunicorn's timeout (SIGABRT; SIGKILL follows within a second or so): hand back now."""
-    from webapp import lifecycle
+    from webapp.runtime import lifecycle
 
     app = getattr(worker, "wsgi", None)
     if lifecycle.is_service_app(app):
@@ -133,7 +133,7 @@ def worker_exit(server, worker):
 
     A worker that leaves its loop without a signal (max_requests, --reload) starts its drain
     here, when it stops taking requests."""
-    from webapp import lifecycle
+    from webapp.runtime import lifecycle
 
     app = getattr(worker, "wsgi", None)
     if not lifecycle.is_service_app(app):
@@ -143,7 +143,7 @@ def worker_exit(server, worker):
 
 def on_exit(server):
     """Last word of the master."""
-    from webapp.metrics import multiproc
+    from webapp.observability.metrics import multiproc
 
     multiproc.cleanup(*getattr(server, "metrics_dir", (None, False)))
     server.log.info("service stopped")

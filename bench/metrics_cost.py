@@ -47,8 +47,8 @@ def _hooks_alone(app, path: str, calls: int) -> float:
     """Microseconds the metrics' before+after hooks take per request, measured alone."""
     from flask import Response
 
-    from webapp.metrics.extension import EXTENSION_KEY
-    from webapp.metrics.observers import RequestMetrics
+    from webapp.observability.metrics.extension import EXTENSION_KEY
+    from webapp.observability.metrics.observers import RequestMetrics
 
     hooks = RequestMetrics(app.extensions[EXTENSION_KEY].instruments)
     response = Response("{}", 200)

@@ -50,9 +50,9 @@ def create_service_app() -> Flask:
     """The service as deployed (settings from the environment, its own optimize job), except
     that a job whose slate_id is "noop" returns at once and "sleep:<seconds>" sleeps."""
     from webapp import create_app
+    from webapp.api.job import make_optimize_job
     from webapp.config import Settings
     from webapp.jobs.kinds import JobKinds
-    from webapp.optimize.job import make_optimize_job
 
     optimize_job = make_optimize_job(None)
 

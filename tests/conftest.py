@@ -19,11 +19,11 @@ from structlog.testing import LogCapture
 
 from tests.support.kinds import scripted_kinds
 from webapp import create_app
+from webapp.clients.neo4j_client import get_neo4j
+from webapp.clients.redis_client import get_redis
 from webapp.config import Settings
 from webapp.jobs.extension import get_jobs
 from webapp.jobs.store import JobStore
-from webapp.neo4j_client import get_neo4j
-from webapp.redis_client import get_redis
 
 # The shared Redis that tests needing only a working server use, each under its own key prefix.
 SHARED_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")

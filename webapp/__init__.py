@@ -10,30 +10,23 @@ import os
 
 from flask import Flask
 
-from webapp import (
-    access_log,
-    cli,
-    correlation,
-    dev_server,
-    errors,
-    lifecycle,
-    neo4j_client,
-    openapi,
-    redis_client,
-)
+from webapp.api import errors, openapi
+from webapp.api.json_provider import OrjsonProvider
+from webapp.clients import neo4j_client, redis_client
 from webapp.config import SETTINGS_KEY, Settings
 from webapp.jobs import extension as jobs_extension
 from webapp.jobs.kinds import JobKinds
-from webapp.json_provider import OrjsonProvider
-from webapp.logs import access_line_sink, configure_logging
+from webapp.observability import access_log, correlation
+from webapp.observability.logs import access_line_sink, configure_logging
+from webapp.runtime import cli, dev_server, lifecycle
 
 __all__ = ["create_app"]
 
 
 def default_kinds(neo4j: neo4j_client.Neo4jClient, settings: Settings) -> JobKinds:
     """The job kinds of the service."""
-    from webapp.optimize.job import make_optimize_job
-    from webapp.optimize.refusals import check_submission
+    from webapp.api.job import make_optimize_job
+    from webapp.api.refusals import check_submission
     from webapp.slates.repository import load_slate
 
     def players_of(slate_id: str) -> list[dict]:
@@ -66,7 +59,7 @@ def create_app(settings: Settings | None = None, *, kinds: JobKinds | None = Non
     lifecycle.init_app(app)
     dev_server.init_app(app)
     if settings.metrics_enabled:
-        from webapp.metrics import extension as metrics_extension
+        from webapp.observability.metrics import extension as metrics_extension
 
         metrics_extension.init_app(app)
     correlation.init_app(app, user_id_header=settings.user_id_header)
@@ -87,12 +80,12 @@ def create_app(settings: Settings | None = None, *, kinds: JobKinds | None = Non
 
 
 def _register_blueprints(app: Flask) -> None:
-    from webapp import health, optimize
+    from webapp import api, health
     from webapp.health.registry import register_checks
     from webapp.slates import views as slates
 
     register_checks(app)
     app.register_blueprint(health.bp)
-    app.register_blueprint(optimize.bp)
+    app.register_blueprint(api.bp)
     app.register_blueprint(slates.bp)
     openapi.init_app(app)

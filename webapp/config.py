@@ -13,8 +13,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from webapp.clients.redis_url import check_redis_url
 from webapp.redaction import redact
-from webapp.redis_url import check_redis_url
 
 
 class ConfigError(ValueError):

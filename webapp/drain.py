@@ -15,7 +15,7 @@ import sys
 import time
 
 from webapp.config import ConfigError, Settings
-from webapp.lifecycle import DrainFlag
+from webapp.runtime.lifecycle import DrainFlag
 
 
 def _running_here(settings: Settings) -> int | None:
@@ -24,8 +24,8 @@ def _running_here(settings: Settings) -> int | None:
 
     import redis
 
+    from webapp.clients.redis_client import RedisConnections, RedisOptions
     from webapp.jobs.keys import Keys
-    from webapp.redis_client import RedisConnections, RedisOptions
 
     keys = Keys(settings.redis_key_prefix)
     host = socket.gethostname()

@@ -10,8 +10,8 @@ from flask.testing import FlaskClient
 from structlog.testing import LogCapture
 
 from tests.conftest import capture_logs_into, valid_players
-from webapp.access_log import get_access_log
 from webapp.jobs.extension import get_jobs
+from webapp.observability.access_log import get_access_log
 
 
 def capture_access_lines(app: Flask) -> list[dict]:

@@ -11,7 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from webapp.health import checks
-from webapp.lifecycle import drain_flag
+from webapp.runtime.lifecycle import drain_flag
 
 
 def test_health_is_liveness_only(client: FlaskClient) -> None:

@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 from tests.conftest import valid_players
 from webapp.jobs.extension import get_jobs
 from webapp.jobs.store import JobStore
-from webapp.metrics.observers import JobMetrics
+from webapp.observability.metrics.observers import JobMetrics
 
 BODY = {"slate_id": "noop", "sport": "nfl", "players": valid_players()}
 

@@ -223,7 +223,7 @@ def test_bad_idempotency_key_is_400(client: FlaskClient) -> None:
 def test_draining_instance_refuses_jobs_with_503(client: FlaskClient, app, store: JobStore) -> None:
     """While the drain flag is set, POST answers 503 with Retry-After; reads keep working."""
     accepted = client.post("/optimize", json=_body())
-    from webapp.lifecycle import drain_flag
+    from webapp.runtime.lifecycle import drain_flag
 
     drain_flag(app).set()
     drain_flag(app).CACHE_S = 0

@@ -16,8 +16,8 @@ from flask import Flask
 
 from tests.support.bolt_peer import Answer, BoltPeer, SilentListener, refused_uri
 from tests.support.dk_csv import nfl_salary_csv
+from webapp.clients.neo4j_client import Neo4jClient, Neo4jOptions, Neo4jUnavailableError
 from webapp.jobs.extension import get_jobs
-from webapp.neo4j_client import Neo4jClient, Neo4jOptions, Neo4jUnavailableError
 from webapp.slates import graph
 from webapp.slates.repository import SlateNotFoundError, load_slate, write_slate
 

@@ -16,8 +16,8 @@ from tests.support.kinds import scripted_kinds
 from tests.support.redis_server import RedisServer
 from tests.support.waiting import wait_until
 from webapp import create_app
+from webapp.clients.redis_client import get_redis
 from webapp.config import Settings
-from webapp.redis_client import get_redis
 
 pytestmark = pytest.mark.integration
 

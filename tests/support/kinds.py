@@ -25,10 +25,10 @@ from typing import Any
 
 import redis
 
+from webapp.clients.neo4j_client import Neo4jUnavailableError
 from webapp.jobs.context import JobContext
 from webapp.jobs.errors import JobFailedError, TransientJobError
 from webapp.jobs.kinds import JobKinds
-from webapp.neo4j_client import Neo4jUnavailableError
 
 
 class Counters:

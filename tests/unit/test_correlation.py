@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from ulid import ULID
 
-from webapp.correlation import accept_or_mint
+from webapp.observability.correlation import accept_or_mint
 
 
 @pytest.mark.parametrize(

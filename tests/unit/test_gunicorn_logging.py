@@ -8,7 +8,7 @@ from unittest import mock
 
 from gunicorn.config import Config
 
-from webapp.gunicorn_logging import ServiceLogger
+from webapp.observability.gunicorn_logging import ServiceLogger
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -8,9 +8,9 @@ import pytest
 
 from tests.support.dk_csv import nfl_salary_csv
 from tests.unit.optimizer.validator import lineup_problems
-from webapp.optimize.job import make_optimize_job
-from webapp.optimize.late_swap import check_late_swap, place
-from webapp.optimize.refusals import SubmitRefusedError
+from webapp.api.job import make_optimize_job
+from webapp.api.late_swap import check_late_swap, place
+from webapp.api.refusals import SubmitRefusedError
 from webapp.optimizer import RULES
 from webapp.slates.importer import read_dk_csv
 

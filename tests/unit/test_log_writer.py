@@ -6,7 +6,7 @@ import logging
 import threading
 
 from tests.support.waiting import wait_until
-from webapp.log_writer import PIPE_BUF, LineWriter, chunks
+from webapp.observability.log_writer import PIPE_BUF, LineWriter, chunks
 
 
 class RecordingStream:

@@ -13,8 +13,8 @@ import pytest
 import structlog
 
 from webapp.config import Settings
-from webapp.log_files import SharedRotatingFileHandler
-from webapp.logs import configure_logging
+from webapp.observability.log_files import SharedRotatingFileHandler
+from webapp.observability.logs import configure_logging
 
 
 @pytest.fixture

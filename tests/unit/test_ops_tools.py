@@ -11,11 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from webapp import healthcheck, paths
+from webapp import healthcheck
 from webapp.config import Settings
 from webapp.jobs.events import job_size
-from webapp.log_format import ConsoleLines, wants_console
-from webapp.ops.redis_choice import RedisChoiceError, chosen_redis
+from webapp.observability.log_format import ConsoleLines, wants_console
+from webapp.runtime import paths
+from webapp.runtime.redis_choice import RedisChoiceError, chosen_redis
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -91,7 +92,7 @@ def test_relative_paths_resolve_against_the_project_root() -> None:
 
 def test_drain_from_another_directory_sets_the_services_flag(tmp_path: Path) -> None:
     """`python -m webapp.drain` run outside the repository writes the flag the service watches."""
-    from webapp.lifecycle import DrainFlag
+    from webapp.runtime.lifecycle import DrainFlag
 
     relative = f"var/test-drain-{tmp_path.name}"
     env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "DRAIN_FLAG_FILE": relative}

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from marshmallow import Schema, ValidationError, fields
 
-from webapp.optimize.plain_load import PlainLoader
-from webapp.optimize.schemas import (
+from webapp.api.plain_load import PlainLoader
+from webapp.api.schemas import (
     PLAIN_REQUEST_LOADER,
     OptimizeRequestSchema,
     load_optimize_request,

@@ -8,7 +8,7 @@ import random
 import pytest
 from marshmallow import ValidationError
 
-from webapp.optimize.schemas import OptimizeRequestSchema, PlayerSchema, plain_player
+from webapp.api.schemas import OptimizeRequestSchema, PlayerSchema, plain_player
 
 VALID = {
     "id": "p1",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from webapp.redis_facts import Replication, eviction_risk, replication_of
+from webapp.clients.redis_facts import Replication, eviction_risk, replication_of
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from webapp.redis_url import SentinelTarget, check_redis_url, parse_sentinel_url
+from webapp.clients.redis_url import SentinelTarget, check_redis_url, parse_sentinel_url
 
 
 def test_full_sentinel_url() -> None:

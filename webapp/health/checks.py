@@ -9,11 +9,11 @@ from typing import Any
 
 import redis
 
+from webapp.clients.neo4j_client import Neo4jClient, Neo4jUnavailableError
+from webapp.clients.redis_facts import eviction_risk, replication_of
 from webapp.clock import now_iso
 from webapp.jobs.store import JobStore
-from webapp.neo4j_client import Neo4jClient, Neo4jUnavailableError
 from webapp.redaction import redact
-from webapp.redis_facts import eviction_risk, replication_of
 
 _RANK = {"pass": 0, "warn": 1, "fail": 2}
 # A pending job older than this (seconds) turns jobs:oldestPendingAge to warn.

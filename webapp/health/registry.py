@@ -6,12 +6,12 @@ from collections.abc import Callable
 
 from flask import Flask
 
+from webapp.clients.neo4j_client import get_neo4j
+from webapp.clients.redis_client import get_redis
 from webapp.config import get_settings
 from webapp.health import checks
 from webapp.health.probes import Probes, init_app
 from webapp.jobs.extension import get_jobs
-from webapp.neo4j_client import get_neo4j
-from webapp.redis_client import get_redis
 
 
 def register_checks(app: Flask) -> Probes:

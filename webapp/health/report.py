@@ -9,11 +9,11 @@ from typing import Any
 
 from flask import Flask
 
-from webapp import lifecycle
 from webapp.clock import now_iso
 from webapp.config import get_settings
 from webapp.health.checks import Check, worst
 from webapp.health.probes import get_probes
+from webapp.runtime import lifecycle
 
 VERSION = "0.1.0"
 # Process start, for uptime (set when this module is first imported in the process).

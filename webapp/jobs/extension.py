@@ -7,13 +7,13 @@ from dataclasses import dataclass, field
 
 from flask import Flask
 
+from webapp.clients.redis_client import RedisConnections
 from webapp.config import Settings
 from webapp.jobs.durability import WaitPolicy
 from webapp.jobs.keys import Keys
 from webapp.jobs.kinds import JobKinds
 from webapp.jobs.runner import JobRunner, RunnerOptions
 from webapp.jobs.store import JobStore
-from webapp.redis_client import RedisConnections
 
 EXTENSION_KEY = "webapp.jobs"
 

@@ -10,8 +10,8 @@ from flask import current_app
 from flask.cli import with_appcontext
 from marshmallow import ValidationError
 
-from webapp.neo4j_client import Neo4jUnavailableError, get_neo4j
-from webapp.optimize.schemas import PlayerSchema
+from webapp.api.schemas import PlayerSchema
+from webapp.clients.neo4j_client import Neo4jUnavailableError, get_neo4j
 from webapp.optimizer.players import check_players
 from webapp.slates.importer import read_dk_csv
 from webapp.slates.repository import write_slate

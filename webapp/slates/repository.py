@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from webapp.neo4j_client import Neo4jClient
+from webapp.clients.neo4j_client import Neo4jClient
 from webapp.slates import graph
 
 

@@ -13,11 +13,11 @@ from typing import Any
 import redis
 from flask import Flask
 
+from webapp.clients.neo4j_client import Neo4jClient, get_neo4j
+from webapp.clients.redis_client import get_redis
 from webapp.config import get_settings
 from webapp.jobs.keys import Keys
 from webapp.jobs.record import decode_blob, encode_blob
-from webapp.neo4j_client import Neo4jClient, get_neo4j
-from webapp.redis_client import get_redis
 from webapp.slates.repository import Slate, SlateNotFoundError, load_slate, write_slate
 
 EXTENSION_KEY = "webapp.slates"

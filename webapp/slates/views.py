@@ -7,9 +7,9 @@ import re
 from flask import Blueprint, Response, current_app, jsonify, request
 from flask.sansio.blueprints import BlueprintSetupState
 
-from webapp.errors import BadRequest, UnsupportedMediaType
+from webapp.api.errors import BadRequest, UnsupportedMediaType
+from webapp.api.schemas import ID_PATTERN, SPORTS
 from webapp.ids import new_ulid
-from webapp.optimize.schemas import ID_PATTERN, SPORTS
 from webapp.slates import store as slate_store
 from webapp.slates.importer import SlateFileError, read_dk_csv
 from webapp.slates.summary import summarize

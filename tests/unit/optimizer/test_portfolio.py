@@ -7,7 +7,7 @@ import math
 import pytest
 from marshmallow import ValidationError
 
-from webapp.optimize.schemas import load_optimize_request
+from webapp.api.schemas import load_optimize_request
 from webapp.optimizer import OptimizeOptions, optimize
 
 

@@ -8,15 +8,16 @@ from typing import Any
 from flask import Response, current_app, jsonify, request
 from flask.sansio.blueprints import BlueprintSetupState
 
-from webapp import correlation, lifecycle
+from webapp.api import bp
+from webapp.api.errors import BadRequest, JobFinished, Refused, Unavailable
+from webapp.api.schemas import load_optimize_request
+from webapp.api.upload_csv import upload_csv
 from webapp.config import get_settings
-from webapp.errors import BadRequest, JobFinished, Refused, Unavailable
 from webapp.jobs import service, status_wait
 from webapp.jobs.extension import get_jobs
 from webapp.jobs.states import TransitionRefusedError
-from webapp.optimize import bp
-from webapp.optimize.schemas import load_optimize_request
-from webapp.optimize.upload_csv import upload_csv
+from webapp.observability import correlation
+from webapp.runtime import lifecycle
 from webapp.slates.repository import SlateNotFoundError
 from webapp.slates.store import get_slate_store
 

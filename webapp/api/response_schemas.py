@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from webapp.optimize.schemas import STATUSES
+from webapp.api.schemas import STATUSES
 
 
 class LineupPlayerSchema(Schema):

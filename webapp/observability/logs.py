@@ -4,9 +4,9 @@ Called once per process from the app factory (gunicorn builds the app in each wo
 fork). Calling it again replaces the handlers instead of stacking them.
 
 The service's own events take a short path: structlog renders them and hands the line to the
-process's LineWriter (webapp.log_writer), with no LogRecord, logger lookup or caller search on
+process's LineWriter (log_writer.py), with no LogRecord, logger lookup or caller search on
 the way; that is most of the cost of a line through `logging`. The access line, the one line
-every request writes, goes shorter still (webapp.access_log renders it from the request with
+every request writes, goes shorter still (access_log.py renders it from the request with
 orjson and writes it to the LineWriter configure_logging returns). Lines from libraries
 (Flask, werkzeug, redis, neo4j, gunicorn) still go through `logging` and the same JSON
 rendering, into the same LineWriter, so all keep one order.
@@ -25,9 +25,9 @@ import structlog
 import structlog.tracebacks
 
 from webapp.config import Settings
-from webapp.log_files import SharedRotatingFileHandler
-from webapp.log_format import ConsoleLines, console_renderer, wants_console
-from webapp.log_writer import LineWriter, LineWriterHandler
+from webapp.observability.log_files import SharedRotatingFileHandler
+from webapp.observability.log_format import ConsoleLines, console_renderer, wants_console
+from webapp.observability.log_writer import LineWriter, LineWriterHandler
 from webapp.redaction import redact
 
 # Marks the handlers this module installs, so a second call can find and replace them.

@@ -2,7 +2,7 @@
 
 Written by the app rather than gunicorn so the line carries request_id (and user_id). It is the
 one line every request writes, so it skips structlog's processor chain: the fields come from
-the request and `g` (where webapp.correlation put the ids), the dict is rendered by orjson and
+the request and `g` (where correlation.py put the ids), the dict is rendered by orjson and
 the line goes to the same LineWriter as every other line, in the same shape (`timestamp`,
 `level`, `logger`, `event`, then the request's fields).
 """
@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 import orjson
 from flask import Flask, Response, g, request
 
-EXTENSION_KEY = "webapp.access_log"
+EXTENSION_KEY = "webapp.observability.access_log"
 LOGGER_NAME = "webapp.access"
 EVENT = "request_finished"
 

@@ -22,10 +22,10 @@ from redis.backoff import ExponentialWithJitterBackoff, NoBackoff
 from redis.retry import Retry
 from redis.sentinel import Sentinel, SentinelConnectionPool
 
+from webapp.clients.redis_facts import ServerFacts
+from webapp.clients.redis_url import is_sentinel_url, parse_sentinel_url
 from webapp.config import Settings
 from webapp.redaction import redact
-from webapp.redis_facts import ServerFacts
-from webapp.redis_url import is_sentinel_url, parse_sentinel_url
 
 EXTENSION_KEY = "webapp.redis"
 

@@ -22,7 +22,7 @@ import sys
 import threading
 from collections.abc import Iterator
 
-from webapp.log_files import SharedRotatingFileHandler
+from webapp.observability.log_files import SharedRotatingFileHandler
 
 PIPE_BUF = 4096
 

@@ -13,7 +13,7 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from webapp.jobs.events import JobEvents
 from webapp.jobs.record import JobRecord
 from webapp.jobs.store import JobStore
-from webapp.metrics.instruments import Instruments
+from webapp.observability.metrics.instruments import Instruments
 
 # Requests that matched no route, or used a method outside this set, share one label value,
 # so a scanner cannot add series.

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-EXTENSION_KEY = "webapp.metrics"
+EXTENSION_KEY = "webapp.observability.metrics"
 
 
 def record_redis_error(app: Flask) -> None:

@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from webapp.optimize.refusals import Refusal, SubmitRefusedError
+from webapp.api.refusals import Refusal, SubmitRefusedError
 from webapp.optimizer import RULES, InfeasibleError, OptimizeOptions, optimize
 from webapp.optimizer.rules import RosterRules
 from webapp.optimizer.slots import assign_slots

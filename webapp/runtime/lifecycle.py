@@ -19,10 +19,10 @@ import structlog
 from flask import Flask
 
 from webapp.config import get_settings
-from webapp.gc_freeze import freeze_startup_objects
 from webapp.jobs.extension import get_jobs
 from webapp.jobs.runner import RunningJob
-from webapp.paths import resolve
+from webapp.runtime.gc_freeze import freeze_startup_objects
+from webapp.runtime.paths import resolve
 
 log = structlog.get_logger(__name__)
 
@@ -225,7 +225,7 @@ def finish_process(app: Flask, budget_s: float, *, wait_s: float | None = None) 
     jobs = get_jobs(app)
     jobs.runner.shutdown(join_timeout_s=0)
     jobs.connections.close()
-    from webapp.neo4j_client import get_neo4j
+    from webapp.clients.neo4j_client import get_neo4j
 
     get_neo4j(app).close()
 

@@ -9,10 +9,10 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 from prometheus_client import multiprocess as prometheus_multiprocess
 
 from webapp.jobs.extension import get_jobs
-from webapp.metrics.hooks import EXTENSION_KEY
-from webapp.metrics.instruments import Instruments
-from webapp.metrics.multiproc import is_multiprocess
-from webapp.metrics.observers import JobMetrics, QueueCollector, RequestMetrics
+from webapp.observability.metrics.hooks import EXTENSION_KEY
+from webapp.observability.metrics.instruments import Instruments
+from webapp.observability.metrics.multiproc import is_multiprocess
+from webapp.observability.metrics.observers import JobMetrics, QueueCollector, RequestMetrics
 
 
 @dataclass

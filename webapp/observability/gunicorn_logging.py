@@ -1,7 +1,7 @@
 """Logging configuration for the gunicorn master and its own loggers: the service's JSON lines.
 
 gunicorn applies `logconfig_dict` in the master before any worker exists; workers then add the
-service's handlers in `configure_logging`. Both render through `webapp.logs.json_formatter`.
+service's handlers in `configure_logging`. Both render through `logs.json_formatter`.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from gunicorn.glogging import Logger
 class ServiceLogger(Logger):
     """gunicorn's logger without its access line.
 
-    The service writes its own access line per request (webapp.access_log), with the request
+    The service writes its own access line per request (access_log.py), with the request
     id. gunicorn's is muted in `logconfig_dict`, but because a logconfig is set gunicorn still
     builds the atoms of its line for every request before the muted logger drops it; this
     logger tells gunicorn there is no access log, so that work is skipped.
@@ -28,7 +28,7 @@ def logconfig_dict() -> dict[str, Any]:
     return {
         "version": 1,
         "disable_existing_loggers": False,
-        "formatters": {"json": {"()": "webapp.logs.env_formatter"}},
+        "formatters": {"json": {"()": "webapp.observability.logs.env_formatter"}},
         "handlers": {
             "stdout": {
                 "class": "logging.StreamHandler",
@@ -38,7 +38,7 @@ def logconfig_dict() -> dict[str, Any]:
         },
         "loggers": {
             "gunicorn.error": {"handlers": ["stdout"], "level": "INFO", "propagate": False},
-            # The service writes its own access line (webapp.access_log), with request ids.
+            # The service writes its own access line (access_log.py), with request ids.
             "gunicorn.access": {"handlers": [], "level": "CRITICAL", "propagate": False},
         },
         "root": {"level": "INFO", "handlers": []},

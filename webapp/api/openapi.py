@@ -8,11 +8,11 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Blueprint, Flask, Response, current_app, jsonify
 
+from webapp.api import response_schemas, schemas
 from webapp.health.report import VERSION
-from webapp.optimize import response_schemas, schemas
 
 bp = Blueprint("openapi", __name__)
-EXTENSION_KEY = "webapp.openapi"
+EXTENSION_KEY = "webapp.api.openapi"
 
 _RUN_ID = {
     "name": "run_id",

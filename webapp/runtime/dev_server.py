@@ -13,7 +13,7 @@ import threading
 import structlog
 from flask import Flask, request
 
-from webapp import lifecycle
+from webapp.runtime import lifecycle
 
 log = structlog.get_logger(__name__)
 

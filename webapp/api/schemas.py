@@ -9,7 +9,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from webapp.optimize.plain_load import NOT_PLAIN, PlainLoader, list_of
+from webapp.api.plain_load import NOT_PLAIN, PlainLoader, list_of
 from webapp.optimizer.correlation import FACTORS, loading_problems
 from webapp.optimizer.players import check_players
 from webapp.optimizer.rules import RULES
@@ -274,7 +274,7 @@ PLAIN_REQUEST_LOADER = PlainLoader(
 
 
 def load_optimize_request(body: Any) -> dict[str, Any]:
-    """The validated POST /optimize body: the plain-body fast path (webapp.optimize.plain_load)
+    """The validated POST /optimize body: the plain-body fast path (webapp.api.plain_load)
     when it applies, else OptimizeRequestSchema's full load (ValidationError on bad input)."""
     loaded = PLAIN_REQUEST_LOADER.load(body)
     return loaded if loaded is not None else _request_schema.load(body)

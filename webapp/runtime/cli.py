@@ -15,8 +15,8 @@ from webapp.jobs import admin
 from webapp.jobs.extension import get_jobs
 from webapp.jobs.states import JobStatus, TransitionRefusedError
 from webapp.jobs.store import JobExpiredError, JobNotFoundError, JobStore
-from webapp.ops.redis_choice import RedisChoiceError, chosen_redis
 from webapp.redaction import redact
+from webapp.runtime.redis_choice import RedisChoiceError, chosen_redis
 
 
 class _RedisErrorsAsMessages(click.Group):

@@ -14,6 +14,7 @@ from flask import Flask, Request, Response, current_app, jsonify, request
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
 
+from webapp.clients.neo4j_client import Neo4jUnavailableError
 from webapp.jobs.durability import ReplicationTimeoutError
 from webapp.jobs.errors import is_transient_redis_error
 from webapp.jobs.service import ResultNotReadyError
@@ -23,14 +24,13 @@ from webapp.jobs.store import (
     JobExpiredError,
     JobNotFoundError,
 )
-from webapp.metrics.hooks import record_redis_error
-from webapp.neo4j_client import Neo4jUnavailableError
+from webapp.observability.metrics.hooks import record_redis_error
 from webapp.redaction import redact
 from webapp.slates.importer import SlateFileError
 from webapp.slates.repository import SlateNotFoundError
 
 if TYPE_CHECKING:
-    from webapp.optimize.refusals import SubmitRefusedError
+    from webapp.api.refusals import SubmitRefusedError
 
 log = structlog.get_logger(__name__)
 
@@ -288,7 +288,7 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(IdempotencyConflictError, _idempotency_conflict)
     app.register_error_handler(ReplicationTimeoutError, _replication_timeout)
     # Imported here: the optimize package imports this module for its views.
-    from webapp.optimize.refusals import SubmitRefusedError
+    from webapp.api.refusals import SubmitRefusedError
 
     app.register_error_handler(SubmitRefusedError, _refused)
     app.register_error_handler(SlateFileError, _bad_slate_file)

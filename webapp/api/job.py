@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from webapp.api.late_swap import late_swap
+from webapp.api.lineups import describe_lineups
+from webapp.api.roundings import exposure_warnings
 from webapp.jobs.context import JobContext
 from webapp.jobs.errors import JobFailedError
-from webapp.optimize.late_swap import late_swap
-from webapp.optimize.lineups import describe_lineups
-from webapp.optimize.roundings import exposure_warnings
 
 SlateLoader = Callable[[str], list[dict[str, Any]]]
 

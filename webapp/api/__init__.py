@@ -1,0 +1,7 @@
+"""The HTTP API: submit a job, read its status and result; JSON errors, the OpenAPI document."""
+
+from flask import Blueprint
+
+bp = Blueprint("optimize", __name__)
+
+from webapp.api import views  # noqa: E402, F401  (routes register on bp)

@@ -1,0 +1,1 @@
+"""The process around the app: start-up, shutdown, drain, the dev server, operator CLI."""
