@@ -29,6 +29,7 @@ OPTION_FIELDS = (
     "percentile",
     "min_exposure",
     "correlation",
+    "team_exposure",
 )
 
 

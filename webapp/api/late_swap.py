@@ -172,6 +172,7 @@ class _Swap:
                     "min_unique": 1,
                     "max_exposure": 1.0,
                     "min_exposure": {},
+                    "team_exposure": {},
                 },
                 locks=sorted({*fixed.values(), *self.locks}),
             )

@@ -166,6 +166,20 @@ class StackSchema(Schema):
     bring_back = _int(load_default=0, validate=validate.Range(0, 2))
 
 
+class TeamExposureSchema(Schema):
+    """One team's exposure: at most `max` and at least `min` of the lineups hold `players`
+    or more of its players (1: any; 3: a 3-man team stack)."""
+
+    max = fields.Float(load_default=1.0, validate=validate.Range(0, 1))
+    min = fields.Float(load_default=0.0, validate=validate.Range(0, 1))
+    players = _int(load_default=1, validate=validate.Range(1, 9))
+
+    @validates_schema
+    def _min_within_max(self, data: dict[str, Any], **_: Any) -> None:
+        if data["min"] > data["max"]:
+            raise ValidationError({"min": ["must not be above max"]})
+
+
 class LateSwapSchema(Schema):
     """Lineups to re-optimize around the players whose games have started by `now`."""
 
@@ -232,6 +246,13 @@ class OptimizeRequestSchema(Schema):
         metadata={"description": "factor loadings by position overriding the defaults"},
     )
     stack = fields.Nested(StackSchema, load_default=None, allow_none=True)
+    team_exposure = fields.Dict(
+        keys=fields.String(validate=validate.Length(1, CODE_MAX)),
+        values=fields.Nested(TeamExposureSchema),
+        load_default=dict,
+        validate=validate.Length(max=64),
+        metadata={"description": "team and stack exposure: {team: {max, min, players}}"},
+    )
     selection = fields.String(load_default="mean", validate=validate.OneOf(SELECTIONS))
     percentile = fields.Float(load_default=90.0, validate=validate.Range(1, 99))
     late_swap = fields.Nested(LateSwapSchema, load_default=None, allow_none=True)

@@ -46,6 +46,9 @@ class Objective:
     slate: Slate
     count: int
     min_unique: int = 1  # above 1: lineups found in turn, each differing by that many
+    # (members, low, high): lineups hold low..high of the members (team rules); with rows
+    # the lineups are also found in turn.
+    rows: tuple[tuple[tuple[int, ...], int, int], ...] = ()
 
 
 def plan_size(n_lineups: int) -> tuple[int, int]:
@@ -122,13 +125,15 @@ def _solve_unique(objective: Objective, forbidden: frozenset[int], budget: TimeB
     slate = objective.slate
     values = slate.scaled(objective.values)
     search = LineupSearch(slate, values, BoundsModel(slate), budget=budget)
+    for members, low, high in objective.rows:
+        search.add_row(members, low, high)
     limits = np.full(len(slate), objective.count)
     limits[list(forbidden)] = 0
     return [sorted(x) for x in best_lineups(search, objective.count, objective.min_unique, limits)]
 
 
 def _solve(objective: Objective, forbidden: frozenset[int], budget: TimeBudget) -> list[list[int]]:
-    if objective.min_unique > 1:
+    if objective.min_unique > 1 or objective.rows:
         return _solve_unique(objective, forbidden, budget)
     values = objective.slate.scaled(objective.values)
     stacked = objective.slate.stack is not None  # pruning could remove a stack's partners

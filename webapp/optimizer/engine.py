@@ -18,14 +18,16 @@ from webapp.optimizer.portfolio import Rules, choose
 from webapp.optimizer.report import add_stats, exposures, lineup_document
 from webapp.optimizer.run import NO_LINEUP, Progress, Run
 from webapp.optimizer.search import LineupSearch, best_lineups
-from webapp.optimizer.simulated import min_exposure_objectives, simulated
+from webapp.optimizer.simulated import min_exposure_objectives, simulated, team_objectives
 
 
 def _one_pass(run: Run) -> bool:
     """The n best lineups come from one enumeration when they need only differ by one player
     and no exposure limit below n can bind."""
     limits = run.limits[run.limits > 0]
-    return run.options.min_unique == 1 and bool(np.all(limits >= run.options.n_lineups))
+    n = run.options.n_lineups
+    teams_bind = any(team.max_count < n for team in run.teams)
+    return run.options.min_unique == 1 and bool(np.all(limits >= n)) and not teams_bind
 
 
 def _exact_lineups(run: Run) -> list[list[int]]:
@@ -36,7 +38,7 @@ def _exact_lineups(run: Run) -> list[list[int]]:
         run.save(lineups=run.ids(lineups), search=state)
         run.report(len(lineups) / options.n_lineups, "building")
 
-    if run.min_counts.any():
+    if run.min_counts.any() or any(team.min_count > 0 for team in run.teams):
         return _exact_portfolio(run)
     if _one_pass(run):
         try:
@@ -55,6 +57,7 @@ def _exact_lineups(run: Run) -> list[list[int]]:
         done=run.indices(run.state.get("lineups", [])),
         resume_state=run.state.get("search"),
         on_lineup=lambda lineups: on_lineup(lineups, search.state()),
+        teams=run.teams,
     )
 
 
@@ -74,15 +77,22 @@ def _ignore(_solved: int, _candidates: list[list[int]]) -> None:
 
 
 def _exact_portfolio(run: Run) -> list[list[int]]:
-    """With minimum exposures: the best lineups by projection, plus each such player's best
-    lineups, chosen as a portfolio that maximises the total projection."""
+    """With minimum exposures (players' or teams'): the best lineups by projection, plus
+    each such player's or team's best lineups (and, for a team with a maximum, the best
+    lineups without it), chosen as a portfolio that maximises the total projection."""
     slate, options = run.slate, run.options
     targets = [Objective(slate.projections, slate, 2 * options.n_lineups)]
     targets += min_exposure_objectives(run)
+    targets += team_objectives(run, options.n_lineups)
     candidates = build_candidates(targets, run.forbidden, run.threads, run.budget, _ignore)
     totals = np.array([slate.projections[c].sum() for c in candidates], dtype=np.float64)
     rules = Rules(
-        options.n_lineups, slate.rules.size, options.min_unique, run.limits, run.min_counts
+        options.n_lineups,
+        slate.rules.size,
+        options.min_unique,
+        run.limits,
+        run.min_counts,
+        teams=run.teams,
     )
     kept = choose(candidates, totals, len(slate), rules, run.budget)
     run.warnings.extend(rules.warnings)
@@ -122,9 +132,10 @@ def optimize(
             f"{len(lineups)} lineups found so far are returned ({options.n_lineups} asked)"
         )
     elif len(lineups) < options.n_lineups and not warnings:
+        teams = " and team_exposure" if run.teams else ""
         warnings.append(
-            f"only {len(lineups)} lineups satisfy the constraints, uniqueness and exposure "
-            f"limits ({options.n_lineups} asked)"
+            f"only {len(lineups)} lineups satisfy the constraints, uniqueness and exposure"
+            f"{teams} limits ({options.n_lineups} asked)"
         )
     return {
         **result,

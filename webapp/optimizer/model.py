@@ -93,6 +93,10 @@ class PoolModel:
         """Forbid lineups sharing more than `max_shared` players with `lineup`."""
         self.model.add(self._sum(lineup) <= max_shared)
 
+    def add_row(self, members: Sequence[int], low: int, high: int) -> None:
+        """Between `low` and `high` of `members` (those in the pool) in the lineup."""
+        self.model.add_linear_constraint(self._sum(members), low, high)
+
     def _run(self, hint: Sequence[int], budget: TimeBudget) -> tuple[object, object]:
         self.model.clear_hints()
         chosen = set(hint)

@@ -29,6 +29,9 @@ Options (every field of `OptimizeOptions`):
   simulated mean), "percentile" (highest `percentile`-th percentile of simulated points) or
   "best_frequency" (most often the best candidate in a scenario). Ignored when n_scenarios is 0.
 - `percentile`: 1..99 (default 90), used by "percentile".
+- `team_exposure`: team and stack exposure, {team: {"max": share, "min": share,
+  "players": k}}: at most floor(max * n) and at least ceil(min * n) lineups hold k or more
+  (default 1) players of the team; see teams.py.
 - `time_budget_seconds`: wall-clock budget of the run (None: none). When it runs out, the
   lineups found so far are returned with a warning instead of failing.
 """
@@ -42,6 +45,7 @@ from typing import Any
 from webapp.optimizer.correlation import loading_problems
 from webapp.optimizer.errors import OptimizerError
 from webapp.optimizer.rules import RULES
+from webapp.optimizer.teams import team_problems
 
 MIN_LINEUPS = 1
 MAX_LINEUPS = 150
@@ -76,6 +80,8 @@ class OptimizeOptions:
     min_exposure: Mapping[str, float] = field(default_factory=dict)
     correlation: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
     threads: int | None = None
+    # Team and stack exposure (teams.py): {team: {"max": share, "min": share, "players": k}}.
+    team_exposure: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
 
     def to_settings(self, seed: int | None) -> dict[str, Any]:
         """The options as plain JSON data, with the seed actually used."""
@@ -96,7 +102,16 @@ class OptimizeOptions:
             "correlation": {
                 k: dict(sorted(v.items())) for k, v in sorted(self.correlation.items())
             },
+            **self._team_settings(),
         }
+
+    def _team_settings(self) -> dict[str, Any]:
+        # Only when given: the settings of a request without it (and so its derived seed)
+        # stay what they were.
+        if not self.team_exposure:
+            return {}
+        rules = {team: dict(sorted(rule.items())) for team, rule in self.team_exposure.items()}
+        return {"team_exposure": dict(sorted(rules.items()))}
 
 
 def _in(value: Any, low: float, high: float) -> bool:
@@ -142,6 +157,7 @@ def _problems(options: OptimizeOptions) -> list[str]:
         ),
     ]
     problems = [f"expected {what}" for ok, what in checks if not ok] + _check_stack(options)
+    problems += team_problems(options.team_exposure, size)
     return problems + loading_problems(options.correlation, options.sport)
 
 

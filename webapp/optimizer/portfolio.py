@@ -2,11 +2,13 @@
 
 Maximises the sum of the chosen lineups' statistic (mean, chosen percentile or best
 frequency, from selection scenarios the candidates were not built on) subject to: at most
-n lineups, each player within his exposure limits (max and `min_exposure` counts), and
-any two chosen lineups sharing at most size - min_unique players. Choosing more lineups
+n lineups, each player within his exposure limits (max and `min_exposure` counts), each
+team within its `team_exposure` counts (teams.py), and any two chosen lineups sharing at
+most size - min_unique players. Choosing more lineups
 always comes first (a large weight on the count), so fewer than n come back only when the
 rules allow no more; the warning then names the rule that limits the result, found by
-solving again without it. A minimum exposure that cannot be met is dropped with a warning.
+solving again without it. Minimum exposures (players' and teams') that cannot all be met
+are dropped with a warning.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import numpy as np
 from ortools.sat.python import cp_model
 
 from webapp.optimizer.budget import TimeBudget
+from webapp.optimizer.teams import TeamLimit, usage
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +39,7 @@ class Rules:
     max_counts: np.ndarray
     min_counts: np.ndarray
     warnings: list[str] = field(default_factory=list)
+    teams: Sequence[TeamLimit] = ()
 
 
 def _conflicts(incidence: np.ndarray, size: int, min_unique: int) -> dict[int, list[int]]:
@@ -50,6 +54,11 @@ def _conflicts(incidence: np.ndarray, size: int, min_unique: int) -> dict[int, l
     return later
 
 
+def incidence_lineups(incidence: np.ndarray) -> list[list[int]]:
+    """The lineups (player indices) of an incidence matrix's rows."""
+    return [np.flatnonzero(row).tolist() for row in incidence]
+
+
 def _solve(
     incidence: np.ndarray,
     statistic: np.ndarray,
@@ -59,6 +68,7 @@ def _solve(
     unique: bool = True,
     exposure: bool = True,
     minimum: bool = True,
+    teams: bool = True,
 ) -> list[int] | None:
     model = cp_model.CpModel()
     chosen = [model.new_bool_var("") for _ in range(len(incidence))]
@@ -73,6 +83,14 @@ def _solve(
             model.add(sum(members) <= int(rules.max_counts[player]))
         if minimum and rules.min_counts[player] > 0:
             model.add(sum(members) >= int(rules.min_counts[player]))
+    for limit, using in zip(
+        rules.teams, usage(rules.teams, incidence_lineups(incidence)), strict=True
+    ):
+        members = [chosen[c] for c in np.flatnonzero(using).tolist()]
+        if teams and limit.max_count < len(members):
+            model.add(sum(members) <= limit.max_count)
+        if minimum and limit.min_count > 0:
+            model.add(sum(members) >= limit.min_count)
     scores = np.rint((statistic - statistic.min()) * SCORE_SCALE).astype(np.int64)
     weight = int(scores.sum()) + 1  # one more lineup beats any gain in score
     model.maximize(sum(chosen) * weight + cp_model.LinearExpr.weighted_sum(chosen, scores.tolist()))
@@ -88,17 +106,28 @@ def _solve(
 
 
 def _limiting_rule(
-    incidence: np.ndarray, statistic: np.ndarray, rules: Rules, budget: TimeBudget, have: int
+    incidence: np.ndarray, statistic: np.ndarray, rules: Rules, budget: TimeBudget, kept: list
 ) -> str:
     """The first rule whose removal lets more lineups be chosen."""
     for name, relax in (
         (f"min_unique {rules.min_unique}", {"unique": False}),
         ("max_exposure / exposure limits", {"exposure": False}),
+        ("team_exposure limits", {"teams": False}),
     ):
-        kept = _solve(incidence, statistic, rules, budget, **relax)
-        if kept is not None and len(kept) > have:
-            return name
+        more = _solve(incidence, statistic, rules, budget, **relax)
+        if more is not None and len(more) > len(kept):
+            return name + (_teams_at_max(incidence, rules, kept) if "teams" in relax else "")
     return "too few distinct candidate lineups"
+
+
+def _teams_at_max(incidence: np.ndarray, rules: Rules, kept: list[int]) -> str:
+    using = usage(rules.teams, incidence_lineups(incidence[kept]))
+    full = [
+        f"{limit.name()} at its max of {limit.max_count}"
+        for limit, uses in zip(rules.teams, using, strict=True)
+        if int(uses.sum()) >= limit.max_count
+    ]
+    return f" ({', '.join(full)})" if full else ""
 
 
 def choose(
@@ -113,12 +142,15 @@ def choose(
     for row, lineup in enumerate(lineups):
         incidence[row, list(lineup)] = 1
     kept = _solve(incidence, statistic, rules, budget)
-    if kept is None and rules.min_counts.any():
-        rules.warnings.append("the minimum exposures cannot all be met; they were left out")
+    if kept is None and (rules.min_counts.any() or any(t.min_count for t in rules.teams)):
+        rules.warnings.append(
+            "the minimum exposures (min_exposure, team_exposure min) cannot all be met; "
+            "they were left out"
+        )
         kept = _solve(incidence, statistic, rules, budget, minimum=False)
     kept = kept or []
     if 0 < len(kept) < rules.n_lineups:
-        limit = _limiting_rule(incidence, statistic, rules, budget, len(kept))
+        limit = _limiting_rule(incidence, statistic, rules, budget, kept)
         rules.warnings.append(
             f"only {len(kept)} lineups could be chosen ({rules.n_lineups} asked): "
             f"limited by {limit}"

@@ -25,6 +25,7 @@ from webapp.optimizer.players import check_players, to_players
 from webapp.optimizer.rules import RULES
 from webapp.optimizer.search import exposure_limits
 from webapp.optimizer.slate import Slate, Stack
+from webapp.optimizer.teams import team_limits
 
 Progress = Callable[[float, str], None]
 NO_LINEUP = "no lineup satisfies the salary cap, roster slots, games and the request's constraints"
@@ -76,6 +77,7 @@ class Run:
         for player_id, share in options.min_exposure.items():
             if player_id in self.slate.index and share > 0:
                 self.min_counts[self.slate.index[player_id]] = math.ceil(share * n - 1e-9)
+        self.teams = team_limits(self.slate, options.team_exposure, n)
 
     @property
     def forbidden(self) -> frozenset[int]:

@@ -19,6 +19,7 @@ from webapp.optimizer.budget import NO_BUDGET, BudgetSpent, TimeBudget
 from webapp.optimizer.errors import InfeasibleError
 from webapp.optimizer.model import PoolModel
 from webapp.optimizer.slate import SCALE, Slate
+from webapp.optimizer.teams import TeamLimit
 
 # First gap between the LP value and the threshold, as a share of the LP value (at least one
 # point): about what the 150 best NFL lineups span; a wider gap only makes the pool bigger.
@@ -52,6 +53,7 @@ class LineupSearch:
         self.gap = max(first_gap_share * abs(bounds.lp_value), float(SCALE))
         self.tight_floors = tight_floors
         self.cuts: list[tuple[tuple[int, ...], int]] = []
+        self.rows: list[tuple[tuple[int, ...], int, int]] = []
         self.forbidden: set[int] = set()
         self.last = bounds.lp_value  # no later lineup is worth more than the last one
         self.step = STEP_SHARE * self.gap
@@ -70,6 +72,8 @@ class LineupSearch:
         model = PoolModel(self.slate, pool, self.values)
         for lineup, max_shared in self.cuts:
             model.add_cut(lineup, max_shared)
+        for members, low, high in self.rows:
+            model.add_row(members, low, high)
         return model
 
     def next(self) -> list[int] | None:
@@ -106,6 +110,10 @@ class LineupSearch:
         """Forbid lineups sharing more than `max_shared` players with `lineup`."""
         self.cuts.append((tuple(lineup), max_shared))
 
+    def add_row(self, members: Sequence[int], low: int, high: int) -> None:
+        """Every later lineup holds between `low` and `high` of `members` (a team rule)."""
+        self.rows.append((tuple(members), low, high))
+
     def forbid(self, player: int) -> None:
         """Keep a player out of every later lineup (its exposure limit is reached)."""
         self.forbidden.add(player)
@@ -132,6 +140,28 @@ def exposure_limits(
     return limits
 
 
+class _TeamCaps:
+    """Teams' maxima in a search: once a team is used by its maximum of lineups, later
+    lineups hold fewer than `players` of its players (as a player at his limit is left out)."""
+
+    def __init__(self, search: LineupSearch, teams: Sequence[TeamLimit]) -> None:
+        self.search, self.teams = search, teams
+        self.counts = [0] * len(teams)
+        for t, team in enumerate(teams):
+            if team.max_count <= 0:
+                self._cap(t)
+
+    def _cap(self, t: int) -> None:
+        self.search.add_row(self.teams[t].members, 0, self.teams[t].players - 1)
+
+    def record(self, lineup: Sequence[int]) -> None:
+        for t, team in enumerate(self.teams):
+            if team.uses(lineup):
+                self.counts[t] += 1
+                if self.counts[t] == team.max_count:
+                    self._cap(t)
+
+
 def best_lineups(
     search: LineupSearch,
     n_lineups: int,
@@ -141,11 +171,14 @@ def best_lineups(
     done: Sequence[Sequence[int]] = (),
     resume_state: dict[str, float] | None = None,
     on_lineup: Callable[[list[list[int]]], None] | None = None,
+    teams: Sequence[TeamLimit] = (),
 ) -> list[list[int]]:
     """The n best lineups in turn, each differing from earlier ones by `min_unique` players
-    and within the exposure limits; fewer when fewer exist or the time budget runs out.
-    `done` and `resume_state` (from `LineupSearch.state()`) resume an earlier run."""
+    and within the exposure limits (players' and the teams' maxima); fewer when fewer exist
+    or the time budget runs out. `done` and `resume_state` (from `LineupSearch.state()`)
+    resume an earlier run."""
     counts = np.zeros(len(search.slate), dtype=np.int64)
+    team_caps = _TeamCaps(search, teams)
     lineups: list[list[int]] = []
     for i in np.flatnonzero(limits <= 0).tolist():
         search.forbid(i)
@@ -157,6 +190,7 @@ def best_lineups(
         for i in lineup:
             if counts[i] >= limits[i]:
                 search.forbid(i)
+        team_caps.record(lineup)
 
     for lineup in done:
         record(list(lineup))

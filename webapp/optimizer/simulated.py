@@ -12,6 +12,7 @@ from webapp.optimizer.candidates import (
     build_candidates,
     build_rows_needed,
     objectives,
+    plan_size,
     stacked_slates,
 )
 from webapp.optimizer.enumeration import top_lineups
@@ -44,6 +45,21 @@ def min_exposure_objectives(run: Run) -> list[Objective]:
     return found
 
 
+def team_objectives(run: Run, per_max: int) -> list[Objective]:
+    """For each team with a minimum, its best lineups by projection that use the team; for
+    each team with a maximum below n, `per_max` best lineups that do not."""
+    slate, n = run.slate, run.options.n_lineups
+    found = []
+    for team in run.teams:
+        if team.min_count > 0:
+            rows = ((team.members, team.players, len(team.members)),)
+            found.append(Objective(slate.projections, slate, team.min_count + 2, rows=rows))
+        if team.max_count < n:
+            rows = ((team.members, 0, team.players - 1),)
+            found.append(Objective(slate.projections, slate, per_max, rows=rows))
+    return found
+
+
 def _candidates(run: Run, simulator: Simulator) -> list[list[int]]:
     """Candidates, continuing from a saved state. States hold player indices, not ids: they
     are only used by the request with the same players (checkpoint.fingerprint)."""
@@ -61,6 +77,7 @@ def _candidates(run: Run, simulator: Simulator) -> list[list[int]]:
         options.min_unique,
     )
     targets += min_exposure_objectives(run)
+    targets += team_objectives(run, plan_size(options.n_lineups)[1])
     done = (int(run.state.get("objectives", 0)), run.state.get("candidates", []))
 
     def on_objective(solved: int, candidates: list[list[int]]) -> None:
@@ -108,7 +125,12 @@ def simulated(run: Run) -> tuple[list[list[int]], dict[str, Any]]:
         "best_frequency": scores.best_frequency,
     }[options.selection]
     rules = Rules(
-        options.n_lineups, slate.rules.size, options.min_unique, run.limits, run.min_counts
+        options.n_lineups,
+        slate.rules.size,
+        options.min_unique,
+        run.limits,
+        run.min_counts,
+        teams=run.teams,
     )
     kept = choose(
         candidates, np.asarray(statistic, dtype=np.float64), len(slate), rules, run.budget
