@@ -224,7 +224,7 @@ def _first_groups(slate: Slate, pool: list[int]) -> list[list[tuple[list[int], i
     """The searches to run, as the groups each puts first: locked players (all taken); with
     a stack, one search per anchor (NFL: per QB; a lineup holds one) that takes him, at
     least `qb_with` of his catchers and `bring_back` of his opponents, so the bound knows
-    the stack is needed."""
+    the stack is needed (for a QB + 1 stack only the anchor: see below)."""
     locked = [i for i in pool if i in set(slate.locks)]
     base = [(locked, len(locked))] if locked else []
     if not slate.stacks:
@@ -240,7 +240,12 @@ def _first_groups(slate: Slate, pool: list[int]) -> list[list[tuple[list[int], i
         need_c = max(0, slate.stack.qb_with - len(taken.intersection(group.catchers)))
         need_o = max(0, slate.stack.bring_back - len(taken.intersection(group.opponents)))
         extra = [([group.anchor], 1)] if group.anchor not in locked else []
-        searches.append(base + extra + [(catchers, need_c), (opponents, need_o)])
+        if slate.stack.qb_with == 1 and slate.stack.bring_back == 0:
+            # One partner of any kind: the plain groups' bound (tight on slots) with the
+            # stack checked as the search goes is faster than partners first (measured).
+            searches.append(base + extra)
+        else:
+            searches.append(base + extra + [(catchers, need_c), (opponents, need_o)])
     return searches
 
 

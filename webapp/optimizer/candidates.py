@@ -19,6 +19,7 @@ out before each enumeration, which keeps it cheap. Objectives are solved by a th
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -121,9 +122,29 @@ def stacked_slates(slate: Slate) -> list[Slate]:
     return [Slate(slate.players, slate.rules, locks, stack) for stack in AUTO_STACKS]
 
 
+class _LpCache:
+    """One LP relaxation per slate and worker thread, re-solved for each objective: building
+    it costs about as much as a small objective's enumeration (measured). A model is never
+    shared between threads. Only for `top_lineups`, whose answer is the same whatever the
+    pools (every lineup above a floor, ranked with ties broken by players)."""
+
+    def __init__(self) -> None:
+        self._local = threading.local()
+
+    def get(self, slate: Slate) -> BoundsModel:
+        models = getattr(self._local, "models", None)
+        if models is None:
+            models = self._local.models = {}
+        if id(slate) not in models:
+            models[id(slate)] = (slate, BoundsModel(slate))  # the slate kept: ids stay unique
+        return models[id(slate)][1]
+
+
 def _solve_unique(objective: Objective, forbidden: frozenset[int], budget: TimeBudget) -> list:
     slate = objective.slate
     values = slate.scaled(objective.values)
+    # A fresh LP: which tied lineup a search returns depends on its pools, so they must not
+    # depend on which thread solved what before.
     search = LineupSearch(slate, values, BoundsModel(slate), budget=budget)
     for members, low, high in objective.rows:
         search.add_row(members, low, high)
@@ -132,15 +153,18 @@ def _solve_unique(objective: Objective, forbidden: frozenset[int], budget: TimeB
     return [sorted(x) for x in best_lineups(search, objective.count, objective.min_unique, limits)]
 
 
-def _solve(objective: Objective, forbidden: frozenset[int], budget: TimeBudget) -> list[list[int]]:
+def _solve(
+    objective: Objective, forbidden: frozenset[int], budget: TimeBudget, lps: _LpCache
+) -> list[list[int]]:
     if objective.min_unique > 1 or objective.rows:
         return _solve_unique(objective, forbidden, budget)
     values = objective.slate.scaled(objective.values)
     stacked = objective.slate.stack is not None  # pruning could remove a stack's partners
     skip = forbidden | (frozenset() if stacked else frozenset(dominated(objective.slate, values)))
-    found = top_lineups(objective.slate, values, objective.count, skip, budget)
+    lp = lps.get(objective.slate)
+    found = top_lineups(objective.slate, values, objective.count, skip, budget, lp)
     if not found and skip != forbidden:  # pruning is a shortcut, never a reason to fail
-        found = top_lineups(objective.slate, values, objective.count, forbidden, budget)
+        found = top_lineups(objective.slate, values, objective.count, forbidden, budget, lp)
     return [sorted(lineup) for lineup in found]
 
 
@@ -159,7 +183,10 @@ def build_candidates(
     candidates = [list(lineup) for lineup in found]
     seen = {tuple(lineup) for lineup in candidates}
     with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
-        futures = [pool.submit(_solve, target, forbidden, budget) for target in targets[start:]]
+        lps = _LpCache()
+        futures = [
+            pool.submit(_solve, target, forbidden, budget, lps) for target in targets[start:]
+        ]
         for solved, future in enumerate(futures, start=start + 1):
             try:
                 lineups = future.result()
