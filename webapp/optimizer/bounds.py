@@ -104,6 +104,21 @@ class BoundsModel:
         bounds = np.where(at_zero, z + np.minimum(reduced, 0.0), z) + SAFETY
         return Bounds(z, bounds)
 
+    def with_player(self, values: np.ndarray, player: int) -> np.ndarray | None:
+        """Per-player bounds on the best lineup that holds `player` as well (the LP with his
+        variable fixed at 1), or None when the LP gives no answer it can trust (then no
+        bound: nothing may be left out on its account). Leaves the model as it was."""
+        variable = self.x[player]
+        low = variable.lb()
+        variable.SetLb(1.0)
+        try:
+            status = self._solve_once(values)
+            if status != pywraplp.Solver.OPTIMAL:
+                return None
+            return self._bounds().player_bounds
+        finally:
+            variable.SetLb(low)
+
     def solve(self, values: np.ndarray) -> Bounds | None:
         """Bounds for these integer objective values; None only when the LP is proven
         infeasible (then no lineup exists)."""

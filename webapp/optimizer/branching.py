@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_left
+from collections.abc import Callable
 from functools import reduce
 
 import numpy as np
@@ -220,44 +221,58 @@ class _Enumerator:
         return taken >= group.low and self.visit(g + 1, 0, 0, need, left, value)
 
 
-def _first_groups(slate: Slate, pool: list[int]) -> list[list[tuple[list[int], int]]]:
-    """The searches to run, as the groups each puts first: locked players (all taken); with
-    a stack, one search per anchor (NFL: per QB; a lineup holds one) that takes him, at
-    least `qb_with` of his catchers and `bring_back` of his opponents, so the bound knows
-    the stack is needed (for a QB + 1 stack only the anchor: see below)."""
+def _first_groups(slate: Slate, pool: list[int], anchor: int | None) -> list[tuple[list[int], int]]:
+    """The groups a search puts first: locked players (all taken); with a stack, the search
+    is one anchor's (NFL: a QB's; a lineup holds one): it takes him, at least `qb_with` of
+    his catchers and `bring_back` of his opponents, so the bound knows the stack is needed
+    (for a QB + 1 stack only the anchor: see below)."""
     locked = [i for i in pool if i in set(slate.locks)]
     base = [(locked, len(locked))] if locked else []
-    if not slate.stacks:
-        return [base]
+    if anchor is None:
+        return base
+    group = next(g for g in slate.stacks if g.anchor == anchor)
     inside = set(pool)
-    searches = []
-    for group in slate.stacks:
-        if group.anchor not in inside:
-            continue
-        taken = set(locked) | {group.anchor}
-        catchers = [i for i in group.catchers if i in inside and i not in taken]
-        opponents = [i for i in group.opponents if i in inside and i not in taken]
-        need_c = max(0, slate.stack.qb_with - len(taken.intersection(group.catchers)))
-        need_o = max(0, slate.stack.bring_back - len(taken.intersection(group.opponents)))
-        extra = [([group.anchor], 1)] if group.anchor not in locked else []
-        if slate.stack.qb_with == 1 and slate.stack.bring_back == 0:
-            # One partner of any kind: the plain groups' bound (tight on slots) with the
-            # stack checked as the search goes is faster than partners first (measured).
-            searches.append(base + extra)
-        else:
-            searches.append(base + extra + [(catchers, need_c), (opponents, need_o)])
-    return searches
+    taken = set(locked) | {anchor}
+    catchers = [i for i in group.catchers if i in inside and i not in taken]
+    opponents = [i for i in group.opponents if i in inside and i not in taken]
+    need_c = max(0, slate.stack.qb_with - len(taken.intersection(group.catchers)))
+    need_o = max(0, slate.stack.bring_back - len(taken.intersection(group.opponents)))
+    extra = [([anchor], 1)] if anchor not in locked else []
+    if slate.stack.qb_with == 1 and slate.stack.bring_back == 0:
+        # One partner of any kind: the plain groups' bound (tight on slots) with the stack
+        # checked as the search goes is faster than partners first (measured).
+        return base + extra
+    return base + extra + [(catchers, need_c), (opponents, need_o)]
+
+
+AnchorBounds = Callable[[int], "np.ndarray | None"]
 
 
 def enumerate_pool(
-    slate: Slate, pool: list[int], values: np.ndarray, floor: float, limit: int
+    slate: Slate,
+    pool: list[int],
+    values: np.ndarray,
+    floor: float,
+    limit: int,
+    anchor_bounds: AnchorBounds | None = None,
 ) -> tuple[list[list[int]], bool]:
-    """Lineups of `pool` worth at least `floor` (at most `limit`), and whether that is all."""
+    """Lineups of `pool` worth at least `floor` (at most `limit`), and whether that is all.
+
+    With a stack there is one search per anchor in the pool. `anchor_bounds(anchor)`, when
+    given, bounds each player's best lineup *with that anchor* (None: no bound); players
+    whose bound is under the floor are left out of that anchor's search, which is exact
+    since every lineup of the search holds the anchor."""
     anchors = {group.anchor for group in slate.stacks}
     found: list[list[int]] = []
-    for first in _first_groups(slate, pool):
-        mine = {i for members, _ in first for i in members}
-        members = [i for i in pool if i in mine or i not in anchors]
+    inside = set(pool)
+    searches = [a for a in (g.anchor for g in slate.stacks) if a in inside] if anchors else [None]
+    for anchor in searches:
+        members = [i for i in pool if i == anchor or i not in anchors]
+        bounds = anchor_bounds(anchor) if anchor is not None and anchor_bounds else None
+        if bounds is not None and floor != -math.inf:
+            locks = set(slate.locks)
+            members = [i for i in members if i == anchor or i in locks or bounds[i] >= floor]
+        first = _first_groups(slate, members, anchor)
         if not members:
             continue
         search = _Enumerator(slate, members, values, limit - len(found), first)

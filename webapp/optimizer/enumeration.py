@@ -43,9 +43,18 @@ def top_lineups(
 ) -> list[list[int]]:
     """The n best lineups by `values` (fewer when fewer exist), best first. Raises
     BudgetSpent when the time budget runs out between passes."""
-    bounds = (bounds_model or BoundsModel(slate)).solve(values)
+    bounds_model = bounds_model or BoundsModel(slate)
+    bounds = bounds_model.solve(values)
     if bounds is None:
         return []
+    with_anchor: dict[int, np.ndarray | None] = {}
+
+    def anchor_bounds(anchor: int) -> np.ndarray | None:
+        # The same for every pass: solved once per anchor.
+        if anchor not in with_anchor:
+            with_anchor[anchor] = bounds_model.with_player(values, anchor)
+        return with_anchor[anchor]
+
     top = bounds.lp_value
     if not bounds.from_lp:  # start from the best lineup instead of a useless bound
         allowed = [i for i in range(len(slate)) if i not in forbidden]
@@ -67,7 +76,7 @@ def top_lineups(
         keep = bounds.player_bounds >= floor
         keep[list(slate.locks)] = True
         pool = [i for i in np.flatnonzero(keep).tolist() if i not in forbidden]
-        found, complete = enumerate_pool(slate, pool, values, floor, limit)
+        found, complete = enumerate_pool(slate, pool, values, floor, limit, anchor_bounds)
         ranked = _ranked(found, values)
         if complete and (len(ranked) >= n_lineups or floor == -math.inf):
             return [list(key) for _, key in ranked[:n_lineups]]
