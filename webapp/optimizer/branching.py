@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_left
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import reduce
 
 import numpy as np
@@ -151,9 +151,39 @@ class _Enumerator:
         self.rank = {i: r for r, i in enumerate(i for g in self.groups for i in g.members)}
         self.demands = _stack_demands(slate, self.rank)
         self.active: list[tuple[frozenset[int], list[int], int]] = []
+        self.bounds: dict[tuple[int, int, int, int, int], int] = {}
+        # Best-lineup mode (best_lineup): cuts against earlier lineups, rows, rising floor.
+        self.best_only = False
+        self.cut_of: dict[int, list[int]] = {}  # player -> cuts whose lineup holds him
+        self.shared: list[int] = []  # players of the lineup being built in each cut's lineup
+        self.max_shared: list[int] = []
+        self.cut_members: list[list[int]] = []  # each cut's lineup, pooled players only
+        self.blocked = dict.fromkeys(self.cost_of, 0)  # full cuts holding the player
+        self.team_rows: list[tuple[frozenset[int], int, int]] = []
+
+    def add_cuts(self, cuts: Sequence[tuple[Sequence[int], int]]) -> None:
+        """No lineup found shares more than `max_shared` players with a cut's lineup."""
+        for number, (lineup, max_shared) in enumerate(cuts):
+            members = [i for i in lineup if i in self.cost_of]
+            for i in members:
+                self.cut_of.setdefault(i, []).append(number)
+            self.shared.append(0)
+            self.max_shared.append(max_shared)
+            self.cut_members.append(members)
+            if max_shared <= 0:
+                for i in members:
+                    self.blocked[i] += 1
 
     def bound(self, g: int, j: int, taken: int, need: int, left: int) -> int:
-        """The most that `need` more players can add: group g's from j on, then later groups."""
+        """The most that `need` more players can add: group g's from j on, then later groups
+        (remembered: the same state recurs in many branches)."""
+        key = (g, j, taken, need, left)
+        known = self.bounds.get(key)
+        if known is None:
+            known = self.bounds[key] = self._bound(g, j, taken, need, left)
+        return known
+
+    def _bound(self, g: int, j: int, taken: int, need: int, left: int) -> int:
         group = self.groups[g]
         low = max(0, group.low - taken)
         high = min(group.high - taken, need)
@@ -168,6 +198,7 @@ class _Enumerator:
             self.cost_of[i] <= left
             and taken < group.high
             and all(self.counts[r] < self.opens[r] for r in self.rows[i])
+            and not self.blocked[i]
         )
 
     def stackable(self, rank: int, need: int) -> bool:
@@ -181,11 +212,40 @@ class _Enumerator:
         return True
 
     def leaf(self, value: int) -> bool:
+        """Keep the lineup if it is legal and reaches the floor; True to stop the search."""
         lineup = list(self.chosen)
         # The bound only says a branch *may* reach the floor; the full lineup must.
-        if value >= self.floor and self.locked <= set(lineup) and _legal(self.slate, lineup):
+        legal = value >= self.floor and self.locked <= set(lineup) and _legal(self.slate, lineup)
+        if self.best_only:  # never stops: a better lineup may follow
+            if legal and all(
+                low <= len(m.intersection(lineup)) <= high for m, low, high in self.team_rows
+            ):
+                self.found = [lineup]
+                self.floor = value + 1  # only a better lineup replaces it
+            return False
+        if legal:
             self.found.append(lineup)
         return len(self.found) >= self.limit
+
+    def _put(self, i: int) -> None:
+        for r in self.rows[i]:
+            self.counts[r] += 1
+        for c in self.cut_of.get(i, ()):
+            self.shared[c] += 1
+            if self.shared[c] == self.max_shared[c]:  # the cut is full: its others are out
+                for k in self.cut_members[c]:
+                    self.blocked[k] += 1
+        self.chosen.append(i)
+
+    def _take_back(self, i: int) -> None:
+        self.chosen.pop()
+        for r in self.rows[i]:
+            self.counts[r] -= 1
+        for c in self.cut_of.get(i, ()):
+            if self.shared[c] == self.max_shared[c]:
+                for k in self.cut_members[c]:
+                    self.blocked[k] -= 1
+            self.shared[c] -= 1
 
     def visit(self, g: int, start: int, taken: int, need: int, left: int, value: int) -> bool:
         """Extend the lineup with players of group g from `start` on, then later groups;
@@ -203,17 +263,13 @@ class _Enumerator:
             if self.active and not self.stackable(self.rank[i], need):
                 return False  # fewer stack partners are left further on
             if self.fits(i, taken, group, left):
-                for r in self.rows[i]:
-                    self.counts[r] += 1
-                self.chosen.append(i)
+                self._put(i)
                 demands = self.demands.get(i, [])
                 self.active.extend(demands)
                 cost, worth = self.cost_of[i], self.value_of[i]
                 stop = self.visit(g, j + 1, taken + 1, need - 1, left - cost, value + worth)
                 del self.active[len(self.active) - len(demands) :]
-                self.chosen.pop()
-                for r in self.rows[i]:
-                    self.counts[r] -= 1
+                self._take_back(i)
                 if stop:
                     return True
             if i in self.locked:
@@ -282,6 +338,44 @@ def enumerate_pool(
         if stopped:
             return found, False
     return found, True
+
+
+def best_lineup(
+    slate: Slate,
+    pool: list[int],
+    values: np.ndarray,
+    floor: float,
+    cuts: Sequence[tuple[Sequence[int], int]] = (),
+    rows: Sequence[tuple[Sequence[int], int, int]] = (),
+) -> tuple[list[int], int] | None:
+    """The best lineup of `pool` worth at least `floor` that shares at most `max_shared`
+    players with each cut's lineup and holds low..high of each row's members, with its
+    value; None when there is none. Branch and bound: the floor rises to each lineup found,
+    so the first best lineup in search order is kept (deterministic among ties)."""
+    anchors = {group.anchor for group in slate.stacks}
+    inside = set(pool)
+    searches = [a for a in (g.anchor for g in slate.stacks) if a in inside] if anchors else [None]
+    best: list[int] | None = None
+    floor = -math.inf if floor == -math.inf else math.ceil(floor)
+    team_rows = [(frozenset(members), low, high) for members, low, high in rows]
+    # A row's maximum is a cut: at most `high` of its members, checked as the search goes.
+    cuts = [*cuts, *((members, high) for members, _, high in rows if high < len(members))]
+    for anchor in searches:
+        members = [i for i in pool if i == anchor or i not in anchors]
+        if not members:
+            continue
+        search = _Enumerator(slate, members, values, 1, _first_groups(slate, members, anchor))
+        search.best_only = True
+        search.team_rows = team_rows
+        search.add_cuts(cuts)
+        search.floor = floor
+        search.visit(0, 0, 0, slate.rules.size, search.budget, 0)
+        if search.found:
+            best = search.found[0]
+            floor = search.floor  # a later anchor's lineup must beat this one
+    if best is None:
+        return None
+    return sorted(best), int(values[best].sum())
 
 
 def _stack_demands(slate: Slate, rank: dict[int, int]) -> dict[int, list]:

@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from webapp.optimizer.bounds import Bounds, BoundsModel
+from webapp.optimizer.branching import best_lineup
 from webapp.optimizer.budget import NO_BUDGET, BudgetSpent, TimeBudget
 from webapp.optimizer.errors import InfeasibleError
 from webapp.optimizer.model import PoolModel
@@ -25,6 +26,9 @@ from webapp.optimizer.teams import TeamLimit
 # point): about what the 150 best NFL lineups span; a wider gap only makes the pool bigger.
 FIRST_GAP_SHARE = 0.004
 GAP_GROWTH = 2.0
+# Largest pool searched by branch and bound rather than CP-SAT (measured: B&B is faster on
+# the pools of real slates, whose LP bounds leave out most players).
+DFS_POOL = 160
 STEP_SHARE = 0.05  # first floor below the last lineup's value, as a share of the first gap
 
 
@@ -83,7 +87,7 @@ class LineupSearch:
             everyone = bool(np.all(self.bounds.player_bounds >= threshold))
             if everyone:
                 threshold = -math.inf
-            found = self._solve_above(self._model_for(self._pool_for(threshold)), threshold)
+            found = self._solve_above(self._pool_for(threshold), threshold)
             if found is not None:
                 self.hint, self.last = found
                 return found[0]
@@ -91,17 +95,33 @@ class LineupSearch:
                 return None
             self.gap *= GAP_GROWTH
 
-    def _solve_above(self, model: PoolModel, threshold: float) -> tuple[list[int], int] | None:
+    def _solve_above(self, pool: list[int], threshold: float) -> tuple[list[int], int] | None:
         """The pool's optimum if it reaches the threshold, trying tight floors first.
 
         A floor just under the last lineup's value makes the proof quick; an optimum found
         above a floor is the pool's optimum, and an empty floor is lowered until it reaches
-        the threshold."""
+        the threshold. Pools up to DFS_POOL players are searched by branch and bound
+        (branching.py), larger ones, and the last step over every player (where proving that
+        nothing is left is CP-SAT's strength), by CP-SAT."""
+        if len(pool) <= DFS_POOL and threshold > -math.inf:
+            return self._branch_and_bound(pool, threshold)
+        model = self._model_for(pool)
         while True:
             floor = max(threshold, self.last - self.step) if self.tight_floors else threshold
             if floor <= self.lowest:
                 floor = threshold  # the floor no longer excludes anything
             found = model.solve(self.hint, floor, self.budget)
+            if found is not None or floor == threshold:
+                return found
+            self.step *= GAP_GROWTH
+
+    def _branch_and_bound(self, pool: list[int], threshold: float) -> tuple[list[int], int] | None:
+        while True:
+            floor = max(threshold, self.last - self.step) if self.tight_floors else threshold
+            if floor <= self.lowest:
+                floor = threshold
+            self.budget.check()
+            found = best_lineup(self.slate, pool, self.values, floor, self.cuts, self.rows)
             if found is not None or floor == threshold:
                 return found
             self.step *= GAP_GROWTH
