@@ -304,6 +304,24 @@ def _first_groups(slate: Slate, pool: list[int], anchor: int | None) -> list[tup
 AnchorBounds = Callable[[int], "np.ndarray | None"]
 
 
+def _members(
+    slate: Slate,
+    pool: list[int],
+    anchors: set[int],
+    anchor: int | None,
+    anchor_bounds: AnchorBounds | None,
+    floor: float,
+) -> list[int]:
+    """The players of one anchor's search (every pooled player without a stack): no other
+    anchor, and none whose bound with this anchor is under the floor."""
+    members = [i for i in pool if i == anchor or i not in anchors]
+    bounds = anchor_bounds(anchor) if anchor is not None and anchor_bounds else None
+    if bounds is None or floor == -math.inf:
+        return members
+    locks = set(slate.locks)
+    return [i for i in members if i == anchor or i in locks or bounds[i] >= floor]
+
+
 def enumerate_pool(
     slate: Slate,
     pool: list[int],
@@ -323,14 +341,10 @@ def enumerate_pool(
     inside = set(pool)
     searches = [a for a in (g.anchor for g in slate.stacks) if a in inside] if anchors else [None]
     for anchor in searches:
-        members = [i for i in pool if i == anchor or i not in anchors]
-        bounds = anchor_bounds(anchor) if anchor is not None and anchor_bounds else None
-        if bounds is not None and floor != -math.inf:
-            locks = set(slate.locks)
-            members = [i for i in members if i == anchor or i in locks or bounds[i] >= floor]
-        first = _first_groups(slate, members, anchor)
+        members = _members(slate, pool, anchors, anchor, anchor_bounds, floor)
         if not members:
             continue
+        first = _first_groups(slate, members, anchor)
         search = _Enumerator(slate, members, values, limit - len(found), first)
         search.floor = -math.inf if floor == -math.inf else math.ceil(floor)
         stopped = search.visit(0, 0, 0, slate.rules.size, search.budget, 0)
@@ -347,6 +361,7 @@ def best_lineup(
     floor: float,
     cuts: Sequence[tuple[Sequence[int], int]] = (),
     rows: Sequence[tuple[Sequence[int], int, int]] = (),
+    anchor_bounds: AnchorBounds | None = None,
 ) -> tuple[list[int], int] | None:
     """The best lineup of `pool` worth at least `floor` that shares at most `max_shared`
     players with each cut's lineup and holds low..high of each row's members, with its
@@ -361,7 +376,7 @@ def best_lineup(
     # A row's maximum is a cut: at most `high` of its members, checked as the search goes.
     cuts = [*cuts, *((members, high) for members, _, high in rows if high < len(members))]
     for anchor in searches:
-        members = [i for i in pool if i == anchor or i not in anchors]
+        members = _members(slate, pool, anchors, anchor, anchor_bounds, floor)
         if not members:
             continue
         search = _Enumerator(slate, members, values, 1, _first_groups(slate, members, anchor))

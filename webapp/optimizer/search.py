@@ -28,7 +28,7 @@ FIRST_GAP_SHARE = 0.004
 GAP_GROWTH = 2.0
 # Largest pool searched by branch and bound rather than CP-SAT (measured: B&B is faster on
 # the pools of real slates, whose LP bounds leave out most players).
-DFS_POOL = 160
+DFS_POOL = 400
 STEP_SHARE = 0.05  # first floor below the last lineup's value, as a share of the first gap
 
 
@@ -49,6 +49,8 @@ class LineupSearch:
         self.budget = budget
         self.values = values
         bounds = bounds_model.solve(values)
+        self.bounds_model = bounds_model
+        self.with_anchor: dict[int, np.ndarray | None] = {}
         if bounds is None:
             raise InfeasibleError(
                 "no lineup fits the salary cap and roster slots with these locks and stacks"
@@ -121,10 +123,18 @@ class LineupSearch:
             if floor <= self.lowest:
                 floor = threshold
             self.budget.check()
-            found = best_lineup(self.slate, pool, self.values, floor, self.cuts, self.rows)
+            found = best_lineup(
+                self.slate, pool, self.values, floor, self.cuts, self.rows, self._anchor_bounds
+            )
             if found is not None or floor == threshold:
                 return found
             self.step *= GAP_GROWTH
+
+    def _anchor_bounds(self, anchor: int) -> np.ndarray | None:
+        # Bounds with a stack's anchor fixed: the same for every lineup, solved once each.
+        if anchor not in self.with_anchor:
+            self.with_anchor[anchor] = self.bounds_model.with_player(self.values, anchor)
+        return self.with_anchor[anchor]
 
     def add_cut(self, lineup: Sequence[int], max_shared: int) -> None:
         """Forbid lineups sharing more than `max_shared` players with `lineup`."""
