@@ -12,6 +12,10 @@ dependency; without it that comparison is skipped with a message).
 (c) 10,000 scenarios x ~500 NFL players drawn (wall time).
 (d) Peak memory of a 100,000-scenario, 150-lineup NFL job (ru_maxrss growth, measured in a
     fresh subprocess so nothing else is counted).
+(e) Before / after, with --against DIR (another checkout of this project, e.g. made by
+    `git worktree add /tmp/before <commit>`): exact and simulated 150 lineups, min_unique 1
+    and 3, each run in a fresh process of either tree in turn, --repeat times; medians and
+    the ratio old / new. Noise on a shared machine is high: compare the ratios.
 (q) Quality out of sample: --quality-lineups lineups (default 20) from 1,000 scenarios,
     scored on 20,000 outcomes of bench/independent_model.py (its own
     factors, loadings and gamma marginals): average mean, p90, p99 of the lineups, E[max
@@ -19,7 +23,7 @@ dependency; without it that comparison is skipped with a message).
     with the acceptance ratios.
 
 Usage: python bench/optimizer_bench.py [--seed 1] [--lineups 150] [--pydfs-timeout 600]
-       [--parts abcdq] [--pydfs-150] [--quality-lineups 20]
+       [--parts abcdeq] [--pydfs-150] [--quality-lineups 20] [--against DIR --repeat 3]
 Each pydfs run happens in its own subprocess and is stopped after --pydfs-timeout seconds.
 """
 
@@ -29,6 +33,7 @@ import argparse
 import json
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import time
@@ -136,6 +141,47 @@ def _simulation_time(seed: int, scenarios: int) -> tuple[float, int]:
     return time.perf_counter() - start, len(players)
 
 
+# Runs one optimize in the tree given as argv[1] (so an older checkout can run it too).
+_TIMED = """
+import json, sys, time
+sys.path.insert(0, sys.argv[1])
+from bench.slates import nfl_slate
+from webapp.optimizer import OptimizeOptions, optimize
+n, scenarios, min_unique, seed = (int(x) for x in sys.argv[2:6])
+options = OptimizeOptions(n_lineups=n, n_scenarios=scenarios, seed=seed, min_unique=min_unique)
+players = nfl_slate(seed)
+start = time.perf_counter()
+result = optimize(players, options)
+print(json.dumps({"seconds": time.perf_counter() - start, "count": len(result["lineups"])}))
+"""
+BEFORE_AFTER = ((150, 0, 1), (150, 1000, 1), (150, 0, 3), (150, 1000, 3))
+
+
+def _timed(root: Path, case: tuple[int, int, int], seed: int) -> dict:
+    command = [sys.executable, "-c", _TIMED, str(root), *(str(x) for x in (*case, seed))]
+    done = subprocess.run(command, capture_output=True, text=True, check=True, cwd=root)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _before_after(args: argparse.Namespace) -> list[str]:
+    """(e): medians of --repeat runs of each case in the other tree and this one, in turn."""
+    other = Path(args.against).resolve()
+    rows = []
+    for case in BEFORE_AFTER:
+        times: dict[str, list[float]] = {"before": [], "after": []}
+        for _ in range(args.repeat):
+            for name, root in (("before", other), ("after", ROOT)):
+                times[name].append(_timed(root, case, args.seed)["seconds"])
+        old, new = (statistics.median(times[k]) for k in ("before", "after"))
+        n, scenarios, min_unique = case
+        label = f"(e) NFL {n} lineups, {scenarios:,} scenarios, min_unique {min_unique}"
+        rows.append(
+            f"{label:<52} before {old:7.2f} s   after {new:7.2f} s   {old / new:5.1f} x faster"
+            f"   (medians of {args.repeat})"
+        )
+    return rows
+
+
 def _compare(sport: str, args: argparse.Namespace) -> tuple[list[str], float]:
     """Rows of (a) for one sport, and our exact-150 time."""
     rows = []
@@ -172,6 +218,8 @@ def main() -> None:
     parser.add_argument("--quality-lineups", type=int, default=20)
     parser.add_argument("--pydfs-worker", nargs=3)
     parser.add_argument("--memory-worker", nargs=3, type=int)
+    parser.add_argument("--against", help="(e): another checkout to time against")
+    parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     if args.pydfs_worker:
         sport, seed, n = args.pydfs_worker
@@ -203,6 +251,8 @@ def main() -> None:
         )
     if "d" in args.parts:
         rows.append(_memory_row(args))
+    if "e" in args.parts and args.against:
+        rows += _before_after(args)
     print(f"load average {os.getloadavg()[0]:.1f} at end")
     print("\n".join(rows))
     if "q" in args.parts:
