@@ -83,9 +83,8 @@ def _solve(
             model.add(sum(members) <= int(rules.max_counts[player]))
         if minimum and rules.min_counts[player] > 0:
             model.add(sum(members) >= int(rules.min_counts[player]))
-    for limit, using in zip(
-        rules.teams, usage(rules.teams, incidence_lineups(incidence)), strict=True
-    ):
+    lineups = incidence_lineups(incidence) if rules.teams else []
+    for limit, using in zip(rules.teams, usage(rules.teams, lineups), strict=True):
         members = [chosen[c] for c in np.flatnonzero(using).tolist()]
         if teams and limit.max_count < len(members):
             model.add(sum(members) <= limit.max_count)
