@@ -9,6 +9,12 @@ within the group) plus every later group (knapsacks within their bounds, combine
 a knapsack that counts each group's players), all within the salary left. Players that would break
 Hall's condition are not put in. Games, stacks and locks are checked on full lineups. The
 search is exact: it finds every lineup of the pool worth at least the floor (until `limit`).
+
+With a stack there is one search per anchor (QB), and the LP bounds with that anchor fixed
+leave out the players who cannot reach the floor beside him. `best_lineup` runs the same
+search as a branch and bound (the floor rises to each lineup found) for the one best lineup
+that also keeps clear of earlier lineups (at most so many players shared, checked as each
+player is put in) and within team rows.
 """
 
 from __future__ import annotations

@@ -5,6 +5,8 @@ threshold L. If the pool's optimum is at least L it is the optimum over every pl
 any lineup using a left-out player is worth less than L; ties included, since such a lineup
 can't tie either. Otherwise L is lowered (the gap to the LP value doubles), the pool grows
 and the same step is solved again, until L is below every bound and the pool is everyone.
+A pool's optimum comes from branching.best_lineup (branch and bound), or from CP-SAT for
+the largest pools and the last step over everyone.
 """
 
 from __future__ import annotations
