@@ -169,3 +169,19 @@ def test_a_raised_error_goes_through_the_table(app: Flask) -> None:
     assert response.status_code == 503 and response.headers["Retry-After"] == "5"
     assert response.json["error"]["code"] == "redis_unavailable"
     assert "secret" not in response.get_data(as_text=True)
+
+
+def test_every_client_facing_code_is_in_the_openapi_document(app: Flask) -> None:
+    """The document names each code the table answers with (rule codes of a refusal aside,
+    and Werkzeug's generic ones such as 405 or 429)."""
+    from webapp.api.openapi import build_spec
+
+    text = str(build_spec()["paths"])
+    codes = {
+        code
+        for error, _, code, _ in CASES
+        if code != "internal_error"
+        and not isinstance(error, (SubmitRefusedError, http.HTTPException))
+    }
+
+    assert {code for code in codes if code not in text} == set()
