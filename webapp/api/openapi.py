@@ -64,10 +64,10 @@ def _health(description: str) -> dict[str, Any]:
 
 def _paths() -> dict[str, dict[str, Any]]:
     reads = {
-        "400": _error("malformed run_id"),
-        "404": _error("no such job"),
-        "410": _error("the job has expired"),
-        "503": _error("the job store is unreachable"),
+        "400": _error("malformed run_id (bad_request)"),
+        "404": _error("no such job (not_found)"),
+        "410": _error("the job has expired (expired)"),
+        "503": _error("the job store is unreachable (redis_unavailable, Retry-After)"),
     }
     return {
         "/optimize": {
@@ -80,11 +80,23 @@ def _paths() -> dict[str, dict[str, Any]]:
                 },
                 "responses": {
                     "202": _json("SubmitResponse", "accepted and stored; poll links.self"),
-                    "400": _error("invalid body or header"),
-                    "413": _error("body over MAX_CONTENT_LENGTH"),
-                    "415": _error("body is not application/json"),
-                    "422": _error("no players and no slate store, or Idempotency-Key reused"),
-                    "503": _error("draining, or the job store is unreachable"),
+                    "400": _error(
+                        "invalid body (invalid_request, details per field), body not JSON "
+                        "(malformed_json) or bad Idempotency-Key (bad_request)"
+                    ),
+                    "413": _error("body over MAX_CONTENT_LENGTH (request_entity_too_large)"),
+                    "415": _error("body is not application/json (unsupported_media_type)"),
+                    "422": _error(
+                        "the request can never succeed: the code names the first rule it breaks, "
+                        "details.refusals lists all; or slate_not_found, sport_mismatch, "
+                        "idempotency_key_reused"
+                    ),
+                    "503": _error(
+                        "with Retry-After: draining (unavailable), the job store is unreachable "
+                        "(redis_unavailable), too few replicas confirmed the job "
+                        "(replication_timeout) or the slate store is unreachable "
+                        "(slate_store_unavailable)"
+                    ),
                 },
             }
         },
@@ -185,9 +197,16 @@ def _slate_paths() -> dict[str, dict[str, Any]]:
                 },
                 "responses": {
                     "201": _json("SlateSummary", "stored"),
-                    "400": _error("bad file (details name line and column) or parameters"),
-                    "415": _error("body is not text/csv"),
-                    "503": _error("the slate store is unreachable"),
+                    "400": _error(
+                        "bad file (invalid_slate_file, details name line and column) or "
+                        "parameters (bad_request)"
+                    ),
+                    "413": _error("body over MAX_CONTENT_LENGTH (request_entity_too_large)"),
+                    "415": _error("body is not text/csv (unsupported_media_type)"),
+                    "503": _error(
+                        "the slate store is unreachable (slate_store_unavailable or "
+                        "redis_unavailable, Retry-After)"
+                    ),
                 },
             }
         },
@@ -197,8 +216,12 @@ def _slate_paths() -> dict[str, dict[str, Any]]:
                 "parameters": [slate_id],
                 "responses": {
                     "200": _json("SlateDocument", "the slate"),
-                    "400": _error("malformed slate_id"),
-                    "404": _error("no such slate (or it expired)"),
+                    "400": _error("malformed slate_id (bad_request)"),
+                    "404": _error("no such slate, or it expired (slate_not_found)"),
+                    "503": _error(
+                        "the slate store is unreachable (slate_store_unavailable or "
+                        "redis_unavailable, Retry-After)"
+                    ),
                 },
             }
         },
