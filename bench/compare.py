@@ -22,7 +22,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench.harness import GunicornServer, RedisServer, child_env, start_group, stop_group
+from bench.harness import (
+    GunicornServer,
+    RedisServer,
+    child_env,
+    start_group,
+    stop_group,
+    wait_until,
+)
 from bench.load import Client, LoadResult, Samples, closed_loop
 from bench.work import noop_body, optimize_body
 
@@ -37,48 +44,41 @@ class System:
 
     name: str
     redis: RedisServer
-    web: GunicornServer
+    web: GunicornServer | None = None
     workers: list = field(default_factory=list)
     runs: dict[str, LoadResult] = field(default_factory=dict)
 
     def stop(self) -> None:
         for process in self.workers:
             stop_group(process)
-        self.web.stop()
+        if self.web:
+            self.web.stop()
         self.redis.kill()
 
 
 def start_system(name: str, workdir: Path, args: Any) -> System:
     """Redis, gunicorn and the job workers of one system; returns once it has run a job."""
     (directory := workdir / name).mkdir(parents=True)
-    redis_server = RedisServer(directory, appendonly=False).start()
+    system = System(name, RedisServer(directory, appendonly=False).start())
+    url, bin_dir = system.redis.url, Path(sys.executable).parent
     if name == "service":
-        env = {"REDIS_URL": redis_server.url, "JOB_WORKERS": str(max(1, args.slots // args.web_workers)),
+        env = {"REDIS_URL": url, "JOB_WORKERS": str(max(1, args.slots // args.web_workers)),
                "GUNICORN_THREADS": str(args.threads), **dict(pair.split("=", 1) for pair in args.service_env)}  # fmt: skip
-        web = GunicornServer(
-            directory, env, app="bench.work:create_service_app()", workers=args.web_workers
-        )
+        system.web = GunicornServer(directory, env, app="bench.work:create_service_app()", workers=args.web_workers)  # fmt: skip
     else:
-        flags = ("--workers", str(args.web_workers), "--threads", str(args.threads), "--worker-class", "gthread",
-                 "--keep-alive", "75")  # fmt: skip
-        web = GunicornServer(directory, {"BENCH_REDIS_URL": redis_server.url}, app=f"bench.rivals:create_{name}_flask()",
-                             workers=args.web_workers, ready_event=None, config=None, args=flags)  # fmt: skip
-    system, env, bin_dir = (
-        System(name, redis_server, web),
-        child_env({"BENCH_REDIS_URL": redis_server.url}),
-        Path(sys.executable).parent,
-    )
+        flags = ("--workers", str(args.web_workers), "--threads", str(args.threads), "--worker-class", "gthread", "--keep-alive", "75")  # fmt: skip
+        system.web = GunicornServer(directory, {"BENCH_REDIS_URL": url}, app=f"bench.work:create_{name}_flask()",
+                                    workers=args.web_workers, ready_event=None, config=None, args=flags)  # fmt: skip
     commands = {
-        "celery": [[str(bin_dir / "celery"), "-A", "bench.rivals:celery_app", "worker", "--concurrency", str(args.slots), "--loglevel", "WARNING"]],
-        "rq": [[str(bin_dir / "rq"), "worker", "--quiet", "-c", "bench.work", "--url", redis_server.url]] * args.slots,
+        "celery": [[str(bin_dir / "celery"), "-A", "bench.work:celery_app", "worker", "--concurrency", str(args.slots), "--loglevel", "WARNING"]],
+        "rq": [[str(bin_dir / "rq"), "worker", "--quiet", "-c", "bench.work", "--url", url]] * args.slots,
     }  # fmt: skip
     try:
-        web.start(timeout_s=60)
+        system.web.start(timeout_s=60)
         for i, command in enumerate(commands.get(name, [])):
-            system.workers.append(
-                start_group(command, log_path=directory / f"worker{i}.log", env=env, cwd=directory)
-            )
-        run_one(web.url, noop_body(), timeout_s=60)
+            log_path, env = directory / f"worker{i}.log", child_env({"BENCH_REDIS_URL": url})
+            system.workers.append(start_group(command, log_path=log_path, env=env, cwd=directory))
+        wait_until(lambda: runs_a_job(system.web.url), 60, 0.2, f"{name} runs no job")
     except BaseException:
         system.stop()
         raise
@@ -122,19 +122,16 @@ def job_cycle(body: dict[str, Any], lineups: int):
     return cycle
 
 
-def run_one(url: str, body: dict[str, Any], timeout_s: float) -> None:
-    """One job through the API, retried until the system answers (its workers may still boot)."""
-    deadline, client = time.monotonic() + timeout_s, Client(url)
-    while True:
-        try:
-            job_cycle(body, 0)(client)
-            return
-        except (OSError, RuntimeError, KeyError):
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.2)
-        finally:
-            client.close()
+def runs_a_job(url: str) -> bool:
+    """True once one no-op job went through the API (the system's workers may still boot)."""
+    client = Client(url)
+    try:
+        job_cycle(noop_body(), 0)(client)
+        return True
+    except (OSError, RuntimeError, KeyError):
+        return False
+    finally:
+        client.close()
 
 
 def measure(system: System, kind: str, args: Any) -> None:
@@ -154,16 +151,12 @@ def report(systems: list[System], kinds: list[str]) -> None:
     """The markdown table (pooled over the rounds) and the verdict on each goal."""
     print("\n| jobs | system | jobs/s (per round) | submit->complete p50 / p99 ms | status p50 / p99 ms | errors |")  # fmt: skip
     print("| --- | --- | --- | --- | --- | --- |")
-    for kind in kinds:
-        for system in systems:
-            total = system.runs[kind]
-            print(f"| {kind} | {system.name} | {total.rate:.1f} ({', '.join(f'{r:.1f}' for r in total.rates)}) | "
-                  f"{total.ms('job', 50):.1f} / {total.ms('job', 99):.1f} | {total.ms('status', 50):.1f} / "
-                  f"{total.ms('status', 99):.1f} | {sum(total.errors.values())} |")  # fmt: skip
-    runs = {(kind, s.name): s.runs[kind] for s in systems for kind in kinds}
-    for kind, rival in [
-        (k, r) for k in kinds for r in ("celery", "rq") if {(k, r), (k, "service")} <= runs.keys()
-    ]:
+    runs = {(kind, s.name): s.runs[kind] for kind in kinds for s in systems}
+    for (kind, name), total in runs.items():
+        print(f"| {kind} | {name} | {total.rate:.1f} ({', '.join(f'{r:.1f}' for r in total.rates)}) | "
+              f"{total.ms('job', 50):.1f} / {total.ms('job', 99):.1f} | {total.ms('status', 50):.1f} / "
+              f"{total.ms('status', 99):.1f} | {sum(total.errors.values())} |")  # fmt: skip
+    for kind, rival in [(k, r) for k in kinds for r in ("celery", "rq") if {(k, r), (k, "service")} <= runs.keys()]:  # fmt: skip
         ours, theirs = runs[kind, "service"], runs[kind, rival]
         goal = {"noop": 1.5, "optimize": 1.0}.get(kind) if rival == "celery" else None
         ratio, p50_met = ours.rate / theirs.rate, ours.ms("job", 50) < theirs.ms("job", 50)
