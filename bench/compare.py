@@ -1,14 +1,6 @@
-"""The same job API served three ways, side by side: this service, Flask + Celery, Flask + RQ.
-
-Each system gets a private redis-server and the same front: gunicorn, `--web-workers` gthread
-processes x `--threads` request threads. Jobs get `--slots` execution slots in each: the service
-runs slots / web-workers job threads in each gunicorn worker; Celery one prefork worker with
-`--concurrency slots`; RQ `slots` `rq worker` processes (each forks a work horse per job, RQ's
-default; `-c bench.work` imports the job's module first, as RQ's docs advise).
-
-Every client repeats: POST /optimize, poll GET /optimize/<id> (after 1 ms, then doubling up to
-50 ms) until complete, GET /optimize/<id>/result. Rounds rotate the order of the systems so all
-three see the same conditions on a shared machine.
+"""`python -m bench jobs`: the same job API served by this service, Flask + Celery and Flask + RQ,
+each on its own redis-server behind the same gunicorn front with the same job slots, in rounds
+that rotate the order of the systems (the setup is described in docs/performance.md).
 """
 
 from __future__ import annotations
@@ -22,14 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench.harness import (
-    GunicornServer,
-    RedisServer,
-    child_env,
-    start_group,
-    stop_group,
-    wait_until,
-)
+from bench import harness
+from bench.harness import GunicornServer, RedisServer
 from bench.load import Client, LoadResult, Samples, closed_loop
 from bench.work import noop_body, optimize_body
 
@@ -50,7 +36,7 @@ class System:
 
     def stop(self) -> None:
         for process in self.workers:
-            stop_group(process)
+            harness.stop_group(process)
         if self.web:
             self.web.stop()
         self.redis.kill()
@@ -76,9 +62,14 @@ def start_system(name: str, workdir: Path, args: Any) -> System:
     try:
         system.web.start(timeout_s=60)
         for i, command in enumerate(commands.get(name, [])):
-            log_path, env = directory / f"worker{i}.log", child_env({"BENCH_REDIS_URL": url})
-            system.workers.append(start_group(command, log_path=log_path, env=env, cwd=directory))
-        wait_until(lambda: runs_a_job(system.web.url), 60, 0.2, f"{name} runs no job")
+            log_path, env = (
+                directory / f"worker{i}.log",
+                harness.child_env({"BENCH_REDIS_URL": url}),
+            )
+            system.workers.append(
+                harness.start_group(command, log_path=log_path, env=env, cwd=directory)
+            )
+        harness.wait_until(lambda: runs_a_job(system.web.url), 60, 0.2, f"{name} runs no job")
     except BaseException:
         system.stop()
         raise
@@ -94,24 +85,17 @@ def job_cycle(body: dict[str, Any], lineups: int):
         status, document, seconds = client.call("POST", "/optimize", encoded)
         if status != 202:
             raise RuntimeError(f"POST answered {status}: {str(document)[:200]}")
-        path, samples, delay = (
-            f"/optimize/{document['run_id']}",
-            [("submit", seconds)],
-            POLL_FIRST_S,
-        )
+        path, delay = f"/optimize/{document['run_id']}", POLL_FIRST_S
+        samples = [("submit", seconds)]
         while True:
             time.sleep(delay)
             status, document, seconds = client.call("GET", path)
             samples.append(("status", seconds))
             if document["status"] == "complete":
                 break
-            if (
-                document["status"] not in ("pending", "running")
-                or time.perf_counter() - sent > JOB_TIMEOUT_S
-            ):
-                raise RuntimeError(
-                    f"job {path} is {document['status']} after {time.perf_counter() - sent:.0f} s"
-                )
+            elapsed = time.perf_counter() - sent
+            if document["status"] not in ("pending", "running") or elapsed > JOB_TIMEOUT_S:
+                raise RuntimeError(f"job {path} is {document['status']} after {elapsed:.0f} s")
             delay = min(2 * delay, POLL_MAX_S)
         samples.append(("job", time.perf_counter() - sent))
         status, document, seconds = client.call("GET", f"{path}/result")

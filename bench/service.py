@@ -1,9 +1,5 @@
-"""The service alone on real gunicorn and redis-server: HTTP req/s and latency of its endpoints,
-shutdown and drain timings, and a short soak that kills one instance and drains the other.
-
-The app is bench.work's service: jobs named "noop" return at once, "sleep:<s>" sleep
-(honouring cancellation). HTTP load comes from wrk when installed (apt-get install wrk), else
-from the closed-loop Python clients of bench.load, whose own CPU shares the machine's cores.
+"""`python -m bench http|shutdown|soak`: bench.work's service alone on real gunicorn and
+redis-server (jobs named "noop" return at once, "sleep:<s>" sleep, honouring cancellation).
 """
 
 from __future__ import annotations
@@ -71,8 +67,8 @@ def http(args: Any, workdir: Path) -> None:
                 result = closed_loop(server.url, request_cycle(method, path, body), clients=args.connections, seconds=args.seconds)  # fmt: skip
                 figures = {"rps": result.rate, "p50_ms": result.ms(f"{method} {path}", 50),
                            "p99_ms": result.ms(f"{method} {path}", 99), "errors": dict(result.errors)}  # fmt: skip
-            nan = float("nan")
-            print(f"  {method} {path:26} {figures.get('rps', 0):8.0f} req/s  p50 {figures.get('p50_ms', nan):6.2f} ms  "
+            nan, shown = float("nan"), path.replace(run_id, "<id>")
+            print(f"  {method} {shown:18} {figures.get('rps', 0):8.0f} req/s  p50 {figures.get('p50_ms', nan):6.2f} ms  "
                   f"p99 {figures.get('p99_ms', nan):6.2f} ms  {figures.get('errors') or ''}")  # fmt: skip
     finally:
         server.stop()

@@ -1,14 +1,9 @@
-"""The jobs and the apps of the comparison: this service, Flask + Celery and Flask + RQ.
+"""The jobs and apps of the comparison: this service, Flask + Celery, Flask + RQ (the last two
+with Redis as broker and result store, BENCH_REDIS_URL; `pip install celery rq`).
 
-The same request body means the same work in every system: a body whose slate_id is "noop" is
-a no-op job; any other runs `webapp.optimizer.optimize` on its players with its sport,
-n_lineups, n_scenarios and seed. The optimizer is imported with this module, so job workers
-that import it first (Celery's, `rq worker -c bench.work`) do not import it in every job.
-
-Celery and RQ are served the way a Flask team would first build them, with Redis as broker and
-result store (BENCH_REDIS_URL); they need `pip install celery rq` (benchmark-only):
-  gunicorn 'bench.work:create_celery_flask()' + celery -A bench.work:celery_app worker
-  gunicorn 'bench.work:create_rq_flask()' + rq worker -c bench.work --url $BENCH_REDIS_URL
+The same body means the same work everywhere: slate_id "noop" is a no-op, any other runs
+`webapp.optimizer.optimize`, imported with this module so that job workers importing it first
+(Celery's, `rq worker -c bench.work`) do not import it in every job.
 """
 
 from __future__ import annotations
