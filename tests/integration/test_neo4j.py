@@ -1,6 +1,6 @@
 """The Neo4j client and slate store against a Bolt peer, a refused port and a silent listener.
 
-No Neo4j server can be installed here: these are the honest stand-ins (see the README).
+No Neo4j server can be installed here: these are the honest stand-ins (see docs/neo4j.md).
 """
 
 from __future__ import annotations
