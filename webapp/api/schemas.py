@@ -23,7 +23,6 @@ from webapp.optimizer.rules import RULES
 
 ID_PATTERN = r"^[A-Za-z0-9._:-]{1,64}$"
 SPORTS = tuple(RULES)
-STATUSES = ("pending", "running", "complete", "failed")
 MAX_PLAYERS = 1000
 # Player bounds, shared by PlayerSchema and its fast path (plain_player).
 NAME_MAX = 100
