@@ -208,7 +208,11 @@ class OptimizeRequestSchema(Schema):
     min_unique = _int(
         load_default=DEFAULTS.min_unique, validate=validate.Range(1, bounds.MAX_ROSTER)
     )
-    locks = fields.List(_id(), load_default=list, validate=validate.Length(0, bounds.MAX_ROSTER))
+    locks = fields.List(
+        _id(),
+        load_default=list,
+        validate=validate.Length(0, bounds.MAX_ROSTER),
+    )
     excludes = fields.List(
         _id(),
         load_default=list,
@@ -251,23 +255,7 @@ class OptimizeRequestSchema(Schema):
 
     @validates_schema
     def _check_cross_fields(self, data: dict[str, Any], **_: Any) -> None:
-        """The rules that span fields: errors keyed by field."""
-        errors: dict[str, list[str]] = {}
-        sport = data.get("sport", DEFAULTS.sport)
-        if data.get("players") is None and data.get("slate_id") is None:
-            errors["players"] = ["send players, or the slate_id of an uploaded slate"]
-        if data.get("stack") and sport != "nfl":
-            errors["stack"] = ["stacks apply to nfl only"]
-        overlap = set(data.get("locks") or ()) & set(data.get("excludes") or ())
-        if overlap:
-            errors["locks"] = [f"players both locked and excluded: {sorted(overlap)}"]
-        roster_size = RULES[sport].size
-        if data.get("min_unique", 1) > roster_size:
-            errors["min_unique"] = [f"at most {roster_size} for {sport}"]
-        if data.get("players"):
-            errors.update(check_players(data["players"], sport))
-        if problems := loading_problems(data.get("correlation"), sport):
-            errors["correlation"] = problems
+        errors = cross_field_errors(data)
         if errors:
             raise ValidationError(errors)
 
@@ -279,6 +267,26 @@ class OptimizeRequestSchema(Schema):
             players=data["players"],
             late_swap=data["late_swap"],
         )
+
+
+def cross_field_errors(data: dict[str, Any]) -> dict[str, list[str]]:
+    """The rules of a request that span fields: errors keyed by field (empty when it is fine)."""
+    errors: dict[str, list[str]] = {}
+    if data.get("players") is None and data.get("slate_id") is None:
+        errors["players"] = ["send players, or the slate_id of an uploaded slate"]
+    if data.get("stack") and data.get("sport") != "nfl":
+        errors["stack"] = ["stacks apply to nfl only"]
+    overlap = set(data.get("locks") or ()) & set(data.get("excludes") or ())
+    if overlap:
+        errors["locks"] = [f"players both locked and excluded: {sorted(overlap)}"]
+    roster_size = RULES[data.get("sport", "nfl")].size
+    if data.get("min_unique", 1) > roster_size:
+        errors["min_unique"] = [f"at most {roster_size} for {data.get('sport', 'nfl')}"]
+    if data.get("players"):
+        errors.update(check_players(data["players"], data.get("sport", "nfl")))
+    if problems := loading_problems(data.get("correlation"), data.get("sport", "nfl")):
+        errors["correlation"] = problems
+    return errors
 
 
 @dataclass(frozen=True)
@@ -300,8 +308,8 @@ class OptimizeRequest:
         }
 
 
-_REQUEST_FIELDS = tuple(OptimizeRequestSchema().load_fields)
 _request_schema = OptimizeRequestSchema()
+_REQUEST_FIELDS = tuple(_request_schema.load_fields)
 
 
 def load_optimize_request(body: Any) -> OptimizeRequest:
