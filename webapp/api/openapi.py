@@ -10,6 +10,7 @@ from flask import Blueprint, Flask, Response, current_app, jsonify
 
 from webapp.api import response_schemas, schemas
 from webapp.health.report import VERSION
+from webapp.jobs.status_wait import MAX_WAIT_SECONDS
 
 bp = Blueprint("openapi", __name__)
 EXTENSION_KEY = "webapp.api.openapi"
@@ -32,7 +33,7 @@ _WAIT = {
     "name": "wait",
     "in": "query",
     "required": False,
-    "schema": {"type": "number", "minimum": 0, "maximum": 30},
+    "schema": {"type": "number", "minimum": 0, "maximum": MAX_WAIT_SECONDS},
     "description": "Seconds to wait for a status change (long poll). When too many requests of "
     "one process wait already, the answer comes at once with a Status-Wait header.",
 }
