@@ -42,6 +42,11 @@ class ApiError(Exception):
     status = 500
     code = "internal_error"
 
+    def __init_subclass__(cls, status: int | None = None, code: str | None = None) -> None:
+        super().__init_subclass__()
+        cls.status = status or cls.status
+        cls.code = code or cls.code
+
     def __init__(
         self, message: str, *, details: Any = None, headers: dict[str, str] | None = None
     ) -> None:
@@ -51,39 +56,32 @@ class ApiError(Exception):
         self.headers = headers or {}
 
 
-class BadRequest(ApiError):
-    status = 400
-    code = "bad_request"
+class BadRequest(ApiError, status=400, code="bad_request"):
+    """The request cannot be read as asked (bad id, query value or header)."""
 
 
-class MalformedJson(ApiError):
-    status = 400
-    code = "malformed_json"
+class MalformedJson(ApiError, status=400, code="malformed_json"):
+    """The body is not JSON."""
 
 
-class JobFinished(ApiError):
-    status = 409
-    code = "job_finished"
+class JobFinished(ApiError, status=409, code="job_finished"):
+    """The job has ended, so it can no longer be changed."""
 
 
-class UnsupportedMediaType(ApiError):
-    status = 415
-    code = "unsupported_media_type"
+class UnsupportedMediaType(ApiError, status=415, code="unsupported_media_type"):
+    """The body is not sent as application/json."""
 
 
-class Refused(ApiError):
-    """422 for a request that can never succeed; `code` names the rule it breaks."""
-
-    status = 422
+class Refused(ApiError, status=422):
+    """A request that can never succeed; `code` names the rule it breaks."""
 
     def __init__(self, code: str, message: str, *, details: Any = None) -> None:
         super().__init__(message, details=details)
         self.code = code
 
 
-class Unavailable(ApiError):
-    status = 503
-    code = "unavailable"
+class Unavailable(ApiError, status=503, code="unavailable"):
+    """A dependency cannot answer now; the client may retry."""
 
 
 class Problem(NamedTuple):

@@ -15,35 +15,43 @@ from webapp.jobs.status_wait import MAX_WAIT_SECONDS
 bp = Blueprint("openapi", __name__)
 EXTENSION_KEY = "webapp.api.openapi"
 
-_RUN_ID = {
-    "name": "run_id",
-    "in": "path",
-    "required": True,
-    "schema": {"type": "string", "pattern": "^[0-7][0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{25}$"},
-    "description": "ULID of the job (case-insensitive)",
-}
-_CORRELATION = {
-    "name": "X-Correlation-ID",
-    "in": "header",
-    "required": False,
-    "schema": {"type": "string"},
-    "description": "Kept when it is a ULID or 1-64 of [A-Za-z0-9._-]; otherwise replaced.",
-}
-_WAIT = {
-    "name": "wait",
-    "in": "query",
-    "required": False,
-    "schema": {"type": "number", "minimum": 0, "maximum": MAX_WAIT_SECONDS},
-    "description": "Seconds to wait for a status change (long poll). When too many requests of "
+
+def _param(name: str, where: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
+    """An OpenAPI parameter; only the path parameter is required."""
+    return {
+        "name": name,
+        "in": where,
+        "required": where == "path",
+        "schema": schema,
+        "description": description,
+    }
+
+
+_RUN_ID = _param(
+    "run_id",
+    "path",
+    {"type": "string", "pattern": "^[0-7][0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{25}$"},
+    "ULID of the job (case-insensitive)",
+)
+_CORRELATION = _param(
+    "X-Correlation-ID",
+    "header",
+    {"type": "string"},
+    "Kept when it is a ULID or 1-64 of [A-Za-z0-9._-]; otherwise replaced.",
+)
+_WAIT = _param(
+    "wait",
+    "query",
+    {"type": "number", "minimum": 0, "maximum": MAX_WAIT_SECONDS},
+    "Seconds to wait for a status change (long poll). When too many requests of "
     "one process wait already, the answer comes at once with a Status-Wait header.",
-}
-_IDEMPOTENCY = {
-    "name": "Idempotency-Key",
-    "in": "header",
-    "required": False,
-    "schema": {"type": "string", "pattern": "^[\\x21-\\x7e]{1,255}$"},
-    "description": "Same key and body within the TTL return the original job; other body: 422.",
-}
+)
+_IDEMPOTENCY = _param(
+    "Idempotency-Key",
+    "header",
+    {"type": "string", "pattern": "^[\\x21-\\x7e]{1,255}$"},
+    "Same key and body within the TTL return the original job; other body: 422.",
+)
 
 
 def _error(description: str) -> dict[str, Any]:
