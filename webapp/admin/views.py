@@ -110,7 +110,7 @@ def requeue(run_id: str) -> Response:
     status = store.get(run_id).status
     try:
         if status is JobStatus.FAILED:
-            admin.retry_failed(store, run_id)
+            store.retry_failed(run_id)
         else:
             admin.requeue(store, run_id)
     except TransitionRefusedError as refused:

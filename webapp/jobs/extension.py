@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 
+import redis
 from flask import Flask
 
 from webapp.clients.redis_client import RedisConnections
@@ -16,6 +17,18 @@ from webapp.jobs.runner import JobRunner, RunnerOptions
 from webapp.jobs.store import JobStore
 
 EXTENSION_KEY = "webapp.jobs"
+
+
+def build_store(client: redis.Redis, settings: Settings) -> JobStore:
+    """A JobStore on `client` with the key prefix, TTLs and limits of `settings`."""
+    return JobStore(
+        client,
+        Keys(settings.redis_key_prefix),
+        ttl_seconds=settings.job_ttl_seconds,
+        tombstone_ttl_seconds=settings.tombstone_ttl_seconds,
+        lease_seconds=settings.job_lease_seconds,
+        max_attempts=settings.max_attempts,
+    )
 
 
 @dataclass
@@ -51,15 +64,7 @@ class Jobs:
         if self._store is None or self._store_client is not client:
             with self._lock:
                 if self._store is None or self._store_client is not client:
-                    s = self.settings
-                    self._store = JobStore(
-                        client,
-                        Keys(s.redis_key_prefix),
-                        ttl_seconds=s.job_ttl_seconds,
-                        tombstone_ttl_seconds=s.tombstone_ttl_seconds,
-                        lease_seconds=s.job_lease_seconds,
-                        max_attempts=s.max_attempts,
-                    )
+                    self._store = build_store(client, self.settings)
                     self._store_client = client
         return self._store
 

@@ -114,7 +114,7 @@ def fail_command(run_id: str, reason: str) -> None:
 @with_appcontext
 def purge_command() -> None:
     """Delete tombstones of expired jobs and queue entries whose record is gone."""
-    removed = admin.purge(_store())
+    removed = _store().purge()
     click.echo(", ".join(f"{count} {what}" for what, count in removed.items()) + " removed")
 
 
