@@ -20,7 +20,7 @@ from flask import Flask
 
 from webapp.config import get_settings
 from webapp.jobs.extension import get_jobs
-from webapp.jobs.runner import RunningJob
+from webapp.jobs.running import RunningJob
 from webapp.runtime.gc_freeze import freeze_startup_objects
 from webapp.runtime.paths import resolve
 
