@@ -10,13 +10,12 @@ from flask import Flask
 
 from webapp.clients.redis_client import RedisConnections
 from webapp.config import Settings
+from webapp.extensions import Key
 from webapp.jobs.durability import WaitPolicy
 from webapp.jobs.keys import Keys
 from webapp.jobs.kinds import JobKinds
 from webapp.jobs.runner import JobRunner, RunnerOptions
 from webapp.jobs.store import JobStore
-
-EXTENSION_KEY = "webapp.jobs"
 
 
 def build_store(client: redis.Redis, settings: Settings) -> JobStore:
@@ -80,22 +79,16 @@ class Jobs:
         return WaitPolicy(replicas=replicas, timeout_ms=self.settings.redis_wait_timeout_ms)
 
 
+JOBS: Key[Jobs] = Key("webapp.jobs", "webapp.jobs.extension.init_app")
+
+
 def init_app(
     app: Flask, settings: Settings, connections: RedisConnections, kinds: JobKinds
 ) -> Jobs:
     """Register the job machinery on `app`; refuses a second registration."""
-    if EXTENSION_KEY in app.extensions:
-        raise RuntimeError("jobs are already registered on this app")
-    jobs = Jobs(settings=settings, connections=connections, kinds=kinds)
-    app.extensions[EXTENSION_KEY] = jobs
-    return jobs
+    return JOBS.register(app, Jobs(settings=settings, connections=connections, kinds=kinds))
 
 
 def get_jobs(app: Flask) -> Jobs:
     """The app's job machinery."""
-    try:
-        return app.extensions[EXTENSION_KEY]
-    except KeyError:
-        raise RuntimeError(
-            "jobs are not registered on this app: call jobs.extension.init_app"
-        ) from None
+    return JOBS.lookup(app)

@@ -9,7 +9,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 from prometheus_client import multiprocess as prometheus_multiprocess
 
 from webapp.jobs.extension import get_jobs
-from webapp.observability.metrics.hooks import EXTENSION_KEY
+from webapp.observability.metrics.hooks import METRICS
 from webapp.observability.metrics.instruments import Instruments
 from webapp.observability.metrics.multiproc import is_multiprocess
 from webapp.observability.metrics.observers import JobMetrics, QueueCollector, RequestMetrics
@@ -38,7 +38,7 @@ def init_app(app: Flask) -> Metrics:
     jobs = get_jobs(app)
     scrape_registry.register(QueueCollector(jobs.store, instruments.redis_errors.inc))
     metrics = Metrics(instruments=instruments, scrape_registry=scrape_registry)
-    app.extensions[EXTENSION_KEY] = metrics
+    METRICS.register(app, metrics)
     hooks = RequestMetrics(instruments)
     app.before_request(hooks.started)
     app.after_request(hooks.finished)
