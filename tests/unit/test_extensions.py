@@ -32,6 +32,6 @@ def test_a_missing_object_names_what_registers_it() -> None:
     """lookup on an app without the object names the call that was forgotten; find is None."""
     app = Flask(__name__)
 
-    with pytest.raises(RuntimeError, match="call tests.init_thing"):
+    with pytest.raises(RuntimeError, match=r"call tests\.init_thing"):
         THING.lookup(app)
     assert THING.find(app) is None
