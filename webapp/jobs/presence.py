@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import orjson
@@ -78,7 +79,9 @@ def read(store: JobStore) -> list[WorkerPresence]:
     return sorted(alive, key=lambda w: (w.instance, w.owner))
 
 
-def start(store_factory, runner: JobRunner, instance: str) -> threading.Thread:
+def start(
+    store_factory: Callable[[], JobStore], runner: JobRunner, instance: str
+) -> threading.Thread:
     """Heartbeat every HEARTBEAT_S from a daemon thread until the runner stops taking jobs."""
     started_at = now_iso()
 
