@@ -13,7 +13,7 @@ from flask import Flask
 from webapp.api import errors, openapi
 from webapp.api.json_provider import OrjsonProvider
 from webapp.clients import neo4j_client, redis_client
-from webapp.config import SETTINGS_KEY, Settings
+from webapp.config import SETTINGS, Settings
 from webapp.jobs import extension as jobs_extension
 from webapp.jobs.kinds import JobKinds
 from webapp.observability import access_log, correlation
@@ -52,11 +52,12 @@ def create_app(settings: Settings | None = None, *, kinds: JobKinds | None = Non
     app = Flask(__name__)
     app.config.update(settings.flask_config())
     app.json = OrjsonProvider(app)
-    app.extensions[SETTINGS_KEY] = settings
+    SETTINGS.register(app, settings)
     connections = redis_client.init_app(app, redis_client.RedisOptions.from_settings(settings))
     neo4j = neo4j_client.init_app(app, neo4j_client.Neo4jOptions.from_settings(settings))
-    jobs_extension.init_app(app, settings, connections, kinds or default_kinds(neo4j, settings))
-    lifecycle.init_app(app)
+    kinds = kinds or default_kinds(neo4j, settings)
+    jobs = jobs_extension.init_app(app, settings, connections, kinds)
+    lifecycle.init_app(app, jobs.runner)  # the drain flag pauses this runner
     dev_server.init_app(app)
     if settings.metrics_enabled:
         from webapp.observability.metrics import extension as metrics_extension

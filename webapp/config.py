@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from webapp.clients.redis_url import check_redis_url
+from webapp.extensions import Key
 from webapp.redaction import redact
 
 
@@ -253,9 +254,9 @@ def _parse(name: str, raw: str, parse: Callable[[str], Any] | None) -> Any:
         raise ConfigError(f"{name} must be {_EXPECTED[parse]}, got {shown!r}") from None
 
 
-SETTINGS_KEY = "webapp.settings"
+SETTINGS: Key[Settings] = Key("webapp.settings", "webapp.create_app")
 
 
 def get_settings(app: Any) -> Settings:
     """The Settings an app was built with."""
-    return app.extensions[SETTINGS_KEY]
+    return SETTINGS.lookup(app)

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import socket
 
 import pytest
 from flask import Flask
 
 from tests.conftest import valid_players
+from webapp import drain
+from webapp.config import Settings
 from webapp.jobs import service
 from webapp.jobs.extension import get_jobs
 from webapp.jobs.store import JobStore
@@ -139,3 +142,16 @@ def test_jobs_commands_refuse_to_guess_the_redis(
     assert result.exit_code == 2
     assert "REDIS_URL is not set" in result.output and "scripts/ops" in result.output
     assert "removed" not in result.output
+
+
+def test_drain_counts_the_running_jobs_of_this_host_only(
+    real_store: JobStore, settings: Settings
+) -> None:
+    """`python -m webapp.drain --wait` waits for the leases this host's processes hold."""
+    for _ in range(3):
+        _submit(real_store)
+    real_store.claim_next(f"{socket.gethostname()}:1")
+    real_store.claim_next(f"{socket.gethostname()}:2")
+    real_store.claim_next("another-host:1")
+
+    assert drain._running_here(settings) == 2

@@ -20,10 +20,9 @@ from flask import Flask
 from neo4j.exceptions import DriverError, Neo4jError
 
 from webapp.config import Settings
+from webapp.extensions import Key
 from webapp.jobs.errors import TransientJobError
 from webapp.redaction import redact, redact_secret
-
-EXTENSION_KEY = "webapp.neo4j"
 
 
 class Neo4jUnavailableError(TransientJobError):
@@ -155,20 +154,14 @@ class Neo4jClient:
         return f"{self.redacted_uri}: {type(error).__name__}: {text}"
 
 
+NEO4J: Key[Neo4jClient] = Key("webapp.neo4j", "webapp.clients.neo4j_client.init_app")
+
+
 def init_app(app: Flask, options: Neo4jOptions) -> Neo4jClient:
     """Register the Neo4j client on `app`; refuses a second registration."""
-    if EXTENSION_KEY in app.extensions:
-        raise RuntimeError("Neo4j is already registered on this app")
-    client = Neo4jClient(options)
-    app.extensions[EXTENSION_KEY] = client
-    return client
+    return NEO4J.register(app, Neo4jClient(options))
 
 
 def get_neo4j(app: Flask) -> Neo4jClient:
     """The app's Neo4j client."""
-    try:
-        return app.extensions[EXTENSION_KEY]
-    except KeyError:
-        raise RuntimeError(
-            "Neo4j is not registered on this app: call neo4j_client.init_app"
-        ) from None
+    return NEO4J.lookup(app)

@@ -25,9 +25,8 @@ from redis.sentinel import Sentinel, SentinelConnectionPool
 from webapp.clients.redis_facts import ServerFacts
 from webapp.clients.redis_url import is_sentinel_url, parse_sentinel_url
 from webapp.config import Settings
+from webapp.extensions import Key
 from webapp.redaction import redact
-
-EXTENSION_KEY = "webapp.redis"
 
 
 @dataclass(frozen=True)
@@ -202,20 +201,14 @@ class RedisConnections:
         )
 
 
+REDIS: Key[RedisConnections] = Key("webapp.redis", "webapp.clients.redis_client.init_app")
+
+
 def init_app(app: Flask, options: RedisOptions) -> RedisConnections:
     """Register Redis connections on `app`; refuses a second registration."""
-    if EXTENSION_KEY in app.extensions:
-        raise RuntimeError("Redis is already registered on this app")
-    connections = RedisConnections(options)
-    app.extensions[EXTENSION_KEY] = connections
-    return connections
+    return REDIS.register(app, RedisConnections(options))
 
 
 def get_redis(app: Flask) -> RedisConnections:
     """The app's Redis connections."""
-    try:
-        return app.extensions[EXTENSION_KEY]
-    except KeyError:
-        raise RuntimeError(
-            "Redis is not registered on this app: call redis_client.init_app"
-        ) from None
+    return REDIS.lookup(app)

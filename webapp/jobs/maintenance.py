@@ -8,18 +8,16 @@ ran out), but only while Redis has been reachable for a full lease (see `reachab
 from __future__ import annotations
 
 import random
+import threading
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 import structlog
 
 from webapp.jobs.events import JobEvents
 from webapp.jobs.reachability import Reachability
+from webapp.jobs.running import RunningJob, RunningJobs
 from webapp.jobs.store import JobStore
-
-if TYPE_CHECKING:
-    from webapp.jobs.runner import RunningJob
 
 log = structlog.get_logger(__name__)
 
@@ -31,17 +29,33 @@ class Maintenance:
         self,
         store_factory: Callable[[], JobStore],
         reachability: Reachability,
+        running: RunningJobs,
         *,
         owner: str,
+        lease_seconds: float,
         recovery_scan_seconds: float,
         events: Callable[[], JobEvents],
     ) -> None:
         self._events = events
         self._store_factory = store_factory
         self._reachability = reachability
+        self._running = running
         self.owner = owner
+        self._heartbeat_s = max(lease_seconds / 3, 0.05)  # three heartbeats a lease
         self._recovery_scan_s = recovery_scan_seconds
         self._next_scan = time.monotonic()  # recover at start-up, then periodically
+
+    def loop(self, stop_requested: threading.Event, stopped: threading.Event) -> None:
+        """Heartbeat (and recover, while taking jobs) until `stopped`: a drain keeps renewing."""
+        while not stopped.is_set():
+            try:
+                self.renew(self._running.snapshot(), self._running.is_current)
+                if not stop_requested.is_set():
+                    self.recover_if_due()
+            except Exception as error:
+                self._reachability.absorb(error, self._events())
+                log.warning("job_maintenance_failed", error=str(error))
+            stopped.wait(min(self._heartbeat_s, max(self.seconds_to_next_scan(), 0.05)))
 
     def renew(self, jobs: list[RunningJob], still_running: Callable[[RunningJob], bool]) -> None:
         """Extend the leases of `jobs`; cancel the ones whose attempt lost its job."""

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+from collections.abc import Iterator
 
 import click
 import redis
@@ -48,14 +50,17 @@ def _store() -> JobStore:
     return get_jobs(current_app).store()
 
 
-def _fail_cleanly(error: Exception) -> None:
-    if isinstance(error, JobNotFoundError):
-        raise click.ClickException(f"no job {error.args[0]}")
-    if isinstance(error, JobExpiredError):
-        raise click.ClickException(f"job {error.args[0]} has expired")
-    if isinstance(error, TransitionRefusedError):
-        raise click.ClickException(f"refused: the job is {error.current}, not running")
-    raise error
+@contextlib.contextmanager
+def _job_errors_as_messages() -> Iterator[None]:
+    """A missing, expired or moved-on job becomes one line for the operator."""
+    try:
+        yield
+    except JobNotFoundError as error:
+        raise click.ClickException(f"no job {error.args[0]}") from None
+    except JobExpiredError as error:
+        raise click.ClickException(f"job {error.args[0]} has expired") from None
+    except TransitionRefusedError as error:
+        raise click.ClickException(f"refused: the job is {error.current}, not running") from None
 
 
 @jobs_cli.command("list")
@@ -78,10 +83,8 @@ def list_command(state: str | None, limit: int) -> None:
 @with_appcontext
 def show_command(run_id: str) -> None:
     """Show one job as JSON (input included)."""
-    try:
+    with _job_errors_as_messages():
         document = admin.show_job(_store(), run_id.upper())
-    except (JobNotFoundError, JobExpiredError) as error:
-        _fail_cleanly(error)
     click.echo(json.dumps(document, indent=2))
 
 
@@ -90,10 +93,8 @@ def show_command(run_id: str) -> None:
 @with_appcontext
 def requeue_command(run_id: str) -> None:
     """Hand a stuck running job back to pending (not counted against its attempts)."""
-    try:
+    with _job_errors_as_messages():
         record = admin.requeue(_store(), run_id.upper())
-    except (JobNotFoundError, JobExpiredError, TransitionRefusedError) as error:
-        _fail_cleanly(error)
     click.echo(f"{record.run_id} is {record.status} again")
 
 
@@ -103,10 +104,8 @@ def requeue_command(run_id: str) -> None:
 @with_appcontext
 def fail_command(run_id: str, reason: str) -> None:
     """Fail a stuck running job with a reason."""
-    try:
+    with _job_errors_as_messages():
         record = admin.fail(_store(), run_id.upper(), reason)
-    except (JobNotFoundError, JobExpiredError, TransitionRefusedError) as error:
-        _fail_cleanly(error)
     click.echo(f"{record.run_id} is {record.status}: {record.error}")
 
 
@@ -114,7 +113,7 @@ def fail_command(run_id: str, reason: str) -> None:
 @with_appcontext
 def purge_command() -> None:
     """Delete tombstones of expired jobs and queue entries whose record is gone."""
-    removed = admin.purge(_store())
+    removed = _store().purge()
     click.echo(", ".join(f"{count} {what}" for what, count in removed.items()) + " removed")
 
 
