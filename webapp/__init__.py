@@ -17,7 +17,7 @@ from webapp.config import SETTINGS, Settings
 from webapp.jobs import extension as jobs_extension
 from webapp.jobs.kinds import JobKinds
 from webapp.observability import access_log, correlation
-from webapp.observability.logs import access_line_sink, configure_logging
+from webapp.observability.logs import configure_logging
 from webapp.runtime import cli, dev_server, lifecycle
 
 __all__ = ["create_app"]
@@ -48,7 +48,7 @@ def default_kinds(neo4j: neo4j_client.Neo4jClient, settings: Settings) -> JobKin
 def create_app(settings: Settings | None = None, *, kinds: JobKinds | None = None) -> Flask:
     """Build a configured app. Tests pass their own Settings; production reads the environment."""
     settings = settings or Settings.from_env(os.environ)
-    log_writer = configure_logging(settings)
+    configure_logging(settings)
     app = Flask(__name__)
     app.config.update(settings.flask_config())
     app.json = OrjsonProvider(app)
@@ -65,11 +65,7 @@ def create_app(settings: Settings | None = None, *, kinds: JobKinds | None = Non
         metrics_extension.init_app(app)
     correlation.init_app(app, user_id_header=settings.user_id_header)
     if settings.access_log and logging.getLevelName(settings.log_level) <= logging.INFO:
-        access_log.init_app(
-            app,
-            access_line_sink(settings, log_writer).write,
-            include_probes=settings.access_log_probes,
-        )
+        access_log.init_app(app, include_probes=settings.access_log_probes)
     errors.register_error_handlers(app)
     cli.init_app(app)
     _register_blueprints(app)

@@ -191,7 +191,6 @@ class Settings:
     log_file: str = _env("LOG_FILE", "var/log/webapp.log")
     log_max_bytes: int = _env("LOG_MAX_BYTES", 10 * 1024 * 1024, _positive_int)
     log_backup_count: int = _env("LOG_BACKUP_COUNT", 5, _non_negative_int)
-    log_flush_seconds: float = _env("LOG_FLUSH_SECONDS", 0.05, _non_negative_float)
     access_log: bool = _env("ACCESS_LOG", True, _bool)
     access_log_probes: bool = _env("ACCESS_LOG_PROBES", False, _bool)
     user_id_header: str = _env("USER_ID_HEADER", "", _header_name)
