@@ -12,7 +12,8 @@ import time
 import structlog
 from flask import Flask, Response, g, request
 
-EXTENSION_KEY = "webapp.observability.access_log"
+from webapp.extensions import Key
+
 LOGGER_NAME = "webapp.access"
 EVENT = "request_finished"
 
@@ -46,14 +47,12 @@ class AccessLog:
         return response
 
 
+# Absent when ACCESS_LOG is off (or the level is above INFO).
+ACCESS_LOG: Key[AccessLog] = Key("webapp.observability.access_log", "access_log.init_app")
+
+
 def init_app(app: Flask, *, include_probes: bool) -> AccessLog:
     """Log every finished request (after the correlation id is bound)."""
-    access_log = AccessLog(include_probes=include_probes)
-    app.extensions[EXTENSION_KEY] = access_log
+    access_log = ACCESS_LOG.register(app, AccessLog(include_probes=include_probes))
     app.after_request(access_log)
     return access_log
-
-
-def get_access_log(app: Flask) -> AccessLog | None:
-    """The app's access log, or None when ACCESS_LOG is off (or the level is above INFO)."""
-    return app.extensions.get(EXTENSION_KEY)
