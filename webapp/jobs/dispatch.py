@@ -7,6 +7,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import KW_ONLY, dataclass, field
 
 import structlog
 
@@ -26,43 +27,34 @@ IDLE_POLL_S = 1.0
 PAUSE_POLL_S = 0.25
 
 
+@dataclass
 class Dispatcher:
     """Claims jobs while executor threads are free and this process takes jobs."""
 
-    def __init__(
-        self,
-        store_factory: Callable[[], JobStore],
-        running: RunningJobs,
-        execution: Execution,
-        reachability: Reachability,
-        executor: ThreadPoolExecutor,
-        *,
-        owner: str,
-        workers: int,
-        is_accepting: Callable[[], bool],
-        is_paused: Callable[[], bool],
-        stop_requested: threading.Event,
-        stopped: threading.Event,
-    ) -> None:
-        self._store_factory = store_factory
-        self._running = running
-        self._execution = execution
-        self._reachability = reachability
-        self._executor = executor
-        self._owner = owner
-        self._slots = threading.BoundedSemaphore(workers)
-        self._is_accepting = is_accepting
-        self._is_paused = is_paused
-        self._stop_requested = stop_requested
-        self._stopped = stopped
+    store_factory: Callable[[], JobStore]
+    running: RunningJobs
+    execution: Execution
+    reachability: Reachability
+    executor: ThreadPoolExecutor
+    _: KW_ONLY
+    owner: str
+    workers: int
+    is_accepting: Callable[[], bool]
+    is_paused: Callable[[], bool]
+    stop_requested: threading.Event
+    stopped: threading.Event
+    _slots: threading.BoundedSemaphore = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._slots = threading.BoundedSemaphore(self.workers)
 
     def loop(self) -> None:
         """Claim a job whenever a thread is free, until the process stops taking jobs."""
         backoff = BACKOFF_MIN_S
         token: str | None = None  # kept across a failed claim: its reply may have been lost
-        while not self._stop_requested.is_set():
-            if self._is_paused():
-                self._stop_requested.wait(PAUSE_POLL_S)
+        while not self.stop_requested.is_set():
+            if self.is_paused():
+                self.stop_requested.wait(PAUSE_POLL_S)
                 continue
             if not self._slots.acquire(timeout=0.5):
                 continue
@@ -73,9 +65,9 @@ class Dispatcher:
                 token = None
                 backoff = BACKOFF_MIN_S
             except Exception as error:
-                self._reachability.absorb(error, self._execution.events)
+                self.reachability.absorb(error, self.execution.events)
                 log.warning("job_claim_failed", error=str(error), retry_in_s=round(backoff, 2))
-                self._stopped.wait(backoff)
+                self.stopped.wait(backoff)
                 backoff = min(backoff * 2, BACKOFF_MAX_S)
             finally:
                 if not claimed:
@@ -83,31 +75,31 @@ class Dispatcher:
 
     def _claim_one(self, token: str) -> bool:
         """Claim and start one job; on an empty queue, wait for a wake-up. True if claimed."""
-        store = self._store_factory()
+        store = self.store_factory()
         job = self._try_claim(store, token)
         if job is None:
-            if self._is_accepting():
+            if self.is_accepting():
                 started = time.monotonic()
                 store.wait_for_work(IDLE_POLL_S)
-                self._reachability.took(started, expected_s=IDLE_POLL_S)
+                self.reachability.took(started, expected_s=IDLE_POLL_S)
             return False
-        self._executor.submit(self._run, job, store)
+        self.executor.submit(self._run, job, store)
         return True
 
     def _try_claim(self, store: JobStore, token: str) -> RunningJob | None:
         """The next due pending job, claimed for this process and registered as running here."""
-        if not self._running.begin_claim(self._is_accepting):
+        if not self.running.begin_claim(self.is_accepting):
             return None
         job = None
         try:
             started = time.monotonic()
-            claim = store.claim_next(self._owner, token)
-            self._reachability.took(started)
+            claim = store.claim_next(self.owner, token)
+            self.reachability.took(started)
             if claim is not None:
                 job = RunningJob(claim, JobContext(store, claim), time.monotonic())
             return job
         finally:
-            self._running.end_claim(job)
+            self.running.end_claim(job)
 
     def _run(self, job: RunningJob, store: JobStore) -> None:
         record = job.claim.record
@@ -120,10 +112,10 @@ class Dispatcher:
             **job_size(record.metadata),
         )
         try:
-            self._execution.run(job, store)
+            self.execution.run(job, store)
         except Exception:
             log.exception("job_runner_error")
         finally:
             structlog.contextvars.clear_contextvars()
-            self._running.remove(job)
+            self.running.remove(job)
             self._slots.release()

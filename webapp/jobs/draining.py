@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import structlog
 
@@ -15,24 +16,19 @@ from webapp.jobs.store import JobStore
 log = structlog.get_logger(__name__)
 
 
+@dataclass
 class Drain:
     """The drain of one process; `hurry` (signal-handler safe: no lock) cuts its wait short."""
 
-    def __init__(
-        self,
-        store_factory: Callable[[], JobStore],
-        running: RunningJobs,
-        events: Callable[[], JobEvents],
-    ) -> None:
-        self._store_factory = store_factory
-        self._running = running
-        self._events = events
-        self._deadline = float("inf")
+    store_factory: Callable[[], JobStore]
+    running: RunningJobs
+    events: Callable[[], JobEvents]
+    _deadline: float = field(default=float("inf"), init=False)
 
     def run(self, deadline: float) -> list[RunningJob]:
         """Wait until nothing runs or `deadline` (monotonic); hand back and return the rest."""
         self._deadline = min(self._deadline, deadline)
-        stragglers = self._running.wait_idle(lambda: self._deadline)
+        stragglers = self.running.wait_idle(lambda: self._deadline)
         for job in stragglers:
             self._hand_back(job)
         return stragglers
@@ -45,11 +41,11 @@ class Drain:
         record = job.claim.record
         job.context.cancelled.set()
         try:
-            handed_back = self._store_factory().hand_back(record.run_id, job.claim.token)
+            handed_back = self.store_factory().hand_back(record.run_id, job.claim.token)
         except Exception as error:
             handed_back = False
             log.error("job_hand_back_failed", job_id=record.run_id, error=str(error))
-        self._events().attempt_ended("handed_back")
+        self.events().attempt_ended("handed_back")
         log.warning(
             "job_handed_back",
             job_id=record.run_id,
