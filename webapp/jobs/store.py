@@ -11,6 +11,7 @@ writes of a running attempt, `store_leases` heartbeat and recovery, `store_reads
 from __future__ import annotations
 
 from webapp.clock import now_iso
+from webapp.jobs import scripts
 from webapp.jobs.durability import ReplicationTimeoutError, WaitPolicy
 from webapp.jobs.keys import NOTIFY_SUFFIX
 from webapp.jobs.record import JobRecord
@@ -71,11 +72,11 @@ class JobStore(AttemptWrites, Leases, AdminOps):
         args = [self.tombstone_ttl_seconds, digest, record.run_id, *fields]
         acked = 0
         if wait is None or wait.replicas <= 0:
-            outcome, value = self._submit(keys=keys, args=args)
+            outcome, value = self._scripts[scripts.SUBMIT](keys=keys, args=args)
         else:
             # WAIT counts the writes of its own connection: one pipeline keeps both on one.
             with self.redis.pipeline(transaction=False) as pipe:
-                self._submit(keys=keys, args=args, client=pipe)
+                self._scripts[scripts.SUBMIT](keys=keys, args=args, client=pipe)
                 pipe.wait(wait.replicas, wait.timeout_ms)
                 (outcome, value), acked = pipe.execute()
         if outcome == b"idempotent":
@@ -91,7 +92,7 @@ class JobStore(AttemptWrites, Leases, AdminOps):
         self, run_id: str, idem_key: str, acked: int, wait: WaitPolicy
     ) -> None:
         keys = [self.keys.job(run_id), self.keys.tombstone(run_id), self.keys.pending, idem_key]
-        if self._withdraw(keys=keys, args=[run_id]):
+        if self._scripts[scripts.WITHDRAW](keys=keys, args=[run_id]):
             raise ReplicationTimeoutError(acked, wait)
         # Already claimed: a process runs it, so it stands as accepted.
 
@@ -100,7 +101,7 @@ class JobStore(AttemptWrites, Leases, AdminOps):
 
         Calling again with the same token after a lost reply returns the same job."""
         token = token or new_claim_token()
-        reply = self._claim(
+        reply = self._scripts[scripts.CLAIM](
             keys=[self.keys.pending, self.keys.leases, self.keys.wake, self.keys.claim(token)],
             args=[self.keys.job_prefix, self.lease_ms, owner, now_iso(), token, NOTIFY_SUFFIX],
         )
@@ -117,7 +118,7 @@ class JobStore(AttemptWrites, Leases, AdminOps):
     def cancel(self, run_id: str, error: str, code: str = "cancelled") -> JobStatus:
         """End a pending or running job as failed with `code`, at once; returns the status it
         had. TransitionRefusedError when it had already ended; JobNotFound/ExpiredError."""
-        reply = self._cancel(
+        reply = self._scripts[scripts.CANCEL](
             keys=[
                 self.keys.job(run_id),
                 self.keys.leases,

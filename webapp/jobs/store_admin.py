@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 
 from webapp.clock import now_iso
+from webapp.jobs import scripts
 from webapp.jobs.record import JobRecord
 from webapp.jobs.states import JobStatus, TransitionRefusedError
 from webapp.jobs.store_reads import JobReads
@@ -87,7 +88,7 @@ class AdminOps(JobReads):
         Outside the runner's state table on purpose: only an operator sends a failed job back.
         Its attempts keep counting, so a crash budget already spent is not renewed."""
         keys = self.keys
-        done = self._retry_failed(
+        done = self._scripts[scripts.RETRY_FAILED](
             keys=[keys.job(run_id), keys.pending, keys.wake, keys.tombstone(run_id)],
             args=[now_iso(), run_id, self.ttl_seconds, self.tombstone_ttl_seconds],
         )

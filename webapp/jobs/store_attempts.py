@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from webapp.clock import now_iso
+from webapp.jobs import scripts
 from webapp.jobs.durability import ReplicationTimeoutError, WaitPolicy
 from webapp.jobs.record import encode_blob
 from webapp.jobs.states import JobStatus, TransitionRefusedError, check_transition
@@ -17,7 +18,7 @@ class AttemptWrites(StoreBase):
 
     def report_progress(self, run_id: str, token: str, progress: float, phase: str) -> bool:
         """Write progress for an attempt; False when that attempt no longer owns the job."""
-        written = self._progress(
+        written = self._scripts[scripts.PROGRESS](
             keys=[self.keys.job(run_id)],
             args=[token, repr(min(max(float(progress), 0.0), 1.0)), phase, now_iso()],
         )
@@ -25,7 +26,7 @@ class AttemptWrites(StoreBase):
 
     def save_checkpoint(self, run_id: str, token: str, state: Any) -> bool:
         """Store resume state for the owning attempt; False when that attempt was fenced."""
-        written = self._checkpoint(
+        written = self._scripts[scripts.CHECKPOINT](
             keys=[self.keys.job(run_id), self.keys.checkpoint(run_id)],
             args=[token, encode_blob(state), self.ttl_seconds],
         )
@@ -60,7 +61,7 @@ class AttemptWrites(StoreBase):
     def retry_later(self, run_id: str, token: str, error: str, delay_s: float) -> JobStatus:
         """Charge the attempt for a transient failure and requeue the job after `delay_s`, or
         fail it once its failed attempts reach max_attempts; TransitionRefusedError if fenced."""
-        outcome = self._retry_later(
+        outcome = self._scripts[scripts.RETRY_LATER](
             keys=[
                 self.keys.job(run_id),
                 self.keys.leases,
@@ -89,7 +90,7 @@ class AttemptWrites(StoreBase):
         """Put a running attempt back on the queue, uncharged; False when it no longer owns it."""
         check_transition(JobStatus.RUNNING, JobStatus.PENDING)
         keys = self.keys
-        done = self._hand_back(
+        done = self._scripts[scripts.HAND_BACK](
             keys=[keys.job(run_id), keys.leases, keys.pending, keys.wake, keys.notify(run_id)],
             args=[token, now_iso(), run_id],
         )
@@ -108,7 +109,7 @@ class AttemptWrites(StoreBase):
     ) -> None:
         check_transition(JobStatus.RUNNING, status)
         with self.redis.pipeline(transaction=False) as pipe:
-            self._finish(
+            self._scripts[scripts.FINISH](
                 keys=[
                     self.keys.job(run_id),
                     self.keys.result(run_id),

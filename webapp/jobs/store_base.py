@@ -29,18 +29,8 @@ class StoreBase:
         self.tombstone_ttl_seconds = max(tombstone_ttl_seconds, ttl_seconds + 1)
         self.lease_ms = int(lease_seconds * 1000)
         self.max_attempts = max_attempts
-        self._submit = client.register_script(scripts.SUBMIT)
-        self._withdraw = client.register_script(scripts.WITHDRAW)
-        self._claim = client.register_script(scripts.CLAIM)
-        self._progress = client.register_script(scripts.PROGRESS)
-        self._checkpoint = client.register_script(scripts.CHECKPOINT)
-        self._finish = client.register_script(scripts.FINISH)
-        self._retry_later = client.register_script(scripts.RETRY_LATER)
-        self._hand_back = client.register_script(scripts.HAND_BACK)
-        self._heartbeat = client.register_script(scripts.HEARTBEAT)
-        self._reclaim = client.register_script(scripts.RECLAIM)
-        self._cancel = client.register_script(scripts.CANCEL)
-        self._retry_failed = client.register_script(scripts.RETRY_FAILED)
+        # The job scripts by source: `self._scripts[scripts.CLAIM](keys=..., args=...)` runs one.
+        self._scripts = {source: client.register_script(source) for source in scripts.ALL}
 
     def _raise_missing(self, run_id: str) -> None:
         """Expired (tombstone left) or never existed: a second round trip, on misses only."""

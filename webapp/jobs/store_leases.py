@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from webapp.clock import now_iso
+from webapp.jobs import scripts
 from webapp.jobs.keys import CHECKPOINT_SUFFIX, NOTIFY_SUFFIX
 from webapp.jobs.states import JobStatus
 from webapp.jobs.store_base import StoreBase
@@ -21,7 +22,8 @@ class Leases(StoreBase):
         pairs = [item for run_id, token in attempts for item in (run_id, token)]
         if not pairs:
             return []
-        lost = self._heartbeat(keys=[self.keys.leases, self.keys.pending], args=head + pairs)
+        keys = [self.keys.leases, self.keys.pending]
+        lost = self._scripts[scripts.HEARTBEAT](keys=keys, args=head + pairs)
         return [run_id.decode() for run_id in lost]
 
     def server_time_ms(self) -> int:
@@ -34,7 +36,7 @@ class Leases(StoreBase):
     ) -> list[tuple[str, JobStatus]]:
         """Requeue (or fail, past max_attempts) every running job whose lease ran out; nothing
         when Redis runs the scan after `not_after_ms` (its clock): it was held up."""
-        flat = self._reclaim(
+        flat = self._scripts[scripts.RECLAIM](
             keys=[self.keys.leases, self.keys.pending, self.keys.wake],
             args=[
                 self.keys.job_prefix,

@@ -27,17 +27,18 @@ from webapp.jobs.scripts.interventions import CANCEL, RETRY_FAILED
 from webapp.jobs.scripts.leases import HEARTBEAT, RECLAIM
 from webapp.jobs.scripts.queueing import CLAIM, SUBMIT, WITHDRAW
 
-__all__ = [
-    "CANCEL",
-    "CHECKPOINT",
-    "CLAIM",
-    "FINISH",
-    "HAND_BACK",
-    "HEARTBEAT",
-    "PROGRESS",
-    "RECLAIM",
-    "RETRY_FAILED",
-    "RETRY_LATER",
-    "SUBMIT",
-    "WITHDRAW",
-]
+# Every job script (the store registers them all on its client).
+ALL = (
+    CANCEL,
+    CHECKPOINT,
+    CLAIM,
+    FINISH,
+    HAND_BACK,
+    HEARTBEAT,
+    PROGRESS,
+    RECLAIM,
+    RETRY_FAILED,
+    RETRY_LATER,
+    SUBMIT,
+    WITHDRAW,
+)
