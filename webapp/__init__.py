@@ -53,8 +53,8 @@ def create_app(settings: Settings | None = None, *, kinds: JobKinds | None = Non
     app.config.update(settings.flask_config())
     app.json = OrjsonProvider(app)
     SETTINGS.register(app, settings)
-    connections = redis_client.init_app(app, redis_client.RedisOptions.from_settings(settings))
-    neo4j = neo4j_client.init_app(app, neo4j_client.Neo4jOptions.from_settings(settings))
+    connections = redis_client.init_app(app, settings)
+    neo4j = neo4j_client.init_app(app, settings)
     kinds = kinds or default_kinds(neo4j, settings)
     jobs = jobs_extension.init_app(app, settings, connections, kinds)
     lifecycle.init_app(app, jobs.runner)  # the drain flag pauses this runner

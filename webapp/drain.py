@@ -24,12 +24,12 @@ def _running_here(settings: Settings) -> int | None:
 
     import redis
 
-    from webapp.clients.redis_client import RedisConnections, RedisOptions
+    from webapp.clients.redis_client import RedisConnections
     from webapp.jobs.extension import build_store
 
     host = socket.gethostname()
     # The service's own connection code, so a Sentinel URL finds the current primary.
-    connections = RedisConnections(RedisOptions.from_settings(settings))
+    connections = RedisConnections(settings)
     try:
         owners = build_store(connections.probe_client(), settings).lease_owners()
     except redis.RedisError:
