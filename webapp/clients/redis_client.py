@@ -53,11 +53,6 @@ class RedisConnections:
         """The configured URL without its password."""
         return redact(self.settings.redis_url)
 
-    @property
-    def is_sentinel(self) -> bool:
-        """True when the primary is found through Sentinel."""
-        return is_sentinel_url(self.settings.redis_url)
-
     def primary_address(self) -> str | None:
         """host:port of the primary the job pool uses (asks the sentinels when there are)."""
         pool = self.client().connection_pool
@@ -144,7 +139,7 @@ class RedisConnections:
             retry=retry,
             **self.extra_kwargs,
         )
-        if self.is_sentinel:
+        if is_sentinel_url(settings.redis_url):
             return self._sentinel_pool(kwargs)
         # Blocking: a burst waits (up to the socket timeout) for a free connection instead of
         # failing with "Too many connections".
