@@ -100,6 +100,17 @@ def test_unknown_job_is_a_clear_error(real_app: Flask) -> None:
     assert result.exit_code != 0 and "no job" in result.output
 
 
+def test_expired_job_is_a_clear_error(real_app: Flask, real_store: JobStore) -> None:
+    """A job whose record expired (its tombstone left) is named as expired, not unknown."""
+    run_id = _submit(real_store)
+    real_store.redis.delete(real_store.keys.job(run_id))
+    real_store.redis.set(real_store.keys.tombstone(run_id), "1")
+
+    result = _run(real_app, "requeue", run_id)
+
+    assert result.exit_code != 0 and f"job {run_id} has expired" in result.output
+
+
 def test_purge_removes_orphans_only(real_app: Flask, real_store: JobStore) -> None:
     """Tombstones and queue entries of expired records go; live jobs stay."""
     live = _submit(real_store)
