@@ -18,45 +18,42 @@ import sys
 import tempfile
 from pathlib import Path
 
-RUNS = {"jobs": "bench.compare:run", "http": "bench.service:http", "shutdown": "bench.service:shutdown",
-        "soak": "bench.service:soak"}  # fmt: skip
-OPTIONS = {  # subcommand: (option, default, help)
-    "jobs": [("--systems", "service,celery,rq", "any of service, celery, rq"),
-             ("--kinds", "noop,optimize", "noop, optimize (20 exact lineups, 76-player NFL slate)"),
-             ("--rounds", 3, "rounds; each rotates the order of the systems"),
-             ("--seconds", 10.0, "counting window of a no-op run"),
-             ("--optimize-seconds", 20.0, "counting window of an optimize run"),
-             ("--warmup", 2.0, "seconds ignored at the start of each run"),
-             ("--clients", 16, "closed-loop clients"), ("--client-processes", 2, "processes they run in"),
-             ("--web-workers", 2, "gunicorn processes of each system"),
-             ("--threads", 8, "request threads per gunicorn process"),
-             ("--slots", 4, "jobs each system runs at once"),
-             ("--service-env", [], "KEY=VALUE setting of the service (repeatable)")],
-    "http": [("--seconds", 5.0, "per endpoint"), ("--connections", 16, "keep-alive connections"),
-             ("--python-client", False, "the Python client even when wrk is installed")],
-    "shutdown": [("--rounds", 3, "rounds of each timing")],
-    "soak": [("--minutes", 2.0, "duration"), ("--clients", 8, "client threads")],
+COMMANDS = {  # subcommand: (function, [(option, default, help)])
+    "jobs": ("bench.compare:run", [
+        ("--systems", "service,celery,rq", "any of service, celery, rq"),
+        ("--kinds", "noop,optimize", "noop, optimize (20 exact lineups, 76-player NFL slate)"),
+        ("--rounds", 3, "rounds; each rotates the order of the systems"),
+        ("--seconds", 10.0, "counting window of a no-op run"),
+        ("--optimize-seconds", 20.0, "counting window of an optimize run"),
+        ("--warmup", 2.0, "seconds ignored at the start of each run"),
+        ("--clients", 16, "closed-loop clients"), ("--client-processes", 2, "processes they run in"),
+        ("--web-workers", 2, "gunicorn processes of each system"),
+        ("--threads", 8, "request threads per gunicorn process"),
+        ("--slots", 4, "jobs each system runs at once"),
+        ("--service-env", [], "KEY=VALUE setting of the service (repeatable)")]),
+    "http": ("bench.service:http", [
+        ("--seconds", 5.0, "per endpoint"), ("--connections", 16, "keep-alive connections"),
+        ("--python-client", False, "the Python client even when wrk is installed")]),
+    "shutdown": ("bench.service:shutdown", [("--rounds", 3, "rounds of each timing")]),
+    "soak": ("bench.service:soak", [("--minutes", 2.0, "duration"), ("--clients", 8, "client threads")]),
 }  # fmt: skip
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    formatter = argparse.RawDescriptionHelpFormatter
     parser = argparse.ArgumentParser(
-        "python -m bench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+        "python -m bench", description=__doc__, formatter_class=formatter
     )
     commands = parser.add_subparsers(dest="command", required=True)
-    for command, options in OPTIONS.items():
-        sub = commands.add_parser(
-            command, description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-        )
+    for command, (_, options) in COMMANDS.items():
+        sub = commands.add_parser(command, description=__doc__, formatter_class=formatter)
         for option, default, text in options:
             if isinstance(default, bool):
                 sub.add_argument(option, action="store_true", help=text)
             elif isinstance(default, list):
                 sub.add_argument(option, action="append", default=[], help=text)
             else:
-                sub.add_argument(
-                    option, type=type(default), default=default, help=f"{text} (default {default})"
-                )
+                sub.add_argument(option, type=type(default), default=default, help=f"{text} (default {default})")  # fmt: skip
     return parser.parse_args(argv)
 
 
@@ -64,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     # SIGTERM unwinds like Ctrl-C, so every `finally` stops the servers this run started.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    module, function = RUNS[args.command].split(":")
+    module, function = COMMANDS[args.command][0].split(":")
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
         getattr(importlib.import_module(module), function)(args, Path(tmp))
     return 0

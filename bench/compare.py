@@ -1,14 +1,6 @@
-"""The same job API served three ways, side by side: this service, Flask + Celery, Flask + RQ.
-
-Each system gets a private redis-server and the same front: gunicorn, `--web-workers` gthread
-processes x `--threads` request threads. Jobs get `--slots` execution slots in each: the service
-runs slots / web-workers job threads in each gunicorn worker; Celery one prefork worker with
-`--concurrency slots`; RQ `slots` `rq worker` processes (each forks a work horse per job, RQ's
-default; `-c bench.work` imports the job's module first, as RQ's docs advise).
-
-Every client repeats: POST /optimize, poll GET /optimize/<id> (after 1 ms, then doubling up to
-50 ms) until complete, GET /optimize/<id>/result. Rounds rotate the order of the systems so all
-three see the same conditions on a shared machine.
+"""`python -m bench jobs`: the same job API served by this service, Flask + Celery and Flask + RQ,
+each on its own redis-server behind the same gunicorn front with the same job slots, in rounds
+that rotate the order of the systems (the setup is described in docs/performance.md).
 """
 
 from __future__ import annotations
@@ -22,7 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench.harness import GunicornServer, RedisServer, child_env, start_group, stop_group
+from bench import harness
+from bench.harness import GunicornServer, RedisServer
 from bench.load import Client, LoadResult, Samples, closed_loop
 from bench.work import noop_body, optimize_body
 
@@ -37,48 +30,46 @@ class System:
 
     name: str
     redis: RedisServer
-    web: GunicornServer
+    web: GunicornServer | None = None
     workers: list = field(default_factory=list)
     runs: dict[str, LoadResult] = field(default_factory=dict)
 
     def stop(self) -> None:
         for process in self.workers:
-            stop_group(process)
-        self.web.stop()
+            harness.stop_group(process)
+        if self.web:
+            self.web.stop()
         self.redis.kill()
 
 
 def start_system(name: str, workdir: Path, args: Any) -> System:
     """Redis, gunicorn and the job workers of one system; returns once it has run a job."""
     (directory := workdir / name).mkdir(parents=True)
-    redis_server = RedisServer(directory, appendonly=False).start()
+    system = System(name, RedisServer(directory, appendonly=False).start())
+    url, bin_dir = system.redis.url, Path(sys.executable).parent
     if name == "service":
-        env = {"REDIS_URL": redis_server.url, "JOB_WORKERS": str(max(1, args.slots // args.web_workers)),
+        env = {"REDIS_URL": url, "JOB_WORKERS": str(max(1, args.slots // args.web_workers)),
                "GUNICORN_THREADS": str(args.threads), **dict(pair.split("=", 1) for pair in args.service_env)}  # fmt: skip
-        web = GunicornServer(
-            directory, env, app="bench.work:create_service_app()", workers=args.web_workers
-        )
+        system.web = GunicornServer(directory, env, app="bench.work:create_service_app()", workers=args.web_workers)  # fmt: skip
     else:
-        flags = ("--workers", str(args.web_workers), "--threads", str(args.threads), "--worker-class", "gthread",
-                 "--keep-alive", "75")  # fmt: skip
-        web = GunicornServer(directory, {"BENCH_REDIS_URL": redis_server.url}, app=f"bench.rivals:create_{name}_flask()",
-                             workers=args.web_workers, ready_event=None, config=None, args=flags)  # fmt: skip
-    system, env, bin_dir = (
-        System(name, redis_server, web),
-        child_env({"BENCH_REDIS_URL": redis_server.url}),
-        Path(sys.executable).parent,
-    )
+        flags = ("--workers", str(args.web_workers), "--threads", str(args.threads), "--worker-class", "gthread", "--keep-alive", "75")  # fmt: skip
+        system.web = GunicornServer(directory, {"BENCH_REDIS_URL": url}, app=f"bench.work:create_{name}_flask()",
+                                    workers=args.web_workers, ready_event=None, config=None, args=flags)  # fmt: skip
     commands = {
-        "celery": [[str(bin_dir / "celery"), "-A", "bench.rivals:celery_app", "worker", "--concurrency", str(args.slots), "--loglevel", "WARNING"]],
-        "rq": [[str(bin_dir / "rq"), "worker", "--quiet", "-c", "bench.work", "--url", redis_server.url]] * args.slots,
+        "celery": [[str(bin_dir / "celery"), "-A", "bench.work:celery_app", "worker", "--concurrency", str(args.slots), "--loglevel", "WARNING"]],
+        "rq": [[str(bin_dir / "rq"), "worker", "--quiet", "-c", "bench.work", "--url", url]] * args.slots,
     }  # fmt: skip
     try:
-        web.start(timeout_s=60)
+        system.web.start(timeout_s=60)
         for i, command in enumerate(commands.get(name, [])):
-            system.workers.append(
-                start_group(command, log_path=directory / f"worker{i}.log", env=env, cwd=directory)
+            log_path, env = (
+                directory / f"worker{i}.log",
+                harness.child_env({"BENCH_REDIS_URL": url}),
             )
-        run_one(web.url, noop_body(), timeout_s=60)
+            system.workers.append(
+                harness.start_group(command, log_path=log_path, env=env, cwd=directory)
+            )
+        harness.wait_until(lambda: runs_a_job(system.web.url), 60, 0.2, f"{name} runs no job")
     except BaseException:
         system.stop()
         raise
@@ -94,24 +85,17 @@ def job_cycle(body: dict[str, Any], lineups: int):
         status, document, seconds = client.call("POST", "/optimize", encoded)
         if status != 202:
             raise RuntimeError(f"POST answered {status}: {str(document)[:200]}")
-        path, samples, delay = (
-            f"/optimize/{document['run_id']}",
-            [("submit", seconds)],
-            POLL_FIRST_S,
-        )
+        path, delay = f"/optimize/{document['run_id']}", POLL_FIRST_S
+        samples = [("submit", seconds)]
         while True:
             time.sleep(delay)
             status, document, seconds = client.call("GET", path)
             samples.append(("status", seconds))
             if document["status"] == "complete":
                 break
-            if (
-                document["status"] not in ("pending", "running")
-                or time.perf_counter() - sent > JOB_TIMEOUT_S
-            ):
-                raise RuntimeError(
-                    f"job {path} is {document['status']} after {time.perf_counter() - sent:.0f} s"
-                )
+            elapsed = time.perf_counter() - sent
+            if document["status"] not in ("pending", "running") or elapsed > JOB_TIMEOUT_S:
+                raise RuntimeError(f"job {path} is {document['status']} after {elapsed:.0f} s")
             delay = min(2 * delay, POLL_MAX_S)
         samples.append(("job", time.perf_counter() - sent))
         status, document, seconds = client.call("GET", f"{path}/result")
@@ -122,19 +106,16 @@ def job_cycle(body: dict[str, Any], lineups: int):
     return cycle
 
 
-def run_one(url: str, body: dict[str, Any], timeout_s: float) -> None:
-    """One job through the API, retried until the system answers (its workers may still boot)."""
-    deadline, client = time.monotonic() + timeout_s, Client(url)
-    while True:
-        try:
-            job_cycle(body, 0)(client)
-            return
-        except (OSError, RuntimeError, KeyError):
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.2)
-        finally:
-            client.close()
+def runs_a_job(url: str) -> bool:
+    """True once one no-op job went through the API (the system's workers may still boot)."""
+    client = Client(url)
+    try:
+        job_cycle(noop_body(), 0)(client)
+        return True
+    except (OSError, RuntimeError, KeyError):
+        return False
+    finally:
+        client.close()
 
 
 def measure(system: System, kind: str, args: Any) -> None:
@@ -154,16 +135,12 @@ def report(systems: list[System], kinds: list[str]) -> None:
     """The markdown table (pooled over the rounds) and the verdict on each goal."""
     print("\n| jobs | system | jobs/s (per round) | submit->complete p50 / p99 ms | status p50 / p99 ms | errors |")  # fmt: skip
     print("| --- | --- | --- | --- | --- | --- |")
-    for kind in kinds:
-        for system in systems:
-            total = system.runs[kind]
-            print(f"| {kind} | {system.name} | {total.rate:.1f} ({', '.join(f'{r:.1f}' for r in total.rates)}) | "
-                  f"{total.ms('job', 50):.1f} / {total.ms('job', 99):.1f} | {total.ms('status', 50):.1f} / "
-                  f"{total.ms('status', 99):.1f} | {sum(total.errors.values())} |")  # fmt: skip
-    runs = {(kind, s.name): s.runs[kind] for s in systems for kind in kinds}
-    for kind, rival in [
-        (k, r) for k in kinds for r in ("celery", "rq") if {(k, r), (k, "service")} <= runs.keys()
-    ]:
+    runs = {(kind, s.name): s.runs[kind] for kind in kinds for s in systems}
+    for (kind, name), total in runs.items():
+        print(f"| {kind} | {name} | {total.rate:.1f} ({', '.join(f'{r:.1f}' for r in total.rates)}) | "
+              f"{total.ms('job', 50):.1f} / {total.ms('job', 99):.1f} | {total.ms('status', 50):.1f} / "
+              f"{total.ms('status', 99):.1f} | {sum(total.errors.values())} |")  # fmt: skip
+    for kind, rival in [(k, r) for k in kinds for r in ("celery", "rq") if {(k, r), (k, "service")} <= runs.keys()]:  # fmt: skip
         ours, theirs = runs[kind, "service"], runs[kind, rival]
         goal = {"noop": 1.5, "optimize": 1.0}.get(kind) if rival == "celery" else None
         ratio, p50_met = ours.rate / theirs.rate, ours.ms("job", 50) < theirs.ms("job", 50)

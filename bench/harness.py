@@ -33,15 +33,6 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def port_answers(port: int, timeout_s: float = 0.2) -> bool:
-    """True when a TCP connect to 127.0.0.1:port succeeds."""
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=timeout_s):
-            return True
-    except OSError:
-        return False
-
-
 def start_group(
     args: list[str], *, log_path: Path, env: dict[str, str], cwd: Path
 ) -> subprocess.Popen:
@@ -88,14 +79,19 @@ def kill_group(process: subprocess.Popen) -> None:
 
 
 def wait_until(
-    predicate: Callable[[], T], timeout_s: float, interval_s: float = 0.02, message: str = ""
+    predicate: Callable[[], T],
+    timeout_s: float,
+    interval_s: float = 0.02,
+    message: str | Callable[[], str] = "",
 ) -> T:
-    """Poll `predicate` until it returns something truthy; fail after `timeout_s`."""
+    """Poll `predicate` until it returns something truthy; fail after `timeout_s` with `message`
+    (a callable is called then, e.g. to show a log as it is at that moment)."""
     deadline = time.monotonic() + timeout_s
     last: T = predicate()
     while not last:
         if time.monotonic() >= deadline:
-            raise AssertionError(f"timed out after {timeout_s} s: {message or predicate}")
+            shown = message() if callable(message) else message
+            raise AssertionError(f"timed out after {timeout_s} s: {shown or predicate}")
         time.sleep(interval_s)
         last = predicate()
     return last
@@ -133,21 +129,13 @@ class RedisServer:
             "--appendfsync", "everysec", "--daemonize", "no", *self.extra_args,
         ]  # fmt: skip
         self.process = start_group(args, log_path=self.log_path, env={}, cwd=self.directory)
-        self.wait_ready(timeout_s)
+        wait_until(self._pings, timeout_s, message=lambda: f"no PING:\n{self.log_path.read_text()}")
         return self
 
-    def wait_ready(self, timeout_s: float) -> None:
-        def pings() -> bool:
-            with contextlib.suppress(redis.RedisError), self.client() as client:
-                return client.ping()
-            return False
-
-        try:
-            wait_until(pings, timeout_s)
-        except AssertionError:
-            raise AssertionError(
-                f"redis-server did not start:\n{self.log_path.read_text()}"
-            ) from None
+    def _pings(self) -> bool:
+        with contextlib.suppress(redis.RedisError), self.client() as client:
+            return client.ping()
+        return False
 
     def stop(self) -> None:
         """Stop cleanly (SIGTERM: Redis flushes its AOF)."""
@@ -208,10 +196,7 @@ class GunicornServer:
         args += ["--bind", f"127.0.0.1:{self.port}", self.app]
         self.process = start_group(args, log_path=self.log_path, env=self.env, cwd=ROOT)
         deadline = time.monotonic() + timeout_s
-        try:
-            wait_until(self._answers, timeout_s, 0.05)
-        except AssertionError:
-            raise AssertionError(f"gunicorn did not start:\n{self.log_text()}") from None
+        wait_until(self._answers, timeout_s, 0.05, lambda: f"no /health:\n{self.log_text()}")
         if self.ready_event:
             self.wait_for_log(
                 self.ready_event, count=self.workers, timeout_s=deadline - time.monotonic()
@@ -241,11 +226,8 @@ class GunicornServer:
                         matching.append(parsed)
             return matching if len(matching) >= count else []
 
-        try:
-            return wait_until(found, max(timeout_s, 0.1), 0.05)
-        except AssertionError:
-            tail = self.log_text()[-4000:]
-            raise AssertionError(f"no {count}x {event!r} in log:\n{tail}") from None
+        tail = lambda: f"no {count}x {event!r} in log:\n{self.log_text()[-4000:]}"  # noqa: E731
+        return wait_until(found, max(timeout_s, 0.1), 0.05, tail)
 
     def signal(self, sig: int) -> None:
         """Send `sig` to the master only (as docker stop / kubelet do)."""

@@ -53,12 +53,7 @@ def outcomes(players: Sequence[dict], sport: str, n: int, seed: int) -> np.ndarr
     rng = np.random.default_rng(seed + 10_007)
     z = _scores(players, sport, n, rng)
     mean = np.array([max(p["projection"], 0.0) for p in players])
-    sd = np.array(
-        [
-            p["stdev"] if p.get("stdev") else DEFAULT_SHARE * m
-            for p, m in zip(players, mean, strict=True)
-        ]
-    )
+    sd = np.array([p.get("stdev") or DEFAULT_SHARE * m for p, m in zip(players, mean, strict=True)])
     active = mean > 0
     shape = np.where(active, (mean / np.where(sd > 0, sd, 1)) ** 2, 1.0)
     scale = np.where(active, sd**2 / np.where(mean > 0, mean, 1), 0.0)

@@ -1,9 +1,7 @@
-"""The load generator: wrk when it is installed, else closed-loop Python clients.
-
-`closed_loop` runs `clients` keep-alive clients spread over `processes` forked processes (one
-interpreter lock does not cap the offered load), each repeating a cycle (one request, or a whole
-job: submit, poll, result) as soon as the last one ended. Cycles ending inside the counting
-window (after a warm-up) count; every loop is bounded by the window and each request's timeout.
+"""The load generator: wrk when it is installed (apt-get install wrk), else `closed_loop`:
+keep-alive clients in forked processes (so one interpreter lock does not cap the offered load),
+each repeating a cycle (a request, or a whole job) back to back. Cycles ending inside the
+counting window count; every loop is bounded by the window and each request's timeout.
 """
 
 from __future__ import annotations
@@ -76,9 +74,7 @@ class LoadResult:
             self.samples[what].extend(values)
 
 
-def _client_thread(
-    url: str, cycle: Callable, window: tuple[float, float, float], out: list
-) -> None:
+def _client_thread(url: str, cycle: Callable, window: tuple, out: list) -> None:
     start_at, count_from, count_until = window
     result, client = LoadResult(count_until - count_from), Client(url)
     time.sleep(max(0.0, start_at - time.monotonic()))
@@ -100,15 +96,12 @@ def _client_thread(
 
 def _process_main(url: str, cycle: Callable, threads: int, window: tuple, queue: Any) -> None:
     results: list[LoadResult] = []
-    workers = [
-        threading.Thread(target=_client_thread, args=(url, cycle, window, results))
-        for _ in range(threads)
-    ]
+    workers = [threading.Thread(target=_client_thread, args=(url, cycle, window, results)) for _ in range(threads)]  # fmt: skip
     for worker in workers:
         worker.start()
+    total = LoadResult(window[2] - window[1])
     for worker in workers:
         worker.join(timeout=window[2] - time.monotonic() + 2 * TIMEOUT_S)
-    total = LoadResult(window[2] - window[1])
     for result in results:
         total.add(result)
     queue.put(total)
@@ -124,11 +117,7 @@ def closed_loop(
     context = multiprocessing.get_context("fork")  # the cycle closure is inherited, not pickled
     queue = context.Queue()
     shares = [clients // processes + (i < clients % processes) for i in range(processes)]
-    children = [
-        context.Process(target=_process_main, args=(url, cycle, n, window, queue))
-        for n in shares
-        if n
-    ]
+    children = [context.Process(target=_process_main, args=(url, cycle, n, window, queue)) for n in shares if n]  # fmt: skip
     for child in children:
         child.start()
     total = LoadResult(seconds)

@@ -16,48 +16,17 @@ import statistics
 import sys
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
-def _app(metrics: bool, redis_url: str):
-    from webapp import create_app
-    from webapp.config import Settings
-
-    settings = Settings(
-        log_file="",
-        access_log=False,
-        metrics_enabled=metrics,
-        redis_url=redis_url,
-        redis_key_prefix="bench-metrics",
-    )
-    return create_app(settings)
-
-
-def _round(client, path: str, requests: int) -> float:
-    """Microseconds per request."""
+def _per_request_us(work, calls: int) -> float:
     started = time.perf_counter()
-    for _ in range(requests):
-        client.get(path)
-    return (time.perf_counter() - started) / requests * 1e6
-
-
-def _hooks_alone(app, path: str, calls: int) -> float:
-    """Microseconds the metrics' before+after hooks take per request, measured alone."""
-    from flask import Response
-
-    from webapp.observability.metrics.extension import EXTENSION_KEY
-    from webapp.observability.metrics.observers import RequestMetrics
-
-    hooks = RequestMetrics(app.extensions[EXTENSION_KEY].instruments)
-    response = Response("{}", 200)
-    with app.test_request_context(path):
-        started = time.perf_counter()
-        for _ in range(calls):
-            hooks.started()
-            hooks.finished(response)
-        return (time.perf_counter() - started) / calls * 1e6
+    for _ in range(calls):
+        work()
+    return (time.perf_counter() - started) / calls * 1e6
 
 
 def main() -> None:
@@ -71,28 +40,36 @@ def main() -> None:
     args = parser.parse_args()
     # Multiprocess mode, as under gunicorn: must be set before prometheus-client is imported.
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="bench-metrics-")
-    clients = {
-        "metrics off": _app(False, args.redis_url).test_client(),
-        "metrics on": _app(True, args.redis_url).test_client(),
-    }
-    for client in clients.values():
-        _round(client, args.path, 200)  # warm up
-    times: dict[str, list[float]] = {name: [] for name in clients}
+    from flask import Response
+
+    from webapp import create_app
+    from webapp.config import Settings
+    from webapp.observability.metrics.extension import EXTENSION_KEY
+    from webapp.observability.metrics.observers import RequestMetrics
+
+    apps = {name: create_app(Settings(log_file="", access_log=False, metrics_enabled=on, redis_url=args.redis_url,
+                                      redis_key_prefix="bench-metrics"))
+            for name, on in (("metrics off", False), ("metrics on", True))}  # fmt: skip
+    gets = {name: partial(app.test_client().get, args.path) for name, app in apps.items()}
+    for get in gets.values():
+        _per_request_us(get, 200)  # warm up
+    times: dict[str, list[float]] = {name: [] for name in gets}
     for index in range(args.rounds):
-        order = list(clients) if index % 2 == 0 else list(reversed(clients))
-        for name in order:
-            times[name].append(_round(clients[name], args.path, args.requests))
+        for name in list(gets) if index % 2 == 0 else reversed(gets):
+            times[name].append(_per_request_us(gets[name], args.requests))
     # The machine is shared: the fastest round of each is the least disturbed measurement.
     off, on = (min(times[n]) for n in ("metrics off", "metrics on"))
     print(f"GET {args.path}, {args.rounds} alternating rounds of {args.requests} requests")
     for name, values in times.items():
-        shown = ", ".join(f"{v:.1f}" for v in values)
-        print(
-            f"  {name:12} best {min(values):7.1f} median {statistics.median(values):7.1f} us/request ({shown})"
-        )
+        print(f"  {name:12} best {min(values):7.1f} median {statistics.median(values):7.1f} us/request "
+              f"({', '.join(f'{v:.1f}' for v in values)})")  # fmt: skip
     print(f"  whole request: metrics cost {on - off:+.1f} us/request, ratio on/off {on / off:.3f}")
-    app = clients["metrics on"].application
-    alone = [_hooks_alone(app, args.path, args.requests) for _ in range(args.rounds)]
+    # The metrics' before+after hooks alone, per request.
+    app = apps["metrics on"]
+    hooks, response = RequestMetrics(app.extensions[EXTENSION_KEY].instruments), Response("{}", 200)
+    with app.test_request_context(args.path):
+        alone = [_per_request_us(lambda: (hooks.started(), hooks.finished(response)), args.requests)
+                 for _ in range(args.rounds)]  # fmt: skip
     print(f"  hooks alone: best {min(alone):.1f} median {statistics.median(alone):.1f} us/request")
 
 

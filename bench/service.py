@@ -1,9 +1,5 @@
-"""The service alone on real gunicorn and redis-server: HTTP req/s and latency of its endpoints,
-shutdown and drain timings, and a short soak that kills one instance and drains the other.
-
-The app is bench.work's service: jobs named "noop" return at once, "sleep:<s>" sleep
-(honouring cancellation). HTTP load comes from wrk when installed (apt-get install wrk), else
-from the closed-loop Python clients of bench.load, whose own CPU shares the machine's cores.
+"""`python -m bench http|shutdown|soak`: bench.work's service alone on real gunicorn and
+redis-server (jobs named "noop" return at once, "sleep:<s>" sleep, honouring cancellation).
 """
 
 from __future__ import annotations
@@ -25,8 +21,6 @@ from bench.load import closed_loop, request_cycle, wrk_post_script, wrk_run
 from bench.work import noop_body
 
 APP = "bench.work:create_service_app()"
-NAN = float("nan")
-FAST_RECOVERY = {"JOB_LEASE_SECONDS": "1.5", "RECOVERY_SCAN_SECONDS": "0.5"}
 
 
 def submit(url: str, slate_id: str) -> requests.Response:
@@ -37,12 +31,10 @@ def statuses(url: str, run_ids: list[str]) -> list[str]:
     return [requests.get(f"{url}/optimize/{r}", timeout=10).json()["status"] for r in run_ids]
 
 
-def service(workdir: Path, env: dict, name: str, **extra: str) -> GunicornServer:
+def service(workdir: Path, env: dict, name: str) -> GunicornServer:
     """The service on 2 workers, on its own key prefix unless `env` names one."""
     name = f"{name}{time.monotonic_ns()}"
-    return GunicornServer(
-        workdir, {"REDIS_KEY_PREFIX": name, **env, **extra}, app=APP, workers=2, name=name
-    )
+    return GunicornServer(workdir, {"REDIS_KEY_PREFIX": name, **env}, app=APP, workers=2, name=name)  # fmt: skip
 
 
 def sigterm_to_exit(instance: GunicornServer) -> float:
@@ -52,63 +44,57 @@ def sigterm_to_exit(instance: GunicornServer) -> float:
     return time.monotonic() - started
 
 
-def shutdown_time(workdir: Path, env: dict, job: str | None) -> float:
-    """SIGTERM to exit of a 2-worker server, idle or running `job` (drain deadline 2 s)."""
-    instance = service(workdir, env, "shutdown", DRAIN_TIMEOUT_SECONDS="2").start()
-    try:
-        if job:
-            run_id = submit(instance.url, job).json()["run_id"]
-            wait_until(lambda: statuses(instance.url, [run_id]) == ["running"], 20)
-        return sigterm_to_exit(instance)
-    finally:
-        instance.stop()
-
-
-def endpoint_figures(url: str, method: str, path: str, args: Any, workdir: Path) -> dict[str, Any]:
-    """req/s, p50, p99 (ms) of one endpoint."""
-    if shutil.which("wrk") and not args.python_client:
-        script = wrk_post_script(noop_body(), workdir / "post.lua") if method == "POST" else None
-        return {"tool": "wrk", **wrk_run(url + path, args.seconds, args.connections, script)}
-    result = closed_loop(url, request_cycle(method, path, noop_body() if method == "POST" else None),
-                         clients=args.connections, seconds=args.seconds)  # fmt: skip
-    name = f"{method} {path}"
-    return {"tool": "python", "rps": result.rate, "p50_ms": result.ms(name, 50),
-            "p99_ms": result.ms(name, 99), "errors": dict(result.errors)}  # fmt: skip
-
-
 def http(args: Any, workdir: Path) -> None:
+    """req/s, p50 and p99 of POST /optimize, GET /health and GET /optimize/<id>."""
     redis_server = RedisServer(workdir, appendonly=False).start()
-    env = {"REDIS_URL": redis_server.url}
-    server = GunicornServer(workdir, env, app=APP, workers=2)
+    server = GunicornServer(workdir, {"REDIS_URL": redis_server.url}, app=APP, workers=2)
+    use_wrk = shutil.which("wrk") and not args.python_client
     try:
         server.start(timeout_s=60)
         run_id = submit(server.url, "noop").json()["run_id"]
-        endpoints = [("POST /optimize", "POST", "/optimize"), ("GET /health", "GET", "/health"),
-                     ("GET /optimize/<id>", "GET", f"/optimize/{run_id}")]  # fmt: skip
-        print(
-            f"service, 2 gunicorn workers x 8 threads, {args.connections} connections, {args.seconds:g} s each"
-        )
-        for label, method, path in endpoints:
-            figures = endpoint_figures(server.url, method, path, args, workdir)
-            print(f"  {label:20} {figures.get('rps', 0):8.0f} req/s  p50 {figures.get('p50_ms', NAN):6.2f} ms  "
-                  f"p99 {figures.get('p99_ms', NAN):6.2f} ms  ({figures['tool']}) {figures.get('errors') or ''}")  # fmt: skip
+        print(f"service, 2 gunicorn workers x 8 threads, {args.connections} connections, {args.seconds:g} s each, "
+              f"{'wrk' if use_wrk else 'python clients'}")  # fmt: skip
+        for method, path in (
+            ("POST", "/optimize"),
+            ("GET", "/health"),
+            ("GET", f"/optimize/{run_id}"),
+        ):
+            body = noop_body() if method == "POST" else None
+            if use_wrk:
+                script = body and wrk_post_script(body, workdir / "post.lua")
+                figures = wrk_run(server.url + path, args.seconds, args.connections, script)
+            else:
+                result = closed_loop(server.url, request_cycle(method, path, body), clients=args.connections, seconds=args.seconds)  # fmt: skip
+                figures = {"rps": result.rate, "p50_ms": result.ms(f"{method} {path}", 50),
+                           "p99_ms": result.ms(f"{method} {path}", 99), "errors": dict(result.errors)}  # fmt: skip
+            nan, shown = float("nan"), path.replace(run_id, "<id>")
+            print(f"  {method} {shown:18} {figures.get('rps', 0):8.0f} req/s  p50 {figures.get('p50_ms', nan):6.2f} ms  "
+                  f"p99 {figures.get('p99_ms', nan):6.2f} ms  {figures.get('errors') or ''}")  # fmt: skip
     finally:
         server.stop()
         redis_server.kill()
 
 
 def shutdown(args: Any, workdir: Path) -> None:
+    """SIGTERM to exit of a 2-worker server, idle or running a 30 s job (drain deadline 2 s)."""
     redis_server = RedisServer(workdir).start()
+    env = {"REDIS_URL": redis_server.url, "DRAIN_TIMEOUT_SECONDS": "2"}
     try:
         for label, job in (("idle shutdown, SIGTERM to exit, 2 workers", None),
                            ("drain deadline 2 s, a 30 s job running: SIGTERM to exit", "sleep:30")):  # fmt: skip
-            values = [
-                shutdown_time(workdir, {"REDIS_URL": redis_server.url}, job)
-                for _ in range(args.rounds)
-            ]
-            print(
-                f"{label}: median {statistics.median(values):.2f} s ({min(values):.2f}-{max(values):.2f}, n={len(values)})"
-            )
+            values = []
+            for _ in range(args.rounds):
+                instance = service(workdir, env, "shutdown").start()
+                try:
+                    if job:
+                        run_id = submit(instance.url, job).json()["run_id"]
+                        wait_until(
+                            lambda i=instance, r=run_id: statuses(i.url, [r]) == ["running"], 20
+                        )
+                    values.append(sigterm_to_exit(instance))
+                finally:
+                    instance.stop()
+            print(f"{label}: median {statistics.median(values):.2f} s ({min(values):.2f}-{max(values):.2f}, n={len(values)})")  # fmt: skip
     finally:
         redis_server.kill()
 
@@ -119,12 +105,8 @@ def soak(args: Any, workdir: Path) -> None:
     thirds; clients fail over on a refused connection, as a load balancer would. Every accepted
     job must end complete."""
     redis_server = RedisServer(workdir).start()
-    env = {
-        "REDIS_URL": redis_server.url,
-        "REDIS_KEY_PREFIX": "soak",
-        "JOB_WORKERS": "4",
-        **FAST_RECOVERY,
-    }
+    env = {"REDIS_URL": redis_server.url, "REDIS_KEY_PREFIX": "soak", "JOB_WORKERS": "4",
+           "JOB_LEASE_SECONDS": "1.5", "RECOVERY_SCAN_SECONDS": "0.5"}  # fmt: skip
     instances = [service(workdir, env, name).start() for name in "ab"]
     accepted, answers, lock, third = [], Counter(), threading.Lock(), 20 * args.minutes
     deadline = time.monotonic() + 3 * third

@@ -1,6 +1,5 @@
 """Seeded generator of realistic DraftKings Classic slates (players in the request format).
 
-Usage: python bench/slates.py --sport nfl --seed 1 --out nfl.json
 NFL: 12 games, ~460 players (QB, RB, WR, TE, DST; salaries 2,000-10,000, DST 2,000-5,000;
 projections rising with salary, some backups projected low). NFL players have one position.
 NBA: 8 games, 256 players, many with two positions (e.g. ["PG", "SG"]).
@@ -9,10 +8,7 @@ The same seed always gives the same slate.
 
 from __future__ import annotations
 
-import argparse
-import json
 import random
-from pathlib import Path
 
 # position: (players per team, salary low, salary high, points per 1,000 salary, stdev share)
 NFL = {
@@ -22,90 +18,50 @@ NFL = {
     "TE": (3, 2500, 7500, 2.10, 0.45),
     "DST": (1, 2000, 5000, 2.00, 0.55),
 }
-NBA_POSITIONS = [
-    ["PG"],
-    ["SG"],
-    ["SF"],
-    ["PF"],
-    ["C"],
-    ["PG", "SG"],
-    ["SF", "PF"],
-    ["PF", "C"],
-    ["SG", "SF"],
-]
+NBA_POSITIONS = [p.split("/") for p in "PG SG SF PF C PG/SG SF/PF PF/C SG/SF".split()]  # noqa: SIM905
 
 
-def _teams(count: int) -> list[str]:
-    return [f"{chr(65 + i // 26)}{chr(65 + i % 26)}X" for i in range(count)]
+def _matchups(games: int) -> list[tuple[str, str]]:
+    """(team, opponent) for both sides of each game."""
+    teams = [f"{chr(65 + i // 26)}{chr(65 + i % 26)}X" for i in range(games * 2)]
+    return [pair for g in range(games) for pair in ((teams[2 * g], teams[2 * g + 1]),
+                                                   (teams[2 * g + 1], teams[2 * g]))]  # fmt: skip
+
+
+def _player(pid: str, name: str, positions: list, salary: int, teams: tuple, points: float,
+            share: float) -> dict:  # fmt: skip
+    return {"id": pid, "name": name, "positions": positions, "salary": salary, "team": teams[0],
+            "opponent": teams[1], "projection": round(points, 2), "stdev": round(points * share, 2)}  # fmt: skip
 
 
 def nfl_slate(seed: int = 1, games: int = 12) -> list[dict]:
     """About 460 players over `games` games."""
     rng = random.Random(seed)
-    teams = _teams(games * 2)
     players = []
-    for g in range(games):
-        home, away = teams[2 * g], teams[2 * g + 1]
-        for team, opponent in ((home, away), (away, home)):
-            for position, (count, low, high, rate, share) in NFL.items():
-                for k in range(count):
-                    top = high - (high - low) * k / max(count, 1)
-                    salary = int(rng.uniform(low, top) // 100 * 100)
-                    projection = max(0.5, salary / 1000 * rate * rng.uniform(0.75, 1.25))
-                    if rng.random() < 0.12:
-                        projection *= 0.4  # backups and questionable players
-                    players.append(
-                        {
-                            "id": f"{team}-{position}{k}",
-                            "name": f"{team} {position} {k}",
-                            "positions": [position],
-                            "salary": salary,
-                            "team": team,
-                            "opponent": opponent,
-                            "projection": round(projection, 2),
-                            "stdev": round(projection * share, 2),
-                        }
-                    )
+    for teams in _matchups(games):
+        for position, (count, low, high, rate, share) in NFL.items():
+            for k in range(count):
+                top = high - (high - low) * k / max(count, 1)
+                salary = int(rng.uniform(low, top) // 100 * 100)
+                projection = max(0.5, salary / 1000 * rate * rng.uniform(0.75, 1.25))
+                if rng.random() < 0.12:
+                    projection *= 0.4  # backups and questionable players
+                pid = f"{teams[0]}-{position}{k}"
+                name = f"{teams[0]} {position} {k}"
+                players.append(_player(pid, name, [position], salary, teams, projection, share))
     return players
 
 
 def nba_slate(seed: int = 1, games: int = 8, per_team: int = 16) -> list[dict]:
     """`per_team` players a team (256 over the default 8 games)."""
     rng = random.Random(seed)
-    teams = _teams(games * 2)
     players = []
-    for g in range(games):
-        home, away = teams[2 * g], teams[2 * g + 1]
-        for team, opponent in ((home, away), (away, home)):
-            for k in range(per_team):
-                top = max(3100, 11500 - k * 450 * 16 // per_team)
-                salary = int(rng.uniform(3000, top) // 100 * 100)
-                projection = max(1.0, salary / 1000 * 5.0 * rng.uniform(0.8, 1.2))
-                players.append(
-                    {
-                        "id": f"{team}-{k}",
-                        "name": f"{team} player {k}",
-                        "positions": rng.choice(NBA_POSITIONS),
-                        "salary": salary,
-                        "team": team,
-                        "opponent": opponent,
-                        "projection": round(projection, 2),
-                        "stdev": round(projection * 0.25, 2),
-                    }
-                )
+    for teams in _matchups(games):
+        for k in range(per_team):
+            top = max(3100, 11500 - k * 450 * 16 // per_team)
+            salary = int(rng.uniform(3000, top) // 100 * 100)
+            projection = max(1.0, salary / 1000 * 5.0 * rng.uniform(0.8, 1.2))
+            positions = rng.choice(NBA_POSITIONS)
+            players.append(_player(f"{teams[0]}-{k}", f"{teams[0]} player {k}", positions, salary,
+                                   teams, projection, 0.25))  # fmt: skip
     return players
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--sport", choices=["nfl", "nba"], default="nfl")
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--out", type=Path, required=True)
-    args = parser.parse_args()
-    slate = nfl_slate(args.seed) if args.sport == "nfl" else nba_slate(args.seed)
-    args.out.write_text(json.dumps(slate))
-    print(f"{len(slate)} {args.sport} players -> {args.out}")
-
-
-if __name__ == "__main__":
-    main()

@@ -13,11 +13,11 @@ from flask import Flask
 from webapp.api import errors, openapi
 from webapp.api.json_provider import OrjsonProvider
 from webapp.clients import neo4j_client, redis_client
-from webapp.config import SETTINGS_KEY, Settings
+from webapp.config import SETTINGS, Settings
 from webapp.jobs import extension as jobs_extension
 from webapp.jobs.kinds import JobKinds
 from webapp.observability import access_log, correlation
-from webapp.observability.logs import access_line_sink, configure_logging
+from webapp.observability.logs import configure_logging
 from webapp.runtime import cli, dev_server, lifecycle
 
 __all__ = ["create_app"]
@@ -48,15 +48,16 @@ def default_kinds(neo4j: neo4j_client.Neo4jClient, settings: Settings) -> JobKin
 def create_app(settings: Settings | None = None, *, kinds: JobKinds | None = None) -> Flask:
     """Build a configured app. Tests pass their own Settings; production reads the environment."""
     settings = settings or Settings.from_env(os.environ)
-    log_writer = configure_logging(settings)
+    configure_logging(settings)
     app = Flask(__name__)
     app.config.update(settings.flask_config())
     app.json = OrjsonProvider(app)
-    app.extensions[SETTINGS_KEY] = settings
-    connections = redis_client.init_app(app, redis_client.RedisOptions.from_settings(settings))
-    neo4j = neo4j_client.init_app(app, neo4j_client.Neo4jOptions.from_settings(settings))
-    jobs_extension.init_app(app, settings, connections, kinds or default_kinds(neo4j, settings))
-    lifecycle.init_app(app)
+    SETTINGS.register(app, settings)
+    connections = redis_client.init_app(app, settings)
+    neo4j = neo4j_client.init_app(app, settings)
+    kinds = kinds or default_kinds(neo4j, settings)
+    jobs = jobs_extension.init_app(app, settings, connections, kinds)
+    lifecycle.init_app(app, jobs.runner)  # the drain flag pauses this runner
     dev_server.init_app(app)
     if settings.metrics_enabled:
         from webapp.observability.metrics import extension as metrics_extension
@@ -64,11 +65,7 @@ def create_app(settings: Settings | None = None, *, kinds: JobKinds | None = Non
         metrics_extension.init_app(app)
     correlation.init_app(app, user_id_header=settings.user_id_header)
     if settings.access_log and logging.getLevelName(settings.log_level) <= logging.INFO:
-        access_log.init_app(
-            app,
-            access_line_sink(settings, log_writer).write,
-            include_probes=settings.access_log_probes,
-        )
+        access_log.init_app(app, include_probes=settings.access_log_probes)
     errors.register_error_handlers(app)
     cli.init_app(app)
     _register_blueprints(app)

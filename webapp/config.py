@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from webapp.clients.redis_url import check_redis_url
+from webapp.extensions import Key
 from webapp.redaction import redact
 
 
@@ -190,7 +191,6 @@ class Settings:
     log_file: str = _env("LOG_FILE", "var/log/webapp.log")
     log_max_bytes: int = _env("LOG_MAX_BYTES", 10 * 1024 * 1024, _positive_int)
     log_backup_count: int = _env("LOG_BACKUP_COUNT", 5, _non_negative_int)
-    log_flush_seconds: float = _env("LOG_FLUSH_SECONDS", 0.05, _non_negative_float)
     access_log: bool = _env("ACCESS_LOG", True, _bool)
     access_log_probes: bool = _env("ACCESS_LOG_PROBES", False, _bool)
     user_id_header: str = _env("USER_ID_HEADER", "", _header_name)
@@ -253,9 +253,9 @@ def _parse(name: str, raw: str, parse: Callable[[str], Any] | None) -> Any:
         raise ConfigError(f"{name} must be {_EXPECTED[parse]}, got {shown!r}") from None
 
 
-SETTINGS_KEY = "webapp.settings"
+SETTINGS: Key[Settings] = Key("webapp.settings", "webapp.create_app")
 
 
 def get_settings(app: Any) -> Settings:
     """The Settings an app was built with."""
-    return app.extensions[SETTINGS_KEY]
+    return SETTINGS.lookup(app)

@@ -24,25 +24,19 @@ def _running_here(settings: Settings) -> int | None:
 
     import redis
 
-    from webapp.clients.redis_client import RedisConnections, RedisOptions
-    from webapp.jobs.keys import Keys
+    from webapp.clients.redis_client import RedisConnections
+    from webapp.jobs.extension import build_store
 
-    keys = Keys(settings.redis_key_prefix)
     host = socket.gethostname()
     # The service's own connection code, so a Sentinel URL finds the current primary.
-    connections = RedisConnections(RedisOptions.from_settings(settings))
+    connections = RedisConnections(settings)
     try:
-        client = connections.probe_client()
-        run_ids = client.zrange(keys.leases, 0, -1)
-        with client.pipeline(transaction=False) as pipe:
-            for run_id in run_ids:
-                pipe.hget(keys.job(run_id.decode()), "owner")
-            owners = pipe.execute()
+        owners = build_store(connections.probe_client(), settings).lease_owners()
     except redis.RedisError:
         return None
     finally:
         connections.close()
-    return sum(1 for owner in owners if owner and owner.decode().startswith(f"{host}:"))
+    return sum(1 for owner in owners if owner.startswith(f"{host}:"))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -10,7 +10,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from webapp.admin.views import CSRF_KEY
+from webapp.admin.views import CSRF
 from webapp.jobs import service
 from webapp.jobs.extension import get_jobs
 from webapp.jobs.store import JobStore
@@ -221,7 +221,7 @@ def test_actions_on_a_finished_job_are_refused(admin_client, admin_store) -> Non
     run_id = _submit(admin_store)
     claim = admin_store.claim_next("host:1")
     admin_store.complete(run_id, claim.token, {"lineups": []})
-    tokens = admin_client.application.extensions[CSRF_KEY]
+    tokens = CSRF.lookup(admin_client.application)
     for action in ("requeue", "fail"):
         form = {"csrf_token": tokens.issue(action, run_id), "reason": "x"}
         response = admin_client.post(f"/admin/jobs/{run_id}/{action}", data=form, headers=GOOD)

@@ -20,7 +20,8 @@ pytestmark = pytest.mark.integration
 def test_every_stdout_line_is_json_and_ids_follow_the_job(
     start_gunicorn: Callable[..., GunicornServer], service_env: dict, tmp_path: Path
 ) -> None:
-    """Boot, requests, a job in an executor thread and shutdown: all JSON; job lines carry ids."""
+    """Boot, requests, a job in an executor thread and shutdown: all JSON; job lines carry ids;
+    the lines a worker writes as it exits reach stdout and the file."""
     log_file = tmp_path / "service.log"
     server = start_gunicorn({**service_env, "LOG_FILE": str(log_file)}, workers=2)
     response = requests.post(
@@ -43,7 +44,9 @@ def test_every_stdout_line_is_json_and_ids_follow_the_job(
     assert all({"timestamp", "level", "event", "logger"} <= line.keys() for line in lines)
     assert any(line["logger"] == "gunicorn.error" for line in lines)
     file_events = [json.loads(line)["event"] for line in log_file.read_text().splitlines()]
-    assert "job_completed" in file_events and "request_finished" in file_events
+    assert "job_completed" in file_events and file_events.count("request_finished") == 1
+    assert [line["event"] for line in lines].count("drain_finished") == 2  # one per worker
+    assert file_events.count("drain_finished") == 2
 
 
 def test_concurrent_requests_never_share_ids(

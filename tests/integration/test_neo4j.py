@@ -1,6 +1,6 @@
 """The Neo4j client and slate store against a Bolt peer, a refused port and a silent listener.
 
-No Neo4j server can be installed here: these are the honest stand-ins (see the README).
+No Neo4j server can be installed here: these are the honest stand-ins (see docs/neo4j.md).
 """
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ from flask import Flask
 
 from tests.support.bolt_peer import Answer, BoltPeer, SilentListener, refused_uri
 from tests.support.dk_csv import nfl_salary_csv
-from webapp.clients.neo4j_client import Neo4jClient, Neo4jOptions, Neo4jUnavailableError
+from webapp.clients.neo4j_client import Neo4jClient, Neo4jUnavailableError
+from webapp.config import Settings
 from webapp.jobs.extension import get_jobs
 from webapp.slates import graph
 from webapp.slates.repository import SlateNotFoundError, load_slate, write_slate
@@ -35,7 +36,9 @@ def make_client() -> Iterator:
     clients: list[Neo4jClient] = []
 
     def build(uri: str, timeout_s: float = 1.0, password: str = PASSWORD) -> Neo4jClient:
-        client = Neo4jClient(Neo4jOptions(uri=uri, password=password, timeout_s=timeout_s))
+        client = Neo4jClient(
+            Settings(neo4j_uri=uri, neo4j_password=password, ready_check_timeout_s=timeout_s)
+        )
         clients.append(client)
         return client
 

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import socket
 
 import pytest
 from flask import Flask
 
 from tests.conftest import valid_players
+from webapp import drain
+from webapp.config import Settings
 from webapp.jobs import service
 from webapp.jobs.extension import get_jobs
 from webapp.jobs.store import JobStore
@@ -97,6 +100,17 @@ def test_unknown_job_is_a_clear_error(real_app: Flask) -> None:
     assert result.exit_code != 0 and "no job" in result.output
 
 
+def test_expired_job_is_a_clear_error(real_app: Flask, real_store: JobStore) -> None:
+    """A job whose record expired (its tombstone left) is named as expired, not unknown."""
+    run_id = _submit(real_store)
+    real_store.redis.delete(real_store.keys.job(run_id))
+    real_store.redis.set(real_store.keys.tombstone(run_id), "1")
+
+    result = _run(real_app, "requeue", run_id)
+
+    assert result.exit_code != 0 and f"job {run_id} has expired" in result.output
+
+
 def test_purge_removes_orphans_only(real_app: Flask, real_store: JobStore) -> None:
     """Tombstones and queue entries of expired records go; live jobs stay."""
     live = _submit(real_store)
@@ -139,3 +153,16 @@ def test_jobs_commands_refuse_to_guess_the_redis(
     assert result.exit_code == 2
     assert "REDIS_URL is not set" in result.output and "scripts/ops" in result.output
     assert "removed" not in result.output
+
+
+def test_drain_counts_the_running_jobs_of_this_host_only(
+    real_store: JobStore, settings: Settings
+) -> None:
+    """`python -m webapp.drain --wait` waits for the leases this host's processes hold."""
+    for _ in range(3):
+        _submit(real_store)
+    real_store.claim_next(f"{socket.gethostname()}:1")
+    real_store.claim_next(f"{socket.gethostname()}:2")
+    real_store.claim_next("another-host:1")
+
+    assert drain._running_here(settings) == 2

@@ -148,6 +148,8 @@ def test_sigterm_hands_back_a_long_job_to_another_instance(
     (handed,) = [line for line in draining.log_lines() if line.get("event") == "job_handed_back"]
     assert handed["level"] == "warning" and handed["job_id"] == run_id
     assert handed["request_id"] and handed["handed_back"] is True
+    # the worker's last line, written just before it ends itself with os._exit
+    assert any(line["event"] == "process_exit_with_stragglers" for line in draining.log_lines())
     assert 1.0 <= exit_after < 3.0, f"exited {exit_after:.2f} s after SIGTERM with a 1 s drain"
     record = client.hgetall(f"{PREFIX}:job:{run_id}")
     assert record[b"attempts"] == b"2" and record[b"handbacks"] == b"1"

@@ -112,3 +112,18 @@ def test_unreadable_lineups_are_refused_at_submit(
         check_late_swap(job_input)
 
     assert refused.value.refusals[0].code == code
+
+
+def test_locks_that_overflow_a_lineup_leave_it_unchanged(early_lineups: list[list[str]]) -> None:
+    """Started players plus the request's locks (of later games) over a roster's worth: that
+    lineup cannot be completed and comes back unchanged, warned; the job does not fail."""
+    lineup = next(
+        x for x in early_lineups if 0 < sum(BY_ID[i]["game_time"] <= TWO_PM for i in x) < 9
+    )
+    started = sum(BY_ID[i]["game_time"] <= TWO_PM for i in lineup)
+    late = [p["id"] for p in PLAYERS if p["game_time"] > TWO_PM and p["id"] not in lineup]
+
+    result = _run(late_swap={"now": TWO_PM, "lineups": [lineup]}, locks=late[: 10 - started])
+
+    assert _ids(result) == [lineup]
+    assert result["warnings"] and "lineup 1 cannot be completed" in result["warnings"][0]

@@ -5,6 +5,9 @@ from __future__ import annotations
 import json
 import logging
 import multiprocessing
+import subprocess
+import sys
+import threading
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -14,7 +17,7 @@ import structlog
 
 from webapp.config import Settings
 from webapp.observability.log_files import SharedRotatingFileHandler
-from webapp.observability.logs import configure_logging
+from webapp.observability.logs import QueuedLines, configure_logging
 
 
 @pytest.fixture
@@ -25,16 +28,20 @@ def log_file(tmp_path: Path) -> Iterator[Path]:
     yield path
     root = logging.getLogger()
     for handler in list(root.handlers):
-        if getattr(handler, "_webapp_handler", False):
+        if isinstance(handler, QueuedLines):
             root.removeHandler(handler)
             handler.close()
     structlog.reset_defaults()
 
 
-def _lines(path: Path) -> list[dict]:
+def _raw_lines(path: Path) -> list[str]:
     for handler in logging.getLogger().handlers:
-        handler.flush()  # lines are written in batches
-    return [json.loads(line) for line in path.read_text().splitlines()]
+        handler.flush()  # lines are written by the logging thread
+    return path.read_text().splitlines()
+
+
+def _lines(path: Path) -> list[dict]:
+    return [json.loads(line) for line in _raw_lines(path)]
 
 
 def test_structlog_line_has_the_standard_fields(log_file: Path) -> None:
@@ -145,3 +152,65 @@ def test_several_processes_share_one_rotating_file(tmp_path: Path) -> None:
     ]
     assert all(p.exitcode == 0 for p in writers)
     assert sorted(lines) == sorted(f"{w}:{i} {'y' * 30}" for w in range(3) for i in range(300))
+
+
+def test_many_threads_lose_nothing_and_keep_their_own_order(log_file: Path) -> None:
+    """Lines logged by eight threads at once all reach the file, each thread's in its order."""
+    per_thread = 500
+
+    def log_from(name: str) -> None:
+        log = structlog.get_logger("t")
+        for i in range(per_thread):
+            log.info("counted", thread=name, i=i)
+
+    threads = [threading.Thread(target=log_from, args=(f"t{n}",)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    lines = _lines(log_file)
+    assert len(lines) == 8 * per_thread
+    for n in range(8):
+        assert [line["i"] for line in lines if line["thread"] == f"t{n}"] == list(range(per_thread))
+
+
+EXITING = """
+import logging, sys, structlog
+from webapp.config import Settings
+from webapp.observability.logs import configure_logging
+configure_logging(Settings(log_file=sys.argv[1], log_format="json"))
+for i in range(2000):
+    structlog.get_logger("t").info("before_exit", i=i)
+logging.getLogger("werkzeug").warning("last")
+"""
+
+
+def test_no_line_is_lost_at_exit(tmp_path: Path) -> None:
+    """A process that logs and exits at once still writes every line to stdout and the file."""
+    path = tmp_path / "exit.log"
+
+    done = subprocess.run(
+        [sys.executable, "-c", EXITING, str(path)], capture_output=True, text=True, timeout=60
+    )
+
+    assert done.returncode == 0, done.stderr
+    for text in (done.stdout, path.read_text()):
+        events = [json.loads(line)["event"] for line in text.splitlines()]
+        assert events == ["before_exit"] * 2000 + ["last"]
+
+
+def test_console_format_renders_every_line_for_a_human(tmp_path: Path) -> None:
+    """LOG_FORMAT=console renders structlog's and libraries' lines with ConsoleRenderer."""
+    path = tmp_path / "c.log"
+    configure_logging(Settings(log_file=str(path), log_format="console", testing=True))
+    try:
+        structlog.get_logger("webapp.access").info("request_finished", status=202)
+        logging.getLogger("werkzeug").warning("library said %s", "hello")
+        lines = _raw_lines(path)
+    finally:
+        configure_logging(replace(Settings(testing=True), log_file=""))
+        structlog.reset_defaults()
+
+    assert "request_finished" in lines[0] and "status" in lines[0] and "{" not in lines[0]
+    assert "library said hello" in lines[1] and "{" not in lines[1]

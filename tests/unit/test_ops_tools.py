@@ -14,7 +14,7 @@ import pytest
 from webapp import healthcheck
 from webapp.config import Settings
 from webapp.jobs.events import job_size
-from webapp.observability.log_format import ConsoleLines, wants_console
+from webapp.observability.logs import wants_console
 from webapp.runtime import paths
 from webapp.runtime.redis_choice import RedisChoiceError, chosen_redis
 
@@ -131,19 +131,6 @@ def test_log_format_choice(monkeypatch, log_format: str, tty: bool, console: boo
     """LOG_FORMAT=auto renders for humans on a terminal and JSON elsewhere."""
     monkeypatch.setattr(sys.stdout, "isatty", lambda: tty)
     assert wants_console(log_format) is console
-
-
-def test_console_lines_rerender_json_lines() -> None:
-    """The access log's JSON line becomes a console line with the event and its fields."""
-    written: list[str] = []
-
-    class Sink:
-        def write(self, line: str) -> None:
-            written.append(line)
-
-    ConsoleLines(Sink()).write('{"event": "request_finished", "level": "info", "status": 202}')
-
-    assert "request_finished" in written[0] and "status" in written[0] and "{" not in written[0]
 
 
 def test_job_size_names_players_lineups_scenarios() -> None:

@@ -104,4 +104,4 @@ def test_fast_and_full_loads_give_the_same_request() -> None:
     full = OptimizeRequestSchema().load({"slate_id": "main", "players": tuple(players)})
 
     assert fast == full
-    assert all(list(a) == list(b) for a, b in zip(fast["players"], full["players"], strict=True))
+    assert all(list(a) == list(b) for a, b in zip(fast.players, full.players, strict=True))

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from itertools import islice
 from typing import Any
 
 from webapp.clock import from_iso, utcnow
-from webapp.jobs.admin import run_ids
 from webapp.jobs.record import decode_blob
 from webapp.jobs.states import JobStatus
 from webapp.jobs.store import JobStore
@@ -96,33 +96,17 @@ def _row(values: list[bytes | None]) -> JobRow | None:
 
 
 def _read_rows(store: JobStore, run_ids: Iterable[str]) -> tuple[list[JobRow], bool]:
-    """Rows for up to SCAN_LIMIT ids, in pipelined batches; True when more were left."""
-    rows: list[JobRow] = []
-    batch: list[str] = []
-    truncated = False
-
-    def flush() -> None:
-        with store.redis.pipeline(transaction=False) as pipe:
-            for run_id in batch:
-                pipe.hmget(store.keys.job(run_id), _FIELDS)
-            rows.extend(r for r in map(_row, pipe.execute()) if r is not None)
-        batch.clear()
-
-    for seen, run_id in enumerate(run_ids):
-        if seen >= SCAN_LIMIT:
-            truncated = True
-            break
-        batch.append(run_id)
-        if len(batch) >= 500:
-            flush()
-    if batch:
-        flush()
+    """Rows for up to SCAN_LIMIT ids; True when more were left."""
+    ids = iter(run_ids)
+    values = store.read_fields(islice(ids, SCAN_LIMIT), _FIELDS)
+    rows = [row for row in map(_row, values) if row is not None]
+    truncated = next(ids, None) is not None
     return rows, truncated
 
 
 def job_page(store: JobStore, status: JobStatus | None, query: str, number: int) -> Page:
     """Jobs in a state (all when None), newest first, matching `query` (run id or slate)."""
-    rows, truncated = _read_rows(store, run_ids(store, status, SCAN_LIMIT))
+    rows, truncated = _read_rows(store, store.run_ids(status, SCAN_LIMIT))
     if status is not None:
         rows = [r for r in rows if r.status == status]
     needle = query.strip().lower()
@@ -136,14 +120,14 @@ def job_page(store: JobStore, status: JobStatus | None, query: str, number: int)
 
 def running_jobs(store: JobStore) -> list[JobRow]:
     """Jobs holding a lease now, oldest lease first, with progress and owner."""
-    rows, _ = _read_rows(store, run_ids(store, JobStatus.RUNNING, SCAN_LIMIT))
+    rows, _ = _read_rows(store, store.run_ids(JobStatus.RUNNING, SCAN_LIMIT))
     return [r for r in rows if r.status == JobStatus.RUNNING]
 
 
 def last_hour(store: JobStore) -> LastHour:
     """Jobs submitted, completed and failed in the last hour, with the failures."""
     since = utcnow() - timedelta(hours=1)
-    rows, truncated = _read_rows(store, run_ids(store, None, SCAN_LIMIT))
+    rows, truncated = _read_rows(store, store.run_ids(None, SCAN_LIMIT))
     summary = LastHour(truncated=truncated)
     for row in rows:
         if row.created_at and from_iso(row.created_at) >= since:

@@ -19,6 +19,7 @@ from flask import (
 from webapp.admin import bp, queries, security
 from webapp.admin.lineups import lineup_views
 from webapp.config import get_settings
+from webapp.extensions import Key
 from webapp.health.report import readiness_report
 from webapp.jobs import admin, presence
 from webapp.jobs.extension import get_jobs
@@ -27,7 +28,7 @@ from webapp.jobs.store import JobStore
 
 log = structlog.get_logger(__name__)
 
-CSRF_KEY = "webapp.admin.csrf"
+CSRF: Key[security.CsrfTokens] = Key("webapp.admin.csrf", "webapp.admin.views.init_app")
 _RUN_ID = re.compile(r"[0-9A-HJKMNP-TV-Z]{26}")
 _LISTED = [s for s in JobStatus if s is not JobStatus.EXPIRED]
 
@@ -37,7 +38,7 @@ def _store() -> JobStore:
 
 
 def _tokens() -> security.CsrfTokens:
-    return current_app.extensions[CSRF_KEY]
+    return CSRF.lookup(current_app)
 
 
 def _run_id(raw: str) -> str:
@@ -110,7 +111,7 @@ def requeue(run_id: str) -> Response:
     status = store.get(run_id).status
     try:
         if status is JobStatus.FAILED:
-            admin.retry_failed(store, run_id)
+            store.retry_failed(run_id)
         else:
             admin.requeue(store, run_id)
     except TransitionRefusedError as refused:
@@ -156,5 +157,5 @@ def _acted(run_id: str, action: str, outcome: str, status: int = 303) -> Respons
 def init_app(app: Flask) -> None:
     """Serve the dashboard (call only when ADMIN_PASSWORD is set)."""
     password = get_settings(app).admin_password
-    app.extensions[CSRF_KEY] = security.CsrfTokens(password)
+    CSRF.register(app, security.CsrfTokens(password))
     app.register_blueprint(bp)

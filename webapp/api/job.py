@@ -13,25 +13,6 @@ from webapp.jobs.errors import JobFailedError
 
 SlateLoader = Callable[[str], list[dict[str, Any]]]
 
-# The request fields that are optimizer options (the rest is slate identity and players).
-OPTION_FIELDS = (
-    "sport",
-    "n_lineups",
-    "n_scenarios",
-    "seed",
-    "min_unique",
-    "locks",
-    "excludes",
-    "max_exposure",
-    "exposure",
-    "stack",
-    "selection",
-    "percentile",
-    "min_exposure",
-    "correlation",
-    "team_exposure",
-)
-
 
 def _players(job_input: dict[str, Any], load_slate: SlateLoader | None) -> list[dict[str, Any]]:
     """The request's players, or (for jobs stored before slates were read at submit) its
@@ -65,9 +46,10 @@ def make_optimize_job(
 
     def run_optimize_job(job_input: dict[str, Any], context: JobContext) -> dict[str, Any]:
         from webapp.optimizer import InfeasibleError, OptimizeOptions, OptimizerError, optimize
+        from webapp.optimizer.options import options_in
 
         players = _players(job_input, load_slate)
-        fields = {name: job_input[name] for name in OPTION_FIELDS if name in job_input}
+        fields = options_in(job_input)
         fields.update(time_budget_seconds=time_budget_seconds, threads=threads)
         try:
             if job_input.get("late_swap"):

@@ -10,39 +10,48 @@ from flask import Blueprint, Flask, Response, current_app, jsonify
 
 from webapp.api import response_schemas, schemas
 from webapp.health.report import VERSION
+from webapp.jobs.status_wait import MAX_WAIT_SECONDS
 
 bp = Blueprint("openapi", __name__)
 EXTENSION_KEY = "webapp.api.openapi"
 
-_RUN_ID = {
-    "name": "run_id",
-    "in": "path",
-    "required": True,
-    "schema": {"type": "string", "pattern": "^[0-7][0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{25}$"},
-    "description": "ULID of the job (case-insensitive)",
-}
-_CORRELATION = {
-    "name": "X-Correlation-ID",
-    "in": "header",
-    "required": False,
-    "schema": {"type": "string"},
-    "description": "Kept when it is a ULID or 1-64 of [A-Za-z0-9._-]; otherwise replaced.",
-}
-_WAIT = {
-    "name": "wait",
-    "in": "query",
-    "required": False,
-    "schema": {"type": "number", "minimum": 0, "maximum": 30},
-    "description": "Seconds to wait for a status change (long poll). When too many requests of "
+
+def _param(name: str, where: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
+    """An OpenAPI parameter; only the path parameter is required."""
+    return {
+        "name": name,
+        "in": where,
+        "required": where == "path",
+        "schema": schema,
+        "description": description,
+    }
+
+
+_RUN_ID = _param(
+    "run_id",
+    "path",
+    {"type": "string", "pattern": "^[0-7][0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{25}$"},
+    "ULID of the job (case-insensitive)",
+)
+_CORRELATION = _param(
+    "X-Correlation-ID",
+    "header",
+    {"type": "string"},
+    "Kept when it is a ULID or 1-64 of [A-Za-z0-9._-]; otherwise replaced.",
+)
+_WAIT = _param(
+    "wait",
+    "query",
+    {"type": "number", "minimum": 0, "maximum": MAX_WAIT_SECONDS},
+    "Seconds to wait for a status change (long poll). When too many requests of "
     "one process wait already, the answer comes at once with a Status-Wait header.",
-}
-_IDEMPOTENCY = {
-    "name": "Idempotency-Key",
-    "in": "header",
-    "required": False,
-    "schema": {"type": "string", "pattern": "^[\\x21-\\x7e]{1,255}$"},
-    "description": "Same key and body within the TTL return the original job; other body: 422.",
-}
+)
+_IDEMPOTENCY = _param(
+    "Idempotency-Key",
+    "header",
+    {"type": "string", "pattern": "^[\\x21-\\x7e]{1,255}$"},
+    "Same key and body within the TTL return the original job; other body: 422.",
+)
 
 
 def _error(description: str) -> dict[str, Any]:
@@ -64,10 +73,10 @@ def _health(description: str) -> dict[str, Any]:
 
 def _paths() -> dict[str, dict[str, Any]]:
     reads = {
-        "400": _error("malformed run_id"),
-        "404": _error("no such job"),
-        "410": _error("the job has expired"),
-        "503": _error("the job store is unreachable"),
+        "400": _error("malformed run_id (bad_request)"),
+        "404": _error("no such job (not_found)"),
+        "410": _error("the job has expired (expired)"),
+        "503": _error("the job store is unreachable (redis_unavailable, Retry-After)"),
     }
     return {
         "/optimize": {
@@ -80,11 +89,23 @@ def _paths() -> dict[str, dict[str, Any]]:
                 },
                 "responses": {
                     "202": _json("SubmitResponse", "accepted and stored; poll links.self"),
-                    "400": _error("invalid body or header"),
-                    "413": _error("body over MAX_CONTENT_LENGTH"),
-                    "415": _error("body is not application/json"),
-                    "422": _error("no players and no slate store, or Idempotency-Key reused"),
-                    "503": _error("draining, or the job store is unreachable"),
+                    "400": _error(
+                        "invalid body (invalid_request, details per field), body not JSON "
+                        "(malformed_json) or bad Idempotency-Key (bad_request)"
+                    ),
+                    "413": _error("body over MAX_CONTENT_LENGTH (request_entity_too_large)"),
+                    "415": _error("body is not application/json (unsupported_media_type)"),
+                    "422": _error(
+                        "the request can never succeed: the code names the first rule it breaks, "
+                        "details.refusals lists all; or slate_not_found, sport_mismatch, "
+                        "idempotency_key_reused"
+                    ),
+                    "503": _error(
+                        "with Retry-After: draining (unavailable), the job store is unreachable "
+                        "(redis_unavailable), too few replicas confirmed the job "
+                        "(replication_timeout) or the slate store is unreachable "
+                        "(slate_store_unavailable)"
+                    ),
                 },
             }
         },
@@ -185,9 +206,16 @@ def _slate_paths() -> dict[str, dict[str, Any]]:
                 },
                 "responses": {
                     "201": _json("SlateSummary", "stored"),
-                    "400": _error("bad file (details name line and column) or parameters"),
-                    "415": _error("body is not text/csv"),
-                    "503": _error("the slate store is unreachable"),
+                    "400": _error(
+                        "bad file (invalid_slate_file, details name line and column) or "
+                        "parameters (bad_request)"
+                    ),
+                    "413": _error("body over MAX_CONTENT_LENGTH (request_entity_too_large)"),
+                    "415": _error("body is not text/csv (unsupported_media_type)"),
+                    "503": _error(
+                        "the slate store is unreachable (slate_store_unavailable or "
+                        "redis_unavailable, Retry-After)"
+                    ),
                 },
             }
         },
@@ -197,8 +225,12 @@ def _slate_paths() -> dict[str, dict[str, Any]]:
                 "parameters": [slate_id],
                 "responses": {
                     "200": _json("SlateDocument", "the slate"),
-                    "400": _error("malformed slate_id"),
-                    "404": _error("no such slate (or it expired)"),
+                    "400": _error("malformed slate_id (bad_request)"),
+                    "404": _error("no such slate, or it expired (slate_not_found)"),
+                    "503": _error(
+                        "the slate store is unreachable (slate_store_unavailable or "
+                        "redis_unavailable, Retry-After)"
+                    ),
                 },
             }
         },

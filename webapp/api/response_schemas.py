@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from webapp.api.schemas import STATUSES
+# Statuses a client sees (an expired job answers 410 instead of a document).
+STATUSES = ("pending", "running", "complete", "failed")
 
 
 class LineupPlayerSchema(Schema):

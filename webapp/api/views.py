@@ -73,7 +73,7 @@ def submit() -> tuple[Response, int, dict[str, str]]:
         )
     key = _idempotency_key()
     body = request.get_json()
-    job_input: dict[str, Any] = load_optimize_request(body)
+    job_input = load_optimize_request(body).job_input()
     if job_input["players"] is None:
         _players_from_slate(job_input, sport_given="sport" in body)
     if job_input.get("late_swap") and "n_lineups" not in body:

@@ -20,42 +20,18 @@ from flask import Flask
 from neo4j.exceptions import DriverError, Neo4jError
 
 from webapp.config import Settings
+from webapp.extensions import Key
 from webapp.jobs.errors import TransientJobError
 from webapp.redaction import redact, redact_secret
 
-EXTENSION_KEY = "webapp.neo4j"
+# How long managed transactions are retried, and the connections of one process's driver.
+MAX_TRANSACTION_RETRY_S = 1.0
+MAX_POOL_SIZE = 10
 
 
 class Neo4jUnavailableError(TransientJobError):
     """Neo4j could not be reached or did not answer in time (message safe to show); a job that
     meets it is retried later."""
-
-
-@dataclass(frozen=True)
-class Neo4jOptions:
-    """Where Neo4j is and how long to wait for it."""
-
-    uri: str
-    user: str = "neo4j"
-    password: str = ""
-    database: str = ""
-    timeout_s: float = 3.0
-    max_transaction_retry_s: float = 1.0
-    max_pool_size: int = 10
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> Neo4jOptions:
-        """The Neo4j part of the service settings."""
-        return cls(
-            uri=settings.neo4j_uri,
-            user=settings.neo4j_user,
-            password=settings.neo4j_password,
-            database=settings.neo4j_database,
-            timeout_s=settings.ready_check_timeout_s,
-        )
-
-    def __repr__(self) -> str:
-        return f"Neo4jOptions(uri={redact(self.uri)!r}, user={self.user!r})"
 
 
 @dataclass(frozen=True)
@@ -71,8 +47,9 @@ class Neo4jPing:
 class Neo4jClient:
     """Per-app holder of this process's driver."""
 
-    def __init__(self, options: Neo4jOptions) -> None:
-        self.options = options
+    def __init__(self, settings: Settings) -> None:
+        """Reads the neo4j_* settings; ready_check_timeout_s bounds every wait."""
+        self.settings = settings
         self._lock = threading.Lock()
         self._driver: neo4j.Driver | None = None
         self._pid: int | None = None
@@ -80,11 +57,11 @@ class Neo4jClient:
     @property
     def is_configured(self) -> bool:
         """False when no URI is set: the service then runs without Neo4j."""
-        return bool(self.options.uri)
+        return bool(self.settings.neo4j_uri)
 
     @property
     def redacted_uri(self) -> str:
-        return redact(self.options.uri)
+        return redact(self.settings.neo4j_uri)
 
     def driver(self) -> neo4j.Driver:
         """This process's driver (created on first use, after any fork)."""
@@ -97,16 +74,17 @@ class Neo4jClient:
         return self._driver
 
     def _make_driver(self) -> neo4j.Driver:
-        opts = self.options
-        auth = (opts.user, opts.password) if opts.password else None
+        settings = self.settings
+        auth = (settings.neo4j_user, settings.neo4j_password) if settings.neo4j_password else None
+        timeout_s = settings.ready_check_timeout_s
         return neo4j.GraphDatabase.driver(
-            opts.uri,
+            settings.neo4j_uri,
             auth=auth,
-            connection_timeout=opts.timeout_s,
-            connection_acquisition_timeout=opts.timeout_s,
-            liveness_check_timeout=opts.timeout_s,
-            max_transaction_retry_time=opts.max_transaction_retry_s,
-            max_connection_pool_size=opts.max_pool_size,
+            connection_timeout=timeout_s,
+            connection_acquisition_timeout=timeout_s,
+            liveness_check_timeout=timeout_s,
+            max_transaction_retry_time=MAX_TRANSACTION_RETRY_S,
+            max_connection_pool_size=MAX_POOL_SIZE,
             keep_alive=True,
         )
 
@@ -124,8 +102,8 @@ class Neo4jClient:
     def query(self, cypher: str, parameters: dict[str, Any]) -> list[dict[str, Any]]:
         """Run one read query and return its records as dicts (bounded retries)."""
         kwargs: dict[str, Any] = {"routing_": neo4j.RoutingControl.READ}
-        if self.options.database:
-            kwargs["database_"] = self.options.database
+        if self.settings.neo4j_database:
+            kwargs["database_"] = self.settings.neo4j_database
         try:
             records, _, _ = self.driver().execute_query(cypher, parameters, **kwargs)
         except (DriverError, Neo4jError, OSError) as error:
@@ -135,8 +113,8 @@ class Neo4jClient:
     def write(self, cypher: str, parameters: dict[str, Any]) -> None:
         """Run one write query in a transaction (bounded retries)."""
         kwargs: dict[str, Any] = {"routing_": neo4j.RoutingControl.WRITE}
-        if self.options.database:
-            kwargs["database_"] = self.options.database
+        if self.settings.neo4j_database:
+            kwargs["database_"] = self.settings.neo4j_database
         try:
             self.driver().execute_query(cypher, parameters, **kwargs)
         except (DriverError, Neo4jError, OSError) as error:
@@ -151,24 +129,18 @@ class Neo4jClient:
             self._pid = None
 
     def _describe(self, error: Exception) -> str:
-        text = redact_secret(str(error) or type(error).__name__, self.options.password)
+        text = redact_secret(str(error) or type(error).__name__, self.settings.neo4j_password)
         return f"{self.redacted_uri}: {type(error).__name__}: {text}"
 
 
-def init_app(app: Flask, options: Neo4jOptions) -> Neo4jClient:
+NEO4J: Key[Neo4jClient] = Key("webapp.neo4j", "webapp.clients.neo4j_client.init_app")
+
+
+def init_app(app: Flask, settings: Settings) -> Neo4jClient:
     """Register the Neo4j client on `app`; refuses a second registration."""
-    if EXTENSION_KEY in app.extensions:
-        raise RuntimeError("Neo4j is already registered on this app")
-    client = Neo4jClient(options)
-    app.extensions[EXTENSION_KEY] = client
-    return client
+    return NEO4J.register(app, Neo4jClient(settings))
 
 
 def get_neo4j(app: Flask) -> Neo4jClient:
     """The app's Neo4j client."""
-    try:
-        return app.extensions[EXTENSION_KEY]
-    except KeyError:
-        raise RuntimeError(
-            "Neo4j is not registered on this app: call neo4j_client.init_app"
-        ) from None
+    return NEO4J.lookup(app)

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import os
 import threading
-from dataclasses import dataclass
 
 import redis
 from flask import Flask
@@ -25,35 +24,8 @@ from redis.sentinel import Sentinel, SentinelConnectionPool
 from webapp.clients.redis_facts import ServerFacts
 from webapp.clients.redis_url import is_sentinel_url, parse_sentinel_url
 from webapp.config import Settings
+from webapp.extensions import Key
 from webapp.redaction import redact
-
-EXTENSION_KEY = "webapp.redis"
-
-
-@dataclass(frozen=True)
-class RedisOptions:
-    """How to reach Redis and how long to wait for it."""
-
-    url: str
-    max_connections: int = 50
-    socket_timeout_s: float = 5.0
-    connect_timeout_s: float = 5.0
-    health_check_interval_s: int = 30
-    retries: int = 2
-    probe_timeout_s: float = 3.0
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> RedisOptions:
-        """The Redis part of the service settings."""
-        return cls(
-            url=settings.redis_url,
-            max_connections=settings.redis_max_connections,
-            socket_timeout_s=settings.redis_socket_timeout_s,
-            connect_timeout_s=settings.redis_connect_timeout_s,
-            health_check_interval_s=settings.redis_health_check_interval_s,
-            retries=settings.redis_retries,
-            probe_timeout_s=settings.ready_check_timeout_s,
-        )
 
 
 class _BlockingSentinelPool(SentinelConnectionPool, redis.BlockingConnectionPool):
@@ -63,8 +35,9 @@ class _BlockingSentinelPool(SentinelConnectionPool, redis.BlockingConnectionPool
 class RedisConnections:
     """Per-app holder of this process's Redis pools (jobs, and a small one for probes)."""
 
-    def __init__(self, options: RedisOptions) -> None:
-        self.options = options
+    def __init__(self, settings: Settings) -> None:
+        """Reads the redis_* settings (and ready_check_timeout_s for the probe pool)."""
+        self.settings = settings
         self._lock = threading.Lock()
         self._pid: int | None = None
         self._client: redis.Redis | None = None
@@ -78,12 +51,7 @@ class RedisConnections:
     @property
     def safe_url(self) -> str:
         """The configured URL without its password."""
-        return redact(self.options.url)
-
-    @property
-    def is_sentinel(self) -> bool:
-        """True when the primary is found through Sentinel."""
-        return is_sentinel_url(self.options.url)
+        return redact(self.settings.redis_url)
 
     def primary_address(self) -> str | None:
         """host:port of the primary the job pool uses (asks the sentinels when there are)."""
@@ -135,11 +103,11 @@ class RedisConnections:
                 return
             self._sentinel = None  # a parent's sentinel connections are not this process's
             self._client = redis.Redis(
-                connection_pool=self._make_pool(self.options.max_connections)
+                connection_pool=self._make_pool(self.settings.redis_max_connections)
             )
             self._probe_client = redis.Redis(
                 connection_pool=self._make_pool(
-                    2, retries=0, timeout_s=self.options.probe_timeout_s
+                    2, retries=0, timeout_s=self.settings.ready_check_timeout_s
                 )
             )
             self._pid = pid
@@ -152,14 +120,14 @@ class RedisConnections:
         retries: int | None = None,
         timeout_s: float | None = None,
     ) -> redis.ConnectionPool:
-        opts = self.options
-        socket_timeout = opts.socket_timeout_s if timeout_s is None else timeout_s
-        connect_timeout = opts.connect_timeout_s if timeout_s is None else timeout_s
+        settings = self.settings
+        socket_timeout = settings.redis_socket_timeout_s if timeout_s is None else timeout_s
+        connect_timeout = settings.redis_connect_timeout_s if timeout_s is None else timeout_s
         # Retry refused/reset connections only: a timeout already waited the full socket
         # timeout, and retrying it would multiply how long a client waits for its 503.
         retry = Retry(
             ExponentialWithJitterBackoff(base=0.05, cap=0.5),
-            opts.retries if retries is None else retries,
+            settings.redis_retries if retries is None else retries,
             supported_errors=(redis.ConnectionError,),
         )
         kwargs = dict(
@@ -167,27 +135,29 @@ class RedisConnections:
             socket_timeout=socket_timeout,
             socket_connect_timeout=connect_timeout,
             socket_keepalive=True,
-            health_check_interval=opts.health_check_interval_s,
+            health_check_interval=settings.redis_health_check_interval_s,
             retry=retry,
             **self.extra_kwargs,
         )
-        if self.is_sentinel:
+        if is_sentinel_url(settings.redis_url):
             return self._sentinel_pool(kwargs)
         # Blocking: a burst waits (up to the socket timeout) for a free connection instead of
         # failing with "Too many connections".
-        return redis.BlockingConnectionPool.from_url(opts.url, timeout=socket_timeout, **kwargs)
+        return redis.BlockingConnectionPool.from_url(
+            settings.redis_url, timeout=socket_timeout, **kwargs
+        )
 
     def _sentinel_pool(self, kwargs: dict) -> SentinelConnectionPool:
         """A pool whose connections go to the primary the sentinels name at connect time."""
-        target = parse_sentinel_url(self.options.url)
+        target = parse_sentinel_url(self.settings.redis_url)
         if self._sentinel is None:
             self._sentinel = Sentinel(
                 list(target.sentinels),
                 # redis-py's default client retry backs off for seconds: a sentinel that
                 # refuses is skipped for the next one instead.
                 sentinel_kwargs={
-                    "socket_timeout": self.options.probe_timeout_s,
-                    "socket_connect_timeout": self.options.probe_timeout_s,
+                    "socket_timeout": self.settings.ready_check_timeout_s,
+                    "socket_connect_timeout": self.settings.ready_check_timeout_s,
                     "retry": Retry(NoBackoff(), 0),
                 },
             )
@@ -202,20 +172,14 @@ class RedisConnections:
         )
 
 
-def init_app(app: Flask, options: RedisOptions) -> RedisConnections:
+REDIS: Key[RedisConnections] = Key("webapp.redis", "webapp.clients.redis_client.init_app")
+
+
+def init_app(app: Flask, settings: Settings) -> RedisConnections:
     """Register Redis connections on `app`; refuses a second registration."""
-    if EXTENSION_KEY in app.extensions:
-        raise RuntimeError("Redis is already registered on this app")
-    connections = RedisConnections(options)
-    app.extensions[EXTENSION_KEY] = connections
-    return connections
+    return REDIS.register(app, RedisConnections(settings))
 
 
 def get_redis(app: Flask) -> RedisConnections:
     """The app's Redis connections."""
-    try:
-        return app.extensions[EXTENSION_KEY]
-    except KeyError:
-        raise RuntimeError(
-            "Redis is not registered on this app: call redis_client.init_app"
-        ) from None
+    return REDIS.lookup(app)

@@ -15,10 +15,9 @@ from dataclasses import dataclass
 
 from flask import Flask
 
+from webapp.extensions import Key
 from webapp.health.checks import Check, Checks, failing
 from webapp.redaction import redact
-
-EXTENSION_KEY = "webapp.probes"
 
 
 @dataclass
@@ -103,12 +102,14 @@ class Probes:
             }
 
 
+PROBES: Key[Probes] = Key("webapp.probes", "webapp.health.registry.register_checks")
+
+
 def init_app(app: Flask, probes: Probes) -> Probes:
     """Register the app's readiness checks."""
-    app.extensions[EXTENSION_KEY] = probes
-    return probes
+    return PROBES.register(app, probes)
 
 
 def get_probes(app: Flask) -> Probes:
     """The app's readiness checks."""
-    return app.extensions[EXTENSION_KEY]
+    return PROBES.lookup(app)

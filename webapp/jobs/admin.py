@@ -1,8 +1,7 @@
-"""Operator actions on jobs, safe while the service runs (same compare-and-set rules)."""
+"""Operator views of jobs and repairs of stuck ones, on top of the store's admin part."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,29 +42,12 @@ def _summary(values: list[bytes | None]) -> JobSummary | None:
     )
 
 
-def run_ids(store: JobStore, status: JobStatus | None, limit: int) -> Iterator[str]:
-    """Ids of jobs in `status` (pending/running: oldest first, up to `limit`; None: every
-    record, by SCAN)."""
-    if status is JobStatus.PENDING:
-        yield from (r.decode() for r in store.redis.zrange(store.keys.pending, 0, limit - 1))
-        return
-    if status is JobStatus.RUNNING:
-        yield from (r.decode() for r in store.redis.zrange(store.keys.leases, 0, limit - 1))
-        return
-    prefix = store.keys.job("")
-    for key in store.redis.scan_iter(match=store.keys.job_pattern(), count=1000):
-        name = key.decode()[len(prefix) :]
-        if ":" not in name:  # skip :result and :checkpoint keys
-            yield name
-
-
 def list_jobs(
     store: JobStore, status: JobStatus | None = None, limit: int = 100
 ) -> list[JobSummary]:
     """Jobs in a state (all states when None), oldest first for pending/running."""
     found: list[JobSummary] = []
-    for run_id in run_ids(store, status, limit):
-        values = store.redis.hmget(store.keys.job(run_id), _SUMMARY_FIELDS)
+    for values in store.read_fields(store.run_ids(status, limit), _SUMMARY_FIELDS):
         summary = _summary(values)
         if summary and (status is None or summary.status == status):
             found.append(summary)
@@ -81,8 +63,8 @@ def show_job(store: JobStore, run_id: str) -> dict[str, Any]:
     document["owner"] = record.owner
     document["handbacks"] = record.handbacks
     document["failed_attempts"] = record.failed_attempts
-    document["lease_expires_ms"] = store.redis.zscore(store.keys.leases, run_id)
-    document["has_result"] = bool(store.redis.exists(store.keys.result(run_id)))
+    document["lease_expires_ms"] = store.lease_expiry_ms(run_id)
+    document["has_result"] = store.has_result(run_id)
     return document
 
 
@@ -100,47 +82,4 @@ def fail(store: JobStore, run_id: str, reason: str) -> JobRecord:
     if record.status is not JobStatus.RUNNING:
         raise TransitionRefusedError(record.status, JobStatus.FAILED)
     store.fail(run_id, record.claim or "", reason)
-    return store.get(run_id)
-
-
-def purge(store: JobStore) -> dict[str, int]:
-    """Delete tombstones of expired jobs and queue/lease entries whose record is gone."""
-    removed = {"tombstones": 0, "pending_entries": 0, "lease_entries": 0}
-    tomb_prefix = store.keys.tombstone("")
-    for key in store.redis.scan_iter(match=f"{tomb_prefix}*", count=1000):
-        run_id = key.decode()[len(tomb_prefix) :]
-        if not store.redis.exists(store.keys.job(run_id)):
-            removed["tombstones"] += store.redis.delete(key)
-    for queue, counter in (
-        (store.keys.pending, "pending_entries"),
-        (store.keys.leases, "lease_entries"),
-    ):
-        for member in store.redis.zrange(queue, 0, -1):
-            if not store.redis.exists(store.keys.job(member.decode())):
-                removed[counter] += store.redis.zrem(queue, member)
-    return removed
-
-
-def retry_failed(store: JobStore, run_id: str) -> JobRecord:
-    """Queue a failed job again (an operator's retry); refused unless it is failed.
-
-    Outside the runner's state table on purpose: only an operator sends a failed job back.
-    Its attempts keep counting, so a crash budget already spent is not renewed."""
-    from webapp.clock import now_iso
-    from webapp.jobs.admin_scripts import RETRY_FAILED
-
-    script = store.redis.register_script(RETRY_FAILED)
-    done = script(
-        keys=[
-            store.keys.job(run_id),
-            store.keys.pending,
-            store.keys.wake,
-            store.keys.tombstone(run_id),
-        ],
-        args=[now_iso(), run_id, store.ttl_seconds, store.tombstone_ttl_seconds],
-    )
-    if done != 1:
-        if not done:
-            store.get(run_id)  # raises JobExpiredError / JobNotFoundError
-        raise TransitionRefusedError(done.decode() if isinstance(done, bytes) else done, "pending")
     return store.get(run_id)

@@ -17,7 +17,7 @@ import structlog
 
 from webapp.jobs.context import JobCancelledError
 from webapp.jobs.durability import WaitPolicy
-from webapp.jobs.errors import JobFailedError, is_transient, is_transient_redis_error
+from webapp.jobs.errors import JobFailedError, is_transient
 from webapp.jobs.events import NO_EVENTS, JobEvents
 from webapp.jobs.kinds import JobKinds
 from webapp.jobs.reachability import Reachability
@@ -25,7 +25,7 @@ from webapp.jobs.states import TransitionRefusedError
 from webapp.jobs.store import JobStore
 
 if TYPE_CHECKING:
-    from webapp.jobs.runner import RunningJob
+    from webapp.jobs.running import RunningJob
 
 log = structlog.get_logger(__name__)
 
@@ -145,10 +145,7 @@ class Execution:
                 )
                 return False
             except Exception as error:
-                if not is_transient_redis_error(error):
-                    raise
-                self.reachability.trouble()
-                self.events.redis_error()
+                self.reachability.absorb(error, self.events)
                 if time.monotonic() + backoff > deadline:
                     log.error("job_result_lost", attempt=attempt, error=str(error))
                     return False

@@ -5,17 +5,29 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 
+import redis
 from flask import Flask
 
 from webapp.clients.redis_client import RedisConnections
 from webapp.config import Settings
+from webapp.extensions import Key
 from webapp.jobs.durability import WaitPolicy
 from webapp.jobs.keys import Keys
 from webapp.jobs.kinds import JobKinds
 from webapp.jobs.runner import JobRunner, RunnerOptions
 from webapp.jobs.store import JobStore
 
-EXTENSION_KEY = "webapp.jobs"
+
+def build_store(client: redis.Redis, settings: Settings) -> JobStore:
+    """A JobStore on `client` with the key prefix, TTLs and limits of `settings`."""
+    return JobStore(
+        client,
+        Keys(settings.redis_key_prefix),
+        ttl_seconds=settings.job_ttl_seconds,
+        tombstone_ttl_seconds=settings.tombstone_ttl_seconds,
+        lease_seconds=settings.job_lease_seconds,
+        max_attempts=settings.max_attempts,
+    )
 
 
 @dataclass
@@ -51,15 +63,7 @@ class Jobs:
         if self._store is None or self._store_client is not client:
             with self._lock:
                 if self._store is None or self._store_client is not client:
-                    s = self.settings
-                    self._store = JobStore(
-                        client,
-                        Keys(s.redis_key_prefix),
-                        ttl_seconds=s.job_ttl_seconds,
-                        tombstone_ttl_seconds=s.tombstone_ttl_seconds,
-                        lease_seconds=s.job_lease_seconds,
-                        max_attempts=s.max_attempts,
-                    )
+                    self._store = build_store(client, self.settings)
                     self._store_client = client
         return self._store
 
@@ -75,22 +79,16 @@ class Jobs:
         return WaitPolicy(replicas=replicas, timeout_ms=self.settings.redis_wait_timeout_ms)
 
 
+JOBS: Key[Jobs] = Key("webapp.jobs", "webapp.jobs.extension.init_app")
+
+
 def init_app(
     app: Flask, settings: Settings, connections: RedisConnections, kinds: JobKinds
 ) -> Jobs:
     """Register the job machinery on `app`; refuses a second registration."""
-    if EXTENSION_KEY in app.extensions:
-        raise RuntimeError("jobs are already registered on this app")
-    jobs = Jobs(settings=settings, connections=connections, kinds=kinds)
-    app.extensions[EXTENSION_KEY] = jobs
-    return jobs
+    return JOBS.register(app, Jobs(settings=settings, connections=connections, kinds=kinds))
 
 
 def get_jobs(app: Flask) -> Jobs:
     """The app's job machinery."""
-    try:
-        return app.extensions[EXTENSION_KEY]
-    except KeyError:
-        raise RuntimeError(
-            "jobs are not registered on this app: call jobs.extension.init_app"
-        ) from None
+    return JOBS.lookup(app)

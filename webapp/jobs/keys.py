@@ -1,8 +1,8 @@
 """Every Redis key name the service uses, computed in one place.
 
 Lua scripts receive these names through KEYS, or, for keys of a job they find only while running
-(a popped queue entry, an expired lease), the prefixes below through ARGV: no script spells the
-layout itself.
+(a popped queue entry, an expired lease), the prefixes and suffixes below through ARGV: no script
+spells the layout itself.
 """
 
 from __future__ import annotations

@@ -8,40 +8,48 @@ ran out), but only while Redis has been reachable for a full lease (see `reachab
 from __future__ import annotations
 
 import random
+import threading
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from dataclasses import KW_ONLY, dataclass, field
 
 import structlog
 
 from webapp.jobs.events import JobEvents
 from webapp.jobs.reachability import Reachability
+from webapp.jobs.running import RunningJob, RunningJobs
 from webapp.jobs.store import JobStore
-
-if TYPE_CHECKING:
-    from webapp.jobs.runner import RunningJob
 
 log = structlog.get_logger(__name__)
 
 
+@dataclass
 class Maintenance:
     """Lease renewal and crash recovery for one process."""
 
-    def __init__(
-        self,
-        store_factory: Callable[[], JobStore],
-        reachability: Reachability,
-        *,
-        owner: str,
-        recovery_scan_seconds: float,
-        events: Callable[[], JobEvents],
-    ) -> None:
-        self._events = events
-        self._store_factory = store_factory
-        self._reachability = reachability
-        self.owner = owner
-        self._recovery_scan_s = recovery_scan_seconds
-        self._next_scan = time.monotonic()  # recover at start-up, then periodically
+    store_factory: Callable[[], JobStore]
+    reachability: Reachability
+    running: RunningJobs
+    _: KW_ONLY
+    owner: str
+    lease_seconds: float
+    recovery_scan_seconds: float
+    events: Callable[[], JobEvents]
+    # Recover at start-up, then periodically.
+    _next_scan: float = field(default_factory=time.monotonic, init=False)
+
+    def loop(self, stop_requested: threading.Event, stopped: threading.Event) -> None:
+        """Heartbeat (and recover, while taking jobs) until `stopped`: a drain keeps renewing."""
+        heartbeat_s = max(self.lease_seconds / 3, 0.05)  # three heartbeats a lease
+        while not stopped.is_set():
+            try:
+                self.renew(self.running.snapshot(), self.running.is_current)
+                if not stop_requested.is_set():
+                    self.recover_if_due()
+            except Exception as error:
+                self.reachability.absorb(error, self.events())
+                log.warning("job_maintenance_failed", error=str(error))
+            stopped.wait(min(heartbeat_s, max(self.seconds_to_next_scan(), 0.05)))
 
     def renew(self, jobs: list[RunningJob], still_running: Callable[[RunningJob], bool]) -> None:
         """Extend the leases of `jobs`; cancel the ones whose attempt lost its job."""
@@ -49,11 +57,11 @@ class Maintenance:
             return
         started = time.monotonic()
         lost = set(
-            self._store_factory().renew_leases(
+            self.store_factory().renew_leases(
                 self.owner, ((j.claim.record.run_id, j.claim.token) for j in jobs)
             )
         )
-        self._reachability.took(started)
+        self.reachability.took(started)
         for job in jobs:
             run_id = job.claim.record.run_id
             # A job that ended while the heartbeat ran is not lost, just done.
@@ -65,22 +73,22 @@ class Maintenance:
         """Requeue the jobs of dead processes, when a scan is due and Redis has been steady."""
         if time.monotonic() < self._next_scan:
             return
-        store = self._store_factory()
+        store = self.store_factory()
         # Steady before and after reading Redis's clock, and the scan bound to run soon after
         # it: a Redis that stalls at any point in between makes the scan a no-op.
-        if self._reachability.is_steady():
+        if self.reachability.is_steady():
             started = time.monotonic()
             server_ms = store.server_time_ms()
-            self._reachability.took(started)
-        if not self._reachability.is_steady():
+            self.reachability.took(started)
+        if not self.reachability.is_steady():
             log.info("job_recovery_deferred", reason="redis was out of reach within a lease")
-            self._next_scan = time.monotonic() + self._reachability.steady_after_s / 3
+            self._next_scan = time.monotonic() + self.reachability.steady_after_s / 3
             return
-        not_after_ms = server_ms + int(self._reachability.stall_s * 1000)
+        not_after_ms = server_ms + int(self.reachability.stall_s * 1000)
         for run_id, outcome in store.reclaim_expired(not_after_ms=not_after_ms):
             log.warning("job_reclaimed", job_id=run_id, outcome=str(outcome))
-            self._events().reclaimed(str(outcome))
-        self._next_scan = time.monotonic() + self._recovery_scan_s * random.uniform(0.8, 1.2)
+            self.events().reclaimed(str(outcome))
+        self._next_scan = time.monotonic() + self.recovery_scan_seconds * random.uniform(0.8, 1.2)
 
     def seconds_to_next_scan(self) -> float:
         """How long until recovery is due again."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import orjson
@@ -49,15 +50,14 @@ def beat(store: JobStore, runner: JobRunner, instance: str, started_at: str) -> 
         "threads": runner.options.workers,
         "accepting": runner.is_accepting,
     }
-    store.redis.hset(store.keys.workers, runner.owner, orjson.dumps(document))
+    store.write_presence(runner.owner, orjson.dumps(document))
 
 
 def read(store: JobStore) -> list[WorkerPresence]:
     """Workers seen within STALE_S, by instance; older entries are removed."""
     now_ms = time.time() * 1000
     alive, stale = [], []
-    for owner_raw, raw in store.redis.hgetall(store.keys.workers).items():
-        owner = owner_raw.decode()
+    for owner, raw in store.presence().items():
         doc = orjson.loads(raw)
         age_s = (now_ms - float(doc.get("seen_ms", 0))) / 1000
         if age_s > STALE_S:
@@ -75,12 +75,13 @@ def read(store: JobStore) -> list[WorkerPresence]:
                 accepting=bool(doc.get("accepting")),
             )
         )
-    if stale:
-        store.redis.hdel(store.keys.workers, *stale)
+    store.forget_workers(*stale)
     return sorted(alive, key=lambda w: (w.instance, w.owner))
 
 
-def start(store_factory, runner: JobRunner, instance: str) -> threading.Thread:
+def start(
+    store_factory: Callable[[], JobStore], runner: JobRunner, instance: str
+) -> threading.Thread:
     """Heartbeat every HEARTBEAT_S from a daemon thread until the runner stops taking jobs."""
     started_at = now_iso()
 
@@ -95,8 +96,7 @@ def start(store_factory, runner: JobRunner, instance: str) -> threading.Thread:
                     break
                 time.sleep(0.25)
         with contextlib.suppress(redis.RedisError):
-            store = store_factory()
-            store.redis.hdel(store.keys.workers, runner.owner)
+            store_factory().forget_workers(runner.owner)
 
     thread = threading.Thread(target=loop, name="presence-heartbeat", daemon=True)
     thread.start()

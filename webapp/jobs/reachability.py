@@ -12,6 +12,9 @@ from __future__ import annotations
 
 import time
 
+from webapp.jobs.errors import is_transient_redis_error
+from webapp.jobs.events import JobEvents
+
 
 class Reachability:
     """Tracks Redis trouble seen by this process (errors, and calls that stalled)."""
@@ -40,3 +43,10 @@ class Reachability:
         """True when Redis has answered without trouble for one and a half leases."""
         since = self._reachable_since
         return since is not None and time.monotonic() - since >= self.steady_after_s
+
+    def absorb(self, error: Exception, events: JobEvents) -> None:
+        """Re-raise `error` unless it is a transient Redis error; that one counts as trouble."""
+        if not is_transient_redis_error(error):
+            raise error
+        self.trouble()
+        events.redis_error()

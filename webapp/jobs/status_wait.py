@@ -14,11 +14,11 @@ import time
 
 from flask import Flask
 
+from webapp.extensions import Key
 from webapp.jobs.record import JobRecord
 from webapp.jobs.states import TERMINAL
 from webapp.jobs.store import JobStore
 
-EXTENSION_KEY = "webapp.status_waiters"
 MAX_WAIT_SECONDS = 30  # the longest ?wait= a request may ask for
 
 
@@ -55,11 +55,14 @@ class StatusWaiters:
         return store.get(before.run_id)
 
 
+WAITERS: Key[StatusWaiters] = Key("webapp.status_waiters", "webapp.jobs.status_wait.init_app")
+
+
 def init_app(app: Flask, limit: int, socket_timeout_s: float) -> None:
     """Give `app` its waiter bound; each BLPOP stays well under the Redis socket timeout."""
-    app.extensions[EXTENSION_KEY] = StatusWaiters(limit, max(socket_timeout_s / 2, 0.05))
+    WAITERS.register(app, StatusWaiters(limit, max(socket_timeout_s / 2, 0.05)))
 
 
 def get_waiters(app: Flask) -> StatusWaiters:
     """The app's waiter bound."""
-    return app.extensions[EXTENSION_KEY]
+    return WAITERS.lookup(app)

@@ -5,19 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
-import redis
-
-from webapp.jobs.keys import NOTIFY_TTL_MS, Keys
+from webapp.jobs.keys import NOTIFY_TTL_MS
 from webapp.jobs.record import JobRecord, decode_blob
 from webapp.jobs.states import JobStatus
-from webapp.jobs.store_types import JobExpiredError, JobNotFoundError, QueueStats
+from webapp.jobs.store_base import StoreBase
+from webapp.jobs.store_types import JobExpiredError, QueueStats
 
 
-class JobReads:
-    """Mixed into JobStore, which provides `redis` and `keys`."""
-
-    redis: redis.Redis
-    keys: Keys
+class JobReads(StoreBase):
+    """Reads of job records, results and queue figures, and status-change notices."""
 
     def get(self, run_id: str) -> JobRecord:
         """The job record; JobExpiredError or JobNotFoundError when there is none."""
@@ -54,11 +50,9 @@ class JobReads:
             age = max(0.0, (now_ms - oldest[0][1]) / 1000)
         return QueueStats(pending=pending, running=running, oldest_pending_age_s=age)
 
-    def _raise_missing(self, run_id: str) -> None:
-        """Expired (tombstone left) or never existed: a second round trip, on misses only."""
-        if self.redis.exists(self.keys.tombstone(run_id)):
-            raise JobExpiredError(run_id)
-        raise JobNotFoundError(run_id)
+    def load_checkpoint(self, run_id: str) -> Any:
+        """The last saved resume state, or None."""
+        return decode_blob(self.redis.get(self.keys.checkpoint(run_id)))
 
     def wait_for_notice(self, run_id: str, timeout_s: float) -> bool:
         """Block up to timeout_s for a status-change notice of the job; True when one came."""

@@ -1,20 +1,21 @@
 """Logging: structlog and the standard library render the same JSON lines to stdout and a file.
 
 Called once per process from the app factory (gunicorn builds the app in each worker after the
-fork). Calling it again replaces the handlers instead of stacking them.
-
-The service's own events take a short path: structlog renders them and hands the line to the
-process's LineWriter (log_writer.py), with no LogRecord, logger lookup or caller search on
-the way; that is most of the cost of a line through `logging`. The access line, the one line
-every request writes, goes shorter still (access_log.py renders it from the request with
-orjson and writes it to the LineWriter configure_logging returns). Lines from libraries
-(Flask, werkzeug, redis, neo4j, gunicorn) still go through `logging` and the same JSON
-rendering, into the same LineWriter, so all keep one order.
+fork); calling it again replaces the handler instead of stacking it. structlog hands its event
+dicts to `logging` (structlog's standard-library integration); the root logger's QueueHandler
+renders every line, the service's, a library's or gunicorn's, with one ProcessorFormatter in the
+thread that logs it (where its context variables are) and queues it; a QueueListener thread
+writes the queue to stdout and the rotating file, so no request waits on a write. The queue is
+drained when the handler is flushed or closed: by logging's own exit handler, and by the
+shutdown hooks before `os._exit`.
 """
 
 from __future__ import annotations
 
 import logging
+import logging.handlers
+import os
+import queue
 import sys
 import threading
 from pathlib import Path
@@ -26,50 +27,49 @@ import structlog.tracebacks
 
 from webapp.config import Settings
 from webapp.observability.log_files import SharedRotatingFileHandler
-from webapp.observability.log_format import ConsoleLines, console_renderer, wants_console
-from webapp.observability.log_writer import LineWriter, LineWriterHandler
 from webapp.redaction import redact
 
-# Marks the handlers this module installs, so a second call can find and replace them.
-_HANDLER_TAG = "_webapp_handler"
+# Processors every line goes through, structlog's own before it reaches `logging`, a library's
+# in the formatter: context (request_id, job_id, user_id), level, logger name, time.
+SHARED_PROCESSORS: list[Any] = [
+    structlog.contextvars.merge_contextvars,
+    structlog.stdlib.add_log_level,
+    structlog.stdlib.add_logger_name,
+    structlog.processors.TimeStamper(fmt="iso", utc=True, key="timestamp"),
+    structlog.stdlib.ExtraAdder(),
+]
 
 
-def shared_processors() -> list[Any]:
-    """Processors applied to structlog and standard-library records alike."""
-    return [
-        structlog.contextvars.merge_contextvars,
-        structlog.stdlib.add_log_level,
-        structlog.stdlib.add_logger_name,
-        structlog.processors.TimeStamper(fmt="iso", utc=True, key="timestamp"),
-        structlog.stdlib.ExtraAdder(),
-    ]
+def wants_console(log_format: str) -> bool:
+    """True when lines should be rendered for a human: LOG_FORMAT=console, or `auto` (the
+    default) on a terminal, so `scripts/serve` in a shell is readable and a container gets JSON."""
+    if log_format == "auto":
+        return sys.stdout.isatty()
+    return log_format == "console"
 
 
 def json_formatter(console: bool = False) -> structlog.stdlib.ProcessorFormatter:
     """A formatter that renders any record as one JSON object on one line (or, with
     `console`, as one ConsoleRenderer line)."""
+    # Frames without their local variables: locals may hold secrets.
+    exceptions = structlog.tracebacks.ExceptionDictTransformer(show_locals=False)
+    renderer = (
+        [structlog.dev.ConsoleRenderer(colors=sys.stdout.isatty())]
+        if console
+        else [
+            structlog.processors.ExceptionRenderer(exceptions),
+            structlog.processors.JSONRenderer(serializer=_dumps),
+        ]
+    )
     return structlog.stdlib.ProcessorFormatter(
-        foreign_pre_chain=shared_processors(),
-        processors=[
-            structlog.stdlib.ProcessorFormatter.remove_processors_meta,
-            *_final_processors(console),
-            _redact_line,
-        ],
+        foreign_pre_chain=SHARED_PROCESSORS,
+        processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, *renderer, _redact],
     )
 
 
 def env_formatter() -> structlog.stdlib.ProcessorFormatter:
     """json_formatter as LOG_FORMAT asks, for gunicorn's master (it has no Settings)."""
-    import os
-
     return json_formatter(wants_console(os.environ.get("LOG_FORMAT", "auto").strip().lower()))
-
-
-def _final_processors(console: bool) -> list[Any]:
-    """The renderer: JSON (exceptions as a dict of frames) or the console's own layout."""
-    if console:
-        return [console_renderer()]
-    return [_exception_renderer(), structlog.processors.JSONRenderer(serializer=_dumps)]
 
 
 def _dumps(value: Any, **_: Any) -> str:
@@ -77,42 +77,43 @@ def _dumps(value: Any, **_: Any) -> str:
     return orjson.dumps(value, default=repr).decode()
 
 
-def _redact_line(_logger: Any, _name: str, line: str) -> str:
+def _redact(_logger: Any, _name: str, line: str) -> str:
     """Last step: no password (in a URL or a password= pair) reaches a log line, wherever in
     the event or its traceback it came from."""
     return redact(line)
 
 
-def _exception_renderer() -> structlog.processors.ExceptionRenderer:
-    # Frames without their local variables: locals may hold secrets.
-    return structlog.processors.ExceptionRenderer(
-        structlog.tracebacks.ExceptionDictTransformer(show_locals=False)
-    )
+class QueuedLines(logging.handlers.QueueHandler):
+    """The root logger's handler: renders a record where it is logged and queues the line; its
+    listener thread writes the lines to `handlers` in order."""
 
+    # How long a flush waits for the listener (a stuck stream must not hold up an exit).
+    FLUSH_TIMEOUT_S = 5.0
 
-class WriterSink:
-    """A structlog logger that hands rendered lines to the process's LineWriter."""
+    def __init__(self, handlers: list[logging.Handler]) -> None:
+        super().__init__(queue.Queue())
+        self.listener = logging.handlers.QueueListener(self.queue, *handlers)
+        self.listener.start()
+        self._closed = False
 
-    def __init__(self, name: str, writer: LineWriter) -> None:
-        self.name = name
-        self._writer = writer
+    def flush(self) -> None:
+        """Wait until the listener has written every line queued so far."""
+        lines = self.queue
+        with lines.all_tasks_done:  # the listener marks each line done once written
+            if not self._closed:
+                lines.all_tasks_done.wait_for(
+                    lambda: not lines.unfinished_tasks, timeout=self.FLUSH_TIMEOUT_S
+                )
 
-    def msg(self, message: str) -> None:
-        """Queue one line."""
-        self._writer.write(message)
-
-    debug = info = warning = warn = error = critical = fatal = exception = msg
-
-
-class WriterSinkFactory:
-    """Makes a WriterSink per logger name, all writing through the same LineWriter."""
-
-    def __init__(self, writer: LineWriter) -> None:
-        self._writer = writer
-
-    def __call__(self, *args: Any) -> WriterSink:
-        name = str(args[0]) if args else "webapp"
-        return WriterSink(name, self._writer)
+    def close(self) -> None:
+        """Write every queued line, stop the listener and close the streams."""
+        with self.lock:  # logging's exit handler and a reconfiguration may both close
+            if not self._closed:
+                self._closed = True
+                self.listener.stop()
+                for handler in self.listener.handlers:
+                    handler.close()
+        super().close()
 
 
 def build_handlers(settings: Settings) -> list[logging.Handler]:
@@ -129,45 +130,35 @@ def build_handlers(settings: Settings) -> list[logging.Handler]:
     return handlers
 
 
-def configure_logging(settings: Settings) -> LineWriter:
-    """Route structlog and stdlib logging through the same JSON rendering; return the process's
-    LineWriter, which the access log writes its rendered lines to."""
+def configure_logging(settings: Settings) -> None:
+    """Route structlog and stdlib logging through the same rendering, queue and streams."""
     root = logging.getLogger()
-    for handler in [h for h in root.handlers if getattr(h, _HANDLER_TAG, False)]:
+    for handler in [h for h in root.handlers if isinstance(h, QueuedLines)]:
         root.removeHandler(handler)
         handler.close()
-    writer = LineWriter(build_handlers(settings), flush_interval_s=settings.log_flush_seconds)
-    console = wants_console(settings.log_format)
-    root_handler = LineWriterHandler(writer)
-    root_handler.setFormatter(json_formatter(console))
-    setattr(root_handler, _HANDLER_TAG, True)
-    root.addHandler(root_handler)
+    handler = QueuedLines(build_handlers(settings))
+    handler.setFormatter(json_formatter(wants_console(settings.log_format)))
+    root.addHandler(handler)
     root.setLevel(settings.log_level)
     structlog.configure(
-        processors=[
-            structlog.contextvars.merge_contextvars,
-            structlog.stdlib.add_log_level,
-            structlog.stdlib.add_logger_name,
-            structlog.processors.TimeStamper(fmt="iso", utc=True, key="timestamp"),
-            *_final_processors(console),
-            _redact_line,
-        ],
-        logger_factory=WriterSinkFactory(writer),
+        processors=[*SHARED_PROCESSORS, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+        logger_factory=structlog.stdlib.LoggerFactory(),
         wrapper_class=structlog.make_filtering_bound_logger(
             logging.getLevelName(settings.log_level)
         ),
         # Tests reconfigure structlog to capture events; cached loggers would ignore that.
         cache_logger_on_first_use=not settings.testing,
     )
+    logging.getLogger("werkzeug").addFilter(_not_werkzeug_access_line)
     # Python warnings and uncaught thread exceptions become JSON lines too.
     logging.captureWarnings(True)
     threading.excepthook = _log_thread_exception
-    return writer
 
 
-def access_line_sink(settings: Settings, writer: LineWriter) -> Any:
-    """Where the access log's JSON lines go: the writer, re-rendered first for the console."""
-    return ConsoleLines(writer) if wants_console(settings.log_format) else writer
+def _not_werkzeug_access_line(record: logging.LogRecord) -> bool:
+    """False for the access line of Flask's development server (`flask run`): the service
+    writes its own (access_log.py), and a second one per request would only double it."""
+    return not str(record.msg).endswith('] "%s" %s %s')
 
 
 def _log_thread_exception(args: threading.ExceptHookArgs) -> None:

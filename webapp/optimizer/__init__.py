@@ -17,7 +17,8 @@ With n_scenarios == 0 the lineups are the n best by projection: enumerated in on
 pools, search.py). Otherwise candidates are the best lineups of many objectives built on
 their own scenarios (candidates.py), scored on other scenarios (simulation.py,
 selection.py) and chosen as one portfolio (portfolio.py). Options and their bounds:
-options.py. Invalid requests raise OptimizerError; impossible ones InfeasibleError, said only
+options.py; the bounds are checked where requests come in, and options are taken as given
+here. Invalid players raise OptimizerError; impossible requests InfeasibleError, said only
 when a solver proved it (bounds.py, model.py). A time budget returns what was found so far.
 """
 

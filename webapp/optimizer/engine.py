@@ -108,10 +108,11 @@ def optimize(
 ) -> dict[str, Any]:
     """Build the lineups a request asks for.
 
-    Raises OptimizerError for an invalid request and InfeasibleError (a subclass) when no
-    lineup satisfies it. When fewer than n lineups exist, returns those there are and says so
-    in "warnings". Exceptions raised by `progress` propagate (that is how a job is stopped);
-    a later call with the same input and `checkpoint` resumes and gives the same result.
+    `options` are taken as given (within the bounds of options.py). Raises OptimizerError for
+    invalid players and InfeasibleError (a subclass) when no lineup satisfies the request.
+    When fewer than n lineups exist, returns those there are and says so in "warnings".
+    Exceptions raised by `progress` propagate (that is how a job is stopped); a later call
+    with the same input and `checkpoint` resumes and gives the same result.
     """
     run = Run(players, options, progress, checkpoint)
     if options.n_scenarios == 0:

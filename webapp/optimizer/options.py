@@ -1,4 +1,7 @@
-"""What a request asks of the optimizer, with the bounds the web layer's schema mirrors.
+"""What a request asks of the optimizer, and the bounds of every option.
+
+The bounds are checked once, where requests come in (webapp/api/schemas.py builds its schema
+and the OpenAPI document from them); the optimizer trusts an `OptimizeOptions` it is given.
 
 Options (every field of `OptimizeOptions`):
 
@@ -11,8 +14,8 @@ Options (every field of `OptimizeOptions`):
   hash of players and options), so equal requests still give equal results; the seed used is
   reported in the result's `settings`.
 - `min_unique`: each lineup differs from every earlier one by at least this many players,
-  1..roster size (default 1).
-- `locks`: player ids in every lineup (at most a roster's worth). `excludes`: ids never used.
+  1..roster size (default 1; `MAX_ROSTER`, the largest roster, bounds it for any sport).
+- `locks`: player ids in every lineup (at most `MAX_ROSTER`). `excludes`: ids never used.
 - `max_exposure`: largest fraction of the lineups any one player may appear in, 0 < x <= 1
   (default 1.0); a player may appear in floor(x * n_lineups) lineups, at least one.
   `exposure`: per-player overrides {id: fraction in 0..1}; 0 keeps the player out. Locked
@@ -20,7 +23,8 @@ Options (every field of `OptimizeOptions`):
 - `min_exposure`: per-player floors {id: fraction in 0..1}: the player is in at least
   ceil(fraction * n_lineups) lineups (dropped with a warning when that cannot be met).
 - `correlation`: loadings by position overriding the factor model's defaults,
-  {position: {factor: loading}}; factors and defaults in correlation.py.
+  {position: {factor: loading}}, at most `MAX_CORRELATION_POSITIONS` positions, loadings in
+  `LOADING_BOUNDS`; factors and defaults in correlation.py.
 - `threads`: solver threads for simulation candidates (None: the CPU count). Does not
   change the result.
 - `stack`: NFL only, optional `{"qb_with": k, "bring_back": b}`: every lineup's QB comes with
@@ -39,13 +43,10 @@ Options (every field of `OptimizeOptions`):
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
-from webapp.optimizer.correlation import loading_problems
-from webapp.optimizer.errors import OptimizerError
 from webapp.optimizer.rules import RULES
-from webapp.optimizer.teams import team_problems
 
 MIN_LINEUPS = 1
 MAX_LINEUPS = 150
@@ -53,11 +54,14 @@ DEFAULT_SCENARIOS = 1000
 MAX_SCENARIOS = 100_000
 MAX_SEED = 2**63 - 1
 MIN_UNIQUE_DEFAULT = 1
+MAX_ROSTER = max(rules.size for rules in RULES.values())  # bounds min_unique and locks
 STACK_QB_WITH = (1, 4)  # inclusive bounds of stack["qb_with"]
 STACK_BRING_BACK = (0, 2)  # inclusive bounds of stack["bring_back"]
 SELECTIONS = ("mean", "percentile", "best_frequency")
-PERCENTILE_BOUNDS = (1.0, 99.0)
+PERCENTILE_BOUNDS = (1, 99)
 DEFAULT_PERCENTILE = 90.0
+LOADING_BOUNDS = (-0.99, 0.99)  # of each correlation loading
+MAX_CORRELATION_POSITIONS = 10
 
 
 @dataclass(frozen=True)
@@ -114,60 +118,9 @@ class OptimizeOptions:
         return {"team_exposure": dict(sorted(rules.items()))}
 
 
-def _in(value: Any, low: float, high: float) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and low <= value <= high
+OPTION_NAMES = tuple(option.name for option in fields(OptimizeOptions))
 
 
-def _check_stack(options: OptimizeOptions) -> list[str]:
-    if not options.stack:
-        return []
-    if not RULES[options.sport].stack_anchor:
-        return [f"stacks are not available for {options.sport}"]
-    unknown = sorted(set(options.stack) - {"qb_with", "bring_back"})
-    qb_with = options.stack.get("qb_with", 1)
-    bring_back = options.stack.get("bring_back", 0)
-    problems = [f"unknown stack fields {unknown}"] if unknown else []
-    if not _in(qb_with, *STACK_QB_WITH) or int(qb_with) != qb_with:
-        problems.append(f"stack qb_with must be an integer in {STACK_QB_WITH}")
-    if not _in(bring_back, *STACK_BRING_BACK) or int(bring_back) != bring_back:
-        problems.append(f"stack bring_back must be an integer in {STACK_BRING_BACK}")
-    return problems
-
-
-def _problems(options: OptimizeOptions) -> list[str]:
-    size = RULES[options.sport].size
-    checks = [
-        (_in(options.n_lineups, MIN_LINEUPS, MAX_LINEUPS), f"n_lineups in 1..{MAX_LINEUPS}"),
-        (_in(options.n_scenarios, 0, MAX_SCENARIOS), f"n_scenarios in 0..{MAX_SCENARIOS}"),
-        (options.seed is None or _in(options.seed, 0, MAX_SEED), "seed in 0..2**63-1"),
-        (_in(options.min_unique, 1, size), f"min_unique in 1..{size}"),
-        (_in(options.max_exposure, 1e-12, 1.0), "max_exposure in (0, 1]"),
-        (all(_in(v, 0.0, 1.0) for v in options.exposure.values()), "exposure values in 0..1"),
-        (
-            all(_in(v, 0.0, 1.0) for v in options.min_exposure.values()),
-            "min_exposure values in 0..1",
-        ),
-        (options.threads is None or _in(options.threads, 1, 256), "threads in 1..256"),
-        (options.selection in SELECTIONS, f"selection one of {SELECTIONS}"),
-        (_in(options.percentile, *PERCENTILE_BOUNDS), "percentile in 1..99"),
-        (len(set(options.locks)) <= size, f"at most {size} locks"),
-        (
-            options.time_budget_seconds is None or _in(options.time_budget_seconds, 0.001, 1e6),
-            "time_budget_seconds in 0.001..1e6",
-        ),
-    ]
-    problems = [f"expected {what}" for ok, what in checks if not ok] + _check_stack(options)
-    problems += team_problems(options.team_exposure, size)
-    return problems + loading_problems(options.correlation, options.sport)
-
-
-def check_options(options: OptimizeOptions) -> None:
-    """Raise OptimizerError naming every option out of its bounds."""
-    if options.sport not in RULES:
-        raise OptimizerError(f"unknown sport {options.sport!r}; expected one of {sorted(RULES)}")
-    problems = _problems(options)
-    overlap = sorted(set(options.locks) & set(options.excludes))
-    if overlap:
-        problems.append(f"players both locked and excluded: {overlap}")
-    if problems:
-        raise OptimizerError("invalid options: " + "; ".join(problems))
+def options_in(data: Mapping[str, Any]) -> dict[str, Any]:
+    """The entries of `data` (a checked request, a stored job input) that are options."""
+    return {name: data[name] for name in OPTION_NAMES if name in data}

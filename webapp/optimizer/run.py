@@ -20,7 +20,7 @@ from webapp.optimizer.checkpoint import (
 )
 from webapp.optimizer.errors import OptimizerError
 from webapp.optimizer.feasibility import check_feasible
-from webapp.optimizer.options import OptimizeOptions, check_options
+from webapp.optimizer.options import OptimizeOptions
 from webapp.optimizer.players import check_players, to_players
 from webapp.optimizer.rules import RULES
 from webapp.optimizer.search import exposure_limits
@@ -32,7 +32,9 @@ NO_LINEUP = "no lineup satisfies the salary cap, roster slots, games and the req
 
 
 class Run:
-    """The checked request, its slate, seed, exposure counts, budget and saved state."""
+    """The request, its slate, seed, exposure counts, budget and saved state. The options are
+    taken as given (their bounds are checked where requests come in); the players are checked
+    here, as they may come from a stored slate no request schema has seen."""
 
     def __init__(
         self,
@@ -41,7 +43,6 @@ class Run:
         progress: Progress | None,
         checkpoint: Checkpoint | None,
     ) -> None:
-        check_options(options)
         errors = check_players(raw, options.sport)
         if errors:
             raise OptimizerError(f"invalid players: {errors}")

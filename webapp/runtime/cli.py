@@ -19,20 +19,29 @@ from webapp.redaction import redact
 from webapp.runtime.redis_choice import RedisChoiceError, chosen_redis
 
 
-class _RedisErrorsAsMessages(click.Group):
-    """Any Redis error of a command becomes one line naming it, with no password in it."""
+class _ErrorsAsMessages(click.Group):
+    """A Redis error (with no password in it), or a missing, expired or moved-on job, of any
+    command becomes one line for the operator."""
 
     def invoke(self, ctx: click.Context) -> object:
         try:
             return super().invoke(ctx)
         except redis.RedisError as error:
             raise click.ClickException(f"Redis: {type(error).__name__}: {redact(error)}") from None
+        except JobNotFoundError as error:
+            raise click.ClickException(f"no job {error.args[0]}") from None
+        except JobExpiredError as error:
+            raise click.ClickException(f"job {error.args[0]} has expired") from None
+        except TransitionRefusedError as error:
+            raise click.ClickException(
+                f"refused: the job is {error.current}, not running"
+            ) from None
 
 
 _STATES = [s.value for s in JobStatus if s is not JobStatus.EXPIRED]
 
 
-@click.group("jobs", cls=_RedisErrorsAsMessages)
+@click.group("jobs", cls=_ErrorsAsMessages)
 @with_appcontext
 def jobs_cli() -> None:
     """Inspect and repair jobs in Redis (the one REDIS_URL names)."""
@@ -48,20 +57,9 @@ def _store() -> JobStore:
     return get_jobs(current_app).store()
 
 
-def _fail_cleanly(error: Exception) -> None:
-    if isinstance(error, JobNotFoundError):
-        raise click.ClickException(f"no job {error.args[0]}")
-    if isinstance(error, JobExpiredError):
-        raise click.ClickException(f"job {error.args[0]} has expired")
-    if isinstance(error, TransitionRefusedError):
-        raise click.ClickException(f"refused: the job is {error.current}, not running")
-    raise error
-
-
 @jobs_cli.command("list")
 @click.option("--state", type=click.Choice(_STATES), default=None, help="only jobs in this state")
 @click.option("--limit", type=click.IntRange(1, 10_000), default=50, show_default=True)
-@with_appcontext
 def list_command(state: str | None, limit: int) -> None:
     """List jobs with their age and attempts."""
     rows = admin.list_jobs(_store(), JobStatus(state) if state else None, limit)
@@ -75,46 +73,33 @@ def list_command(state: str | None, limit: int) -> None:
 
 @jobs_cli.command("show")
 @click.argument("run_id")
-@with_appcontext
 def show_command(run_id: str) -> None:
     """Show one job as JSON (input included)."""
-    try:
-        document = admin.show_job(_store(), run_id.upper())
-    except (JobNotFoundError, JobExpiredError) as error:
-        _fail_cleanly(error)
+    document = admin.show_job(_store(), run_id.upper())
     click.echo(json.dumps(document, indent=2))
 
 
 @jobs_cli.command("requeue")
 @click.argument("run_id")
-@with_appcontext
 def requeue_command(run_id: str) -> None:
     """Hand a stuck running job back to pending (not counted against its attempts)."""
-    try:
-        record = admin.requeue(_store(), run_id.upper())
-    except (JobNotFoundError, JobExpiredError, TransitionRefusedError) as error:
-        _fail_cleanly(error)
+    record = admin.requeue(_store(), run_id.upper())
     click.echo(f"{record.run_id} is {record.status} again")
 
 
 @jobs_cli.command("fail")
 @click.argument("run_id")
 @click.option("--reason", required=True, help="error shown to the client")
-@with_appcontext
 def fail_command(run_id: str, reason: str) -> None:
     """Fail a stuck running job with a reason."""
-    try:
-        record = admin.fail(_store(), run_id.upper(), reason)
-    except (JobNotFoundError, JobExpiredError, TransitionRefusedError) as error:
-        _fail_cleanly(error)
+    record = admin.fail(_store(), run_id.upper(), reason)
     click.echo(f"{record.run_id} is {record.status}: {record.error}")
 
 
 @jobs_cli.command("purge")
-@with_appcontext
 def purge_command() -> None:
     """Delete tombstones of expired jobs and queue entries whose record is gone."""
-    removed = admin.purge(_store())
+    removed = _store().purge()
     click.echo(", ".join(f"{count} {what}" for what, count in removed.items()) + " removed")
 
 

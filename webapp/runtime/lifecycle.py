@@ -19,15 +19,14 @@ import structlog
 from flask import Flask
 
 from webapp.config import get_settings
-from webapp.jobs.extension import get_jobs
-from webapp.jobs.runner import RunningJob
+from webapp.extensions import Key
+from webapp.jobs.extension import JOBS, get_jobs
+from webapp.jobs.runner import JobRunner
+from webapp.jobs.running import RunningJob
 from webapp.runtime.gc_freeze import freeze_startup_objects
 from webapp.runtime.paths import resolve
 
 log = structlog.get_logger(__name__)
-
-DRAIN_FLAG_KEY = "webapp.drain_flag"
-SHUTDOWN_KEY = "webapp.shutdown"
 
 
 class DrainFlag:
@@ -127,12 +126,16 @@ class Shutdown:
             os._exit(0)
 
 
-def init_app(app: Flask) -> DrainFlag:
-    """Register the drain flag and let the job runner pause while it is set."""
-    flag = DrainFlag(get_settings(app).drain_flag_file)
-    app.extensions[DRAIN_FLAG_KEY] = flag
-    get_jobs(app).runner.pause_while(flag.is_set)
-    app.extensions[SHUTDOWN_KEY] = Shutdown(app)
+DRAIN_FLAG: Key[DrainFlag] = Key("webapp.drain_flag", "webapp.runtime.lifecycle.init_app")
+SHUTDOWN: Key[Shutdown] = Key("webapp.shutdown", "webapp.runtime.lifecycle.init_app")
+
+
+def init_app(app: Flask, runner: JobRunner) -> DrainFlag:
+    """Register the drain flag and the process's shutdown; `runner` (the app's job runner)
+    takes no job while the flag is set."""
+    flag = DRAIN_FLAG.register(app, DrainFlag(get_settings(app).drain_flag_file))
+    runner.pause_while(flag.is_set)
+    SHUTDOWN.register(app, Shutdown(app))
     return flag
 
 
@@ -151,12 +154,12 @@ def clear_stale_drain_flag(started_at: float) -> None:
 
 def drain_flag(app: Flask) -> DrainFlag:
     """The app's drain flag."""
-    return app.extensions[DRAIN_FLAG_KEY]
+    return DRAIN_FLAG.lookup(app)
 
 
 def is_service_app(app: object) -> bool:
     """True for an app built by create_app (gunicorn hooks see whatever WSGI object it loaded)."""
-    return "webapp.jobs" in getattr(app, "extensions", {})
+    return JOBS.find(app) is not None
 
 
 def start(app: Flask) -> None:
@@ -207,19 +210,19 @@ def has_slate_store(app: Flask) -> bool:
 
 def begin_shutdown(app: Flask, budget_s: float) -> None:
     """Stop taking jobs at once and drain for at most `budget_s`, in the background."""
-    app.extensions[SHUTDOWN_KEY].begin(budget_s)
+    SHUTDOWN.lookup(app).begin(budget_s)
 
 
 def hurry_shutdown(app: Flask) -> None:
     """Hand back the running jobs now: a second signal, or gunicorn's timeout (SIGABRT)."""
-    app.extensions[SHUTDOWN_KEY].hurry()
+    SHUTDOWN.lookup(app).hurry()
 
 
 def finish_process(app: Flask, budget_s: float, *, wait_s: float | None = None) -> None:
     """Drain (begun now unless a signal began it), wait for it, then release the clients.
 
     Ends the process instead of returning when stragglers were handed back."""
-    shutdown: Shutdown = app.extensions[SHUTDOWN_KEY]
+    shutdown = SHUTDOWN.lookup(app)
     shutdown.begin(budget_s)
     shutdown.wait(wait_s)
     jobs = get_jobs(app)

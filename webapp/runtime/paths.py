@@ -12,7 +12,7 @@ from pathlib import Path
 
 def project_root() -> Path:
     """The directory holding the `webapp` package (the repository in a checkout)."""
-    return Path(__file__).resolve().parents[1]
+    return Path(__file__).resolve().parents[2]
 
 
 def resolve(path: str) -> Path:

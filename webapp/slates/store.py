@@ -16,11 +16,10 @@ from flask import Flask
 from webapp.clients.neo4j_client import Neo4jClient, get_neo4j
 from webapp.clients.redis_client import get_redis
 from webapp.config import get_settings
+from webapp.extensions import Key
 from webapp.jobs.keys import Keys
 from webapp.jobs.record import decode_blob, encode_blob
 from webapp.slates.repository import Slate, SlateNotFoundError, load_slate, write_slate
-
-EXTENSION_KEY = "webapp.slates"
 
 
 @dataclass
@@ -56,6 +55,9 @@ class SlateStore:
         return Slate(slate_id=slate_id, sport=stored.get("sport"), players=stored["players"])
 
 
+SLATES: Key[SlateStore] = Key("webapp.slates", "webapp.slates.store.init_app")
+
+
 def init_app(app: Flask) -> SlateStore:
     """Give `app` its slate store (no connection is made here)."""
     settings = get_settings(app)
@@ -65,10 +67,9 @@ def init_app(app: Flask) -> SlateStore:
         keys=Keys(settings.redis_key_prefix),
         ttl_seconds=settings.slate_ttl_seconds,
     )
-    app.extensions[EXTENSION_KEY] = store
-    return store
+    return SLATES.register(app, store)
 
 
 def get_slate_store(app: Flask) -> SlateStore:
     """The app's slate store."""
-    return app.extensions[EXTENSION_KEY]
+    return SLATES.lookup(app)

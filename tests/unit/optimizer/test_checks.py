@@ -1,4 +1,4 @@
-"""Rule tables, player checks, option bounds and infeasible requests."""
+"""Rule tables, player checks and infeasible requests (option bounds: test_request_schema.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from webapp.optimizer import (
     RULES,
     InfeasibleError,
     OptimizeOptions,
-    OptimizerError,
     check_players,
     optimize,
 )
@@ -66,29 +65,6 @@ def test_check_players_reports_the_bad_field(change: dict, field: str) -> None:
 def test_check_players_accepts_a_good_list(nfl: list[dict]) -> None:
     """A valid slate has no errors."""
     assert check_players(nfl, "nfl") == {}
-
-
-BAD_OPTIONS = [
-    ("sport", {"sport": "cricket"}, "unknown sport"),
-    ("n-lineups", {"n_lineups": 151}, "n_lineups"),
-    ("n-scenarios", {"n_scenarios": -1}, "n_scenarios"),
-    ("min-unique", {"min_unique": 10}, "min_unique"),
-    ("exposure", {"max_exposure": 0.0}, "max_exposure"),
-    ("selection", {"selection": "median"}, "selection"),
-    ("percentile", {"percentile": 100}, "percentile"),
-    ("stack-nba", {"sport": "nba", "stack": {"qb_with": 1}}, "stacks"),
-    ("stack-bound", {"stack": {"qb_with": 5}}, "qb_with"),
-    ("lock-and-exclude", {"locks": ["x"], "excludes": ["x"]}, "both locked and excluded"),
-]
-
-
-@pytest.mark.parametrize(
-    ("change", "message"), [(c, m) for _, c, m in BAD_OPTIONS], ids=[i for i, _, _ in BAD_OPTIONS]
-)
-def test_options_out_of_bounds_are_refused(nfl: list[dict], change: dict, message: str) -> None:
-    """An option outside its documented bounds raises OptimizerError naming it."""
-    with pytest.raises(OptimizerError, match=message):
-        optimize(nfl, OptimizeOptions(**{"n_scenarios": 0, **change}))
 
 
 def _expensive_locks(nfl: list[dict]) -> list[str]:

@@ -71,8 +71,8 @@ def test_schema_accepts_min_exposure_and_correlation() -> None:
         _body(min_exposure={"p1": 0.2}, correlation={"QB": {"pass": 0.6}})
     )
 
-    assert loaded["min_exposure"] == {"p1": 0.2}
-    assert loaded["correlation"] == {"QB": {"pass": 0.6}}
+    assert loaded.options.min_exposure == {"p1": 0.2}
+    assert loaded.options.correlation == {"QB": {"pass": 0.6}}
 
 
 @pytest.mark.parametrize(

@@ -117,15 +117,23 @@ def test_team_max_that_limits_the_count_is_named(nfl: list[dict], n_scenarios: i
         {"KC": {"players": 0}},
         {"KC": {"players": 10}},
         {"KC": {"most": 0.5}},
+        {"KC": {"players": 9}},
     ],
-    ids=["max-above-one", "negative-min", "min-above-max", "no-players", "too-many", "unknown"],
+    ids=[
+        "max-above-one",
+        "negative-min",
+        "min-above-max",
+        "no-players",
+        "too-many",
+        "unknown",
+        "more-than-an-nba-roster",
+    ],
 )
 def test_out_of_bounds_team_exposure_is_refused(rule: dict) -> None:
-    """The options check and the request schema refuse a team rule out of its bounds."""
-    with pytest.raises(OptimizerError, match="team_exposure"):
-        optimize([], OptimizeOptions(n_lineups=2, n_scenarios=0, team_exposure=rule))
+    """The request schema refuses a team rule out of its bounds (the roster size of the
+    request's sport bounds `players`)."""
     with pytest.raises(ValidationError) as caught:
-        load_optimize_request({"slate_id": "s1", "team_exposure": rule})
+        load_optimize_request({"slate_id": "s1", "sport": "nba", "team_exposure": rule})
 
     assert "team_exposure" in caught.value.messages
 

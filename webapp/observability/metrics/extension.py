@@ -9,10 +9,13 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 from prometheus_client import multiprocess as prometheus_multiprocess
 
 from webapp.jobs.extension import get_jobs
-from webapp.observability.metrics.hooks import EXTENSION_KEY
+from webapp.observability.metrics.hooks import METRICS
 from webapp.observability.metrics.instruments import Instruments
 from webapp.observability.metrics.multiproc import is_multiprocess
 from webapp.observability.metrics.observers import JobMetrics, QueueCollector, RequestMetrics
+
+# The name the metrics have in `app.extensions`, for code that reads them without the Key.
+EXTENSION_KEY = METRICS.name
 
 
 @dataclass
@@ -38,7 +41,7 @@ def init_app(app: Flask) -> Metrics:
     jobs = get_jobs(app)
     scrape_registry.register(QueueCollector(jobs.store, instruments.redis_errors.inc))
     metrics = Metrics(instruments=instruments, scrape_registry=scrape_registry)
-    app.extensions[EXTENSION_KEY] = metrics
+    METRICS.register(app, metrics)
     hooks = RequestMetrics(instruments)
     app.before_request(hooks.started)
     app.after_request(hooks.finished)

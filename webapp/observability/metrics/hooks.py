@@ -7,13 +7,22 @@ on_starting hook has set PROMETHEUS_MULTIPROC_DIR.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from flask import Flask
 
-EXTENSION_KEY = "webapp.observability.metrics"
+from webapp.extensions import Key
+
+if TYPE_CHECKING:
+    from webapp.observability.metrics.extension import Metrics
+
+METRICS: Key[Metrics] = Key(
+    "webapp.observability.metrics", "webapp.observability.metrics.extension.init_app"
+)
 
 
 def record_redis_error(app: Flask) -> None:
     """Count a failed Redis call (no-op when metrics are off)."""
-    metrics = app.extensions.get(EXTENSION_KEY)
+    metrics = METRICS.find(app)
     if metrics is not None:
         metrics.instruments.redis_errors.inc()

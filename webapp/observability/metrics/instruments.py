@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
 # Jobs run from well under a second (plain projections) to many minutes (150 lineups from
@@ -14,42 +16,36 @@ class Instruments:
     live in the shared directory and a scrape reads them from there)."""
 
     def __init__(self, registry: CollectorRegistry | None) -> None:
-        self.http_requests = Counter(
+        counter = partial(Counter, registry=registry)
+        histogram = partial(Histogram, registry=registry)
+        self.http_requests = counter(
             "webapp_http_requests",
             "HTTP requests by method, route and status.",
             ["method", "endpoint", "status"],
-            registry=registry,
         )
-        self.http_duration = Histogram(
+        self.http_duration = histogram(
             "webapp_http_request_duration_seconds",
             "Time from the request reaching the app to its response, by method and route.",
             ["method", "endpoint"],
-            registry=registry,
         )
-        self.jobs_submitted = Counter(
-            "webapp_jobs_submitted", "Jobs accepted (202, replays excluded).", registry=registry
+        self.jobs_submitted = counter(
+            "webapp_jobs_submitted", "Jobs accepted (202, replays excluded)."
         )
-        self.jobs_finished = Counter(
-            "webapp_jobs_finished",
-            "Jobs that reached complete or failed.",
-            ["status"],
-            registry=registry,
+        self.jobs_finished = counter(
+            "webapp_jobs_finished", "Jobs that reached complete or failed.", ["status"]
         )
-        self.job_duration = Histogram(
+        self.job_duration = histogram(
             "webapp_job_duration_seconds",
             "Run time of attempts that wrote an outcome.",
             ["status"],
             buckets=JOB_BUCKETS,
-            registry=registry,
         )
-        self.job_attempts = Counter(
+        self.job_attempts = counter(
             "webapp_job_attempts",
             "Attempts by how they ended: complete, failed, fenced, handed_back, lease_expired.",
             ["outcome"],
-            registry=registry,
         )
-        self.redis_errors = Counter(
+        self.redis_errors = counter(
             "webapp_redis_errors",
             "Calls to Redis that failed (requests answered 503, runner calls, scrapes).",
-            registry=registry,
         )
