@@ -8,7 +8,8 @@ import random
 import pytest
 from marshmallow import ValidationError
 
-from webapp.api.schemas import OptimizeRequestSchema, PlayerSchema, plain_player
+from webapp.api.player_schema import PlayerSchema, plain_player
+from webapp.api.schemas import OptimizeRequestSchema
 
 VALID = {
     "id": "p1",

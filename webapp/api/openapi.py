@@ -8,7 +8,7 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Blueprint, Flask, Response, current_app, jsonify
 
-from webapp.api import response_schemas, schemas
+from webapp.api import player_schema, response_schemas, schemas
 from webapp.health.report import VERSION
 from webapp.jobs.status_wait import MAX_WAIT_SECONDS
 
@@ -189,7 +189,7 @@ def _paths() -> dict[str, dict[str, Any]]:
 
 
 def _slate_paths() -> dict[str, dict[str, Any]]:
-    pattern = {"type": "string", "pattern": schemas.ID_PATTERN}
+    pattern = {"type": "string", "pattern": player_schema.ID_PATTERN}
     slate_id = {"name": "slate_id", "in": "path", "required": True, "schema": pattern}
     query = [
         {"name": "sport", "in": "query", "required": True, "schema": {"enum": ["nfl", "nba"]}},

@@ -10,7 +10,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from marshmallow import ValidationError
 
-from webapp.api.schemas import PlayerSchema
+from webapp.api.player_schema import PlayerSchema
 from webapp.clients.neo4j_client import Neo4jUnavailableError, get_neo4j
 from webapp.optimizer.players import check_players
 from webapp.slates.importer import read_dk_csv

@@ -8,7 +8,8 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from flask.sansio.blueprints import BlueprintSetupState
 
 from webapp.api.errors import BadRequest, UnsupportedMediaType
-from webapp.api.schemas import ID_PATTERN, SPORTS
+from webapp.api.player_schema import ID_PATTERN
+from webapp.api.schemas import SPORTS
 from webapp.ids import new_ulid
 from webapp.slates import store as slate_store
 from webapp.slates.importer import SlateFileError, read_dk_csv
