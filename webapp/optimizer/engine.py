@@ -14,7 +14,7 @@ from webapp.optimizer.checkpoint import Checkpoint
 from webapp.optimizer.enumeration import top_lineups
 from webapp.optimizer.errors import InfeasibleError, OptimizerError
 from webapp.optimizer.options import OptimizeOptions
-from webapp.optimizer.portfolio import Rules, choose
+from webapp.optimizer.portfolio import choose
 from webapp.optimizer.report import add_stats, exposures, lineup_document
 from webapp.optimizer.run import NO_LINEUP, Progress, Run
 from webapp.optimizer.search import LineupSearch, best_lineups
@@ -86,14 +86,7 @@ def _exact_portfolio(run: Run) -> list[list[int]]:
     targets += team_objectives(run, options.n_lineups)
     candidates = build_candidates(targets, run.forbidden, run.threads, run.budget, _ignore)
     totals = np.array([slate.projections[c].sum() for c in candidates], dtype=np.float64)
-    rules = Rules(
-        options.n_lineups,
-        slate.rules.size,
-        options.min_unique,
-        run.limits,
-        run.min_counts,
-        teams=run.teams,
-    )
+    rules = run.portfolio_rules()
     kept = choose(candidates, totals, len(slate), rules, run.budget)
     run.warnings.extend(rules.warnings)
     return [candidates[c] for c in kept]

@@ -22,6 +22,7 @@ from webapp.optimizer.errors import OptimizerError
 from webapp.optimizer.feasibility import check_feasible
 from webapp.optimizer.options import OptimizeOptions
 from webapp.optimizer.players import check_players, to_players
+from webapp.optimizer.portfolio import Rules
 from webapp.optimizer.rules import RULES
 from webapp.optimizer.search import exposure_limits
 from webapp.optimizer.slate import Slate, Stack
@@ -84,6 +85,17 @@ class Run:
     def forbidden(self) -> frozenset[int]:
         """Players no lineup may hold (exposure 0)."""
         return frozenset(np.flatnonzero(self.limits <= 0).tolist())
+
+    def portfolio_rules(self) -> Rules:
+        """What the chosen portfolio must obey: n lineups, min_unique, exposures, teams."""
+        return Rules(
+            self.options.n_lineups,
+            self.slate.rules.size,
+            self.options.min_unique,
+            self.limits,
+            self.min_counts,
+            teams=self.teams,
+        )
 
     def save(self, **fields: Any) -> None:
         if self.checkpoint is not None:

@@ -5,7 +5,7 @@ threshold L. If the pool's optimum is at least L it is the optimum over every pl
 any lineup using a left-out player is worth less than L; ties included, since such a lineup
 can't tie either. Otherwise L is lowered (the gap to the LP value doubles), the pool grows
 and the same step is solved again, until L is below every bound and the pool is everyone.
-A pool's optimum comes from branching.best_lineup (branch and bound), or from CP-SAT for
+A pool's optimum comes from branch_bound.best_lineup, or from CP-SAT for
 the largest pools and the last step over everyone.
 """
 
@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from webapp.optimizer.bounds import Bounds, BoundsModel
-from webapp.optimizer.branching import best_lineup
+from webapp.optimizer.branch_bound import best_lineup
 from webapp.optimizer.budget import NO_BUDGET, BudgetSpent, TimeBudget
 from webapp.optimizer.errors import InfeasibleError
 from webapp.optimizer.model import PoolModel
@@ -105,7 +105,7 @@ class LineupSearch:
         A floor just under the last lineup's value makes the proof quick; an optimum found
         above a floor is the pool's optimum, and an empty floor is lowered until it reaches
         the threshold. Pools up to DFS_POOL players are searched by branch and bound
-        (branching.py), larger ones, and the last step over every player (where proving that
+        (branch_bound.py), larger ones, and the last step over every player (where proving that
         nothing is left is CP-SAT's strength), by CP-SAT."""
         if len(pool) <= DFS_POOL and threshold > -math.inf:
             return self._branch_and_bound(pool, threshold)

@@ -17,7 +17,7 @@ from webapp.optimizer.candidates import (
 )
 from webapp.optimizer.enumeration import top_lineups
 from webapp.optimizer.errors import InfeasibleError
-from webapp.optimizer.portfolio import Rules, choose
+from webapp.optimizer.portfolio import choose
 from webapp.optimizer.report import add_stats, lineup_document
 from webapp.optimizer.run import NO_LINEUP, Run
 from webapp.optimizer.selection import score
@@ -124,14 +124,7 @@ def simulated(run: Run) -> tuple[list[list[int]], dict[str, Any]]:
         "percentile": scores.chosen_percentile,
         "best_frequency": scores.best_frequency,
     }[options.selection]
-    rules = Rules(
-        options.n_lineups,
-        slate.rules.size,
-        options.min_unique,
-        run.limits,
-        run.min_counts,
-        teams=run.teams,
-    )
+    rules = run.portfolio_rules()
     kept = choose(
         candidates, np.asarray(statistic, dtype=np.float64), len(slate), rules, run.budget
     )
