@@ -14,6 +14,7 @@ import numpy as np
 
 from webapp.optimizer.anchors import AnchorBounds, anchor_members, first_groups
 from webapp.optimizer.branching import Enumerator
+from webapp.optimizer.budget import NO_BUDGET, TimeBudget
 from webapp.optimizer.slate import Slate
 
 
@@ -25,11 +26,13 @@ def best_lineup(
     cuts: Sequence[tuple[Sequence[int], int]] = (),
     rows: Sequence[tuple[Sequence[int], int, int]] = (),
     anchor_bounds: AnchorBounds | None = None,
+    budget: TimeBudget = NO_BUDGET,
 ) -> tuple[list[int], int] | None:
     """The best lineup of `pool` worth at least `floor` that shares at most `max_shared`
     players with each cut's lineup and holds low..high of each row's members, with its
     value; None when there is none. Branch and bound: the floor rises to each lineup found,
-    so the first best lineup in search order is kept (deterministic among ties)."""
+    so the first best lineup in search order is kept (deterministic among ties). BudgetSpent
+    is raised from inside the search once `budget` is used up."""
     anchors = {group.anchor for group in slate.stacks}
     inside = set(pool)
     searches = [a for a in (g.anchor for g in slate.stacks) if a in inside] if anchors else [None]
@@ -44,6 +47,7 @@ def best_lineup(
             continue
         search = Enumerator(slate, members, values, 1, first_groups(slate, members, anchor))
         search.best_only = True
+        search.time_budget = budget
         search.team_rows = team_rows
         search.add_cuts(cuts)
         search.floor = floor

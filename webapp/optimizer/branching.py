@@ -27,8 +27,11 @@ from webapp.optimizer.anchors import (
     lineup_legal,
     stack_demands,
 )
+from webapp.optimizer.budget import NO_BUDGET
 from webapp.optimizer.slate import Slate
 from webapp.optimizer.slot_groups import NEG, Group, hall_rows, knapsacks, later_tables, pool_groups
+
+BUDGET_CHECK_EVERY = 1024  # nodes between readings of the clock in a best-lineup search
 
 
 class Enumerator:
@@ -70,8 +73,11 @@ class Enumerator:
         self.demands = stack_demands(slate, self.rank)
         self.active: list[tuple[frozenset[int], list[int], int]] = []
         self.bounds: dict[tuple[int, int, int, int, int], int] = {}
-        # Best-lineup mode (best_lineup): cuts against earlier lineups, rows, rising floor.
+        # Best-lineup mode (best_lineup): cuts against earlier lineups, rows, rising floor,
+        # and the run's time budget, read every BUDGET_CHECK_EVERY nodes.
         self.best_only = False
+        self.time_budget = NO_BUDGET
+        self.visits = 0
         self.cut_of: dict[int, list[int]] = {}  # player -> cuts whose lineup holds him
         self.shared: list[int] = []  # players of the lineup being built in each cut's lineup
         self.max_shared: list[int] = []
@@ -171,6 +177,9 @@ class Enumerator:
         """Extend the lineup with players of group g from `start` on, then later groups;
         True once `limit` lineups are found. Loops rather than recursing on "leave out", so
         the depth stays one per player put in (plus one per group) whatever the pool's size."""
+        self.visits += 1
+        if self.visits % BUDGET_CHECK_EVERY == 0:
+            self.time_budget.check()  # BudgetSpent ends the search; the caller keeps its lineups
         if need == 0:
             return self.leaf(value)
         if g == len(self.groups):

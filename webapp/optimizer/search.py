@@ -126,7 +126,14 @@ class LineupSearch:
                 floor = threshold
             self.budget.check()
             found = best_lineup(
-                self.slate, pool, self.values, floor, self.cuts, self.rows, self._anchor_bounds
+                self.slate,
+                pool,
+                self.values,
+                floor,
+                self.cuts,
+                self.rows,
+                self._anchor_bounds,
+                budget=self.budget,
             )
             if found is not None or floor == threshold:
                 return found

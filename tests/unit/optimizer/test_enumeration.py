@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import pytest
@@ -10,6 +11,8 @@ from bench.slates import nba_slate, nfl_slate
 from tests.unit.optimizer.test_exact import _solve, _valid_lineups
 from webapp.optimizer import RULES
 from webapp.optimizer.bounds import BoundsModel
+from webapp.optimizer.branch_bound import best_lineup
+from webapp.optimizer.budget import BudgetSpent, TimeBudget
 from webapp.optimizer.enumeration import top_lineups
 from webapp.optimizer.players import to_players
 from webapp.optimizer.rules import RosterRules
@@ -81,3 +84,17 @@ def test_real_size_top_lineups_equal_the_search(sport: str) -> None:
     expected = best_lineups(LineupSearch(slate, values, BoundsModel(slate)), 20, 1, limits)
 
     assert _totals(slate, top_lineups(slate, values, 20)) == _totals(slate, expected)
+
+
+def test_a_budget_spent_during_one_best_lineup_search_stops_that_search() -> None:
+    """The branch and bound reads the time budget as it searches, not only between lineups,
+    so one long search cannot run past OPTIMIZER_TIME_BUDGET_SECONDS."""
+    slate = Slate(to_players(nfl_slate(1)), RULES["nfl"])
+    values = slate.scaled(slate.projections)
+    pool = list(range(len(slate)))
+    readings = iter([0.0])  # the budget starts at 0; every later reading is long past it
+    budget = TimeBudget(5.0, clock=lambda: next(readings, 1e9))
+
+    assert best_lineup(slate, pool, values, -math.inf) is not None
+    with pytest.raises(BudgetSpent):
+        best_lineup(slate, pool, values, -math.inf, budget=budget)
