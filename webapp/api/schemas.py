@@ -26,7 +26,7 @@ from webapp.optimizer.correlation import FACTORS, loading_problems
 from webapp.optimizer.options import OptimizeOptions, options_in
 from webapp.optimizer.players import check_players
 from webapp.optimizer.rules import RULES
-from webapp.optimizer.teams import team_problems
+from webapp.optimizer.teams import MAX_TEAM_RULES, team_problems
 
 SPORTS = tuple(RULES)
 DEFAULTS = OptimizeOptions()
@@ -132,7 +132,7 @@ class OptimizeRequestSchema(Schema):
         keys=fields.String(validate=validate.Length(1, CODE_MAX)),
         values=fields.Nested(TeamExposureSchema),
         load_default=dict,
-        validate=validate.Length(max=64),
+        validate=validate.Length(max=MAX_TEAM_RULES),
         metadata={"description": "team and stack exposure: {team: {max, min, players}}"},
     )
     selection = fields.String(
