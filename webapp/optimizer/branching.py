@@ -27,11 +27,11 @@ from webapp.optimizer.anchors import (
     lineup_legal,
     stack_demands,
 )
-from webapp.optimizer.budget import NO_BUDGET
+from webapp.optimizer.budget import NO_BUDGET, TimeBudget
 from webapp.optimizer.slate import Slate
 from webapp.optimizer.slot_groups import NEG, Group, hall_rows, knapsacks, later_tables, pool_groups
 
-BUDGET_CHECK_EVERY = 1024  # nodes between readings of the clock in a best-lineup search
+BUDGET_CHECK_EVERY = 1024  # nodes between readings of the clock
 
 
 class Enumerator:
@@ -73,10 +73,10 @@ class Enumerator:
         self.demands = stack_demands(slate, self.rank)
         self.active: list[tuple[frozenset[int], list[int], int]] = []
         self.bounds: dict[tuple[int, int, int, int, int], int] = {}
-        # Best-lineup mode (best_lineup): cuts against earlier lineups, rows, rising floor,
-        # and the run's time budget, read every BUDGET_CHECK_EVERY nodes.
-        self.best_only = False
+        # The run's time budget, read every BUDGET_CHECK_EVERY nodes.
         self.time_budget = NO_BUDGET
+        # Best-lineup mode (best_lineup): cuts against earlier lineups, rows, rising floor.
+        self.best_only = False
         self.visits = 0
         self.cut_of: dict[int, list[int]] = {}  # player -> cuts whose lineup holds him
         self.shared: list[int] = []  # players of the lineup being built in each cut's lineup
@@ -213,6 +213,7 @@ def enumerate_pool(
     floor: float,
     limit: int,
     anchor_bounds: AnchorBounds | None = None,
+    budget: TimeBudget = NO_BUDGET,
 ) -> tuple[list[list[int]], bool]:
     """Lineups of `pool` worth at least `floor` (at most `limit`), and whether that is all.
 
@@ -230,6 +231,7 @@ def enumerate_pool(
             continue
         first = first_groups(slate, members, anchor)
         search = Enumerator(slate, members, values, limit - len(found), first)
+        search.time_budget = budget
         search.floor = -math.inf if floor == -math.inf else math.ceil(floor)
         stopped = search.visit(0, 0, 0, slate.rules.size, search.budget, 0)
         found += search.found

@@ -42,7 +42,7 @@ def top_lineups(
     bounds_model: BoundsModel | None = None,
 ) -> list[list[int]]:
     """The n best lineups by `values` (fewer when fewer exist), best first. Raises
-    BudgetSpent when the time budget runs out between passes."""
+    BudgetSpent when the time budget runs out (read as each pass searches)."""
     bounds_model = bounds_model or BoundsModel(slate)
     bounds = bounds_model.solve(values)
     if bounds is None:
@@ -76,7 +76,7 @@ def top_lineups(
         keep = bounds.player_bounds >= floor
         keep[list(slate.locks)] = True
         pool = [i for i in np.flatnonzero(keep).tolist() if i not in forbidden]
-        found, complete = enumerate_pool(slate, pool, values, floor, limit, anchor_bounds)
+        found, complete = enumerate_pool(slate, pool, values, floor, limit, anchor_bounds, budget)
         ranked = _ranked(found, values)
         if complete and (len(ranked) >= n_lineups or floor == -math.inf):
             return [list(key) for _, key in ranked[:n_lineups]]

@@ -12,7 +12,8 @@ from tests.unit.optimizer.test_exact import _solve, _valid_lineups
 from webapp.optimizer import RULES
 from webapp.optimizer.bounds import BoundsModel
 from webapp.optimizer.branch_bound import best_lineup
-from webapp.optimizer.budget import BudgetSpent, TimeBudget
+from webapp.optimizer.branching import enumerate_pool
+from webapp.optimizer.budget import NO_BUDGET, BudgetSpent, TimeBudget
 from webapp.optimizer.enumeration import top_lineups
 from webapp.optimizer.players import to_players
 from webapp.optimizer.rules import RosterRules
@@ -86,15 +87,24 @@ def test_real_size_top_lineups_equal_the_search(sport: str) -> None:
     assert _totals(slate, top_lineups(slate, values, 20)) == _totals(slate, expected)
 
 
-def test_a_budget_spent_during_one_best_lineup_search_stops_that_search() -> None:
-    """The branch and bound reads the time budget as it searches, not only between lineups,
-    so one long search cannot run past OPTIMIZER_TIME_BUDGET_SECONDS."""
+def _spent_after_start() -> TimeBudget:
+    readings = iter([0.0])  # the budget starts at 0; every later reading is long past it
+    return TimeBudget(5.0, clock=lambda: next(readings, 1e9))
+
+
+@pytest.mark.parametrize("search", ["best_lineup", "enumerate_pool"])
+def test_a_budget_spent_during_one_search_stops_that_search(search: str) -> None:
+    """The depth-first searches read the time budget as they go, not only between lineups or
+    passes, so one long search cannot run past OPTIMIZER_TIME_BUDGET_SECONDS."""
     slate = Slate(to_players(nfl_slate(1)), RULES["nfl"])
     values = slate.scaled(slate.projections)
     pool = list(range(len(slate)))
-    readings = iter([0.0])  # the budget starts at 0; every later reading is long past it
-    budget = TimeBudget(5.0, clock=lambda: next(readings, 1e9))
 
-    assert best_lineup(slate, pool, values, -math.inf) is not None
+    def run(budget: TimeBudget) -> object:
+        if search == "best_lineup":
+            return best_lineup(slate, pool, values, -math.inf, budget=budget)
+        return enumerate_pool(slate, pool, values, -math.inf, 200, budget=budget)[0]
+
+    assert run(NO_BUDGET)
     with pytest.raises(BudgetSpent):
-        best_lineup(slate, pool, values, -math.inf, budget=budget)
+        run(_spent_after_start())
