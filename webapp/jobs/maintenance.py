@@ -17,7 +17,7 @@ import structlog
 
 from webapp.jobs.events import JobEvents
 from webapp.jobs.reachability import Reachability
-from webapp.jobs.running import RunningJob, RunningJobs
+from webapp.jobs.running import RunningJobs
 from webapp.jobs.store import JobStore
 
 log = structlog.get_logger(__name__)
@@ -43,7 +43,7 @@ class Maintenance:
         heartbeat_s = max(self.lease_seconds / 3, 0.05)  # three heartbeats a lease
         while not stopped.is_set():
             try:
-                self.renew(self.running.snapshot(), self.running.is_current)
+                self.renew()
                 if not stop_requested.is_set():
                     self.recover_if_due()
             except Exception as error:
@@ -51,21 +51,24 @@ class Maintenance:
                 log.warning("job_maintenance_failed", error=str(error))
             stopped.wait(min(heartbeat_s, max(self.seconds_to_next_scan(), 0.05)))
 
-    def renew(self, jobs: list[RunningJob], still_running: Callable[[RunningJob], bool]) -> None:
-        """Extend the leases of `jobs`; cancel the ones whose attempt lost its job."""
+    def renew(self) -> None:
+        """Extend the leases of the running jobs; cancel the ones whose attempt lost its job."""
+        jobs = self.running.snapshot()
         if not jobs:
             return
         started = time.monotonic()
         lost = set(
-            self.store_factory().renew_leases(
-                self.owner, ((j.claim.record.run_id, j.claim.token) for j in jobs)
-            )
+            self.store_factory().renew_leases(self.owner, ((j.run_id, j.claim.token) for j in jobs))
         )
         self.reachability.took(started)
         for job in jobs:
-            run_id = job.claim.record.run_id
+            run_id = job.run_id
             # A job that ended while the heartbeat ran is not lost, just done.
-            if run_id in lost and still_running(job) and not job.context.cancelled.is_set():
+            if (
+                run_id in lost
+                and self.running.is_current(job)
+                and not job.context.cancelled.is_set()
+            ):
                 job.context.cancelled.set()
                 log.warning("job_lease_lost", job_id=run_id, attempt=job.claim.attempt)
 

@@ -33,7 +33,7 @@ from webapp.jobs.running import RunningJob, RunningJobs
 from webapp.jobs.store import JobStore
 from webapp.jobs.supervision import SupervisedThreads
 
-__all__ = ["JobRunner", "RunnerOptions", "RunningJob"]
+__all__ = ["JobRunner", "RunnerOptions"]
 
 log = structlog.get_logger(__name__)
 
@@ -66,7 +66,6 @@ class JobRunner:
         self.owner = owner or f"{socket.gethostname()}:{os.getpid()}"
         self.reachability = Reachability(options.lease_seconds)
         self._store_factory = store_factory
-        self._started = threading.Event()
         self._stop_requested = threading.Event()
         self._stopped = threading.Event()
         self._is_paused: Callable[[], bool] = lambda: False
@@ -92,7 +91,9 @@ class JobRunner:
     def is_accepting(self) -> bool:
         """True while this process takes new jobs from the queue."""
         return (
-            self._started.is_set() and not self._stop_requested.is_set() and not self._is_paused()
+            self._threads is not None
+            and not self._stop_requested.is_set()
+            and not self._is_paused()
         )
 
     @property
@@ -122,7 +123,6 @@ class JobRunner:
             },
             self._stopped,
         )
-        self._started.set()
         self.ensure_threads()
         log.info(
             "job_runner_started",
