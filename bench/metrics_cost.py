@@ -44,7 +44,7 @@ def main() -> None:
 
     from webapp import create_app
     from webapp.config import Settings
-    from webapp.observability.metrics.extension import EXTENSION_KEY
+    from webapp.observability.metrics.extension import METRICS
     from webapp.observability.metrics.observers import RequestMetrics
 
     apps = {name: create_app(Settings(log_file="", access_log=False, metrics_enabled=on, redis_url=args.redis_url,
@@ -66,7 +66,7 @@ def main() -> None:
     print(f"  whole request: metrics cost {on - off:+.1f} us/request, ratio on/off {on / off:.3f}")
     # The metrics' before+after hooks alone, per request.
     app = apps["metrics on"]
-    hooks, response = RequestMetrics(app.extensions[EXTENSION_KEY].instruments), Response("{}", 200)
+    hooks, response = RequestMetrics(METRICS.lookup(app).instruments), Response("{}", 200)
     with app.test_request_context(args.path):
         alone = [_per_request_us(lambda: (hooks.started(), hooks.finished(response)), args.requests)
                  for _ in range(args.rounds)]  # fmt: skip

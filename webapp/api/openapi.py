@@ -192,7 +192,12 @@ def _slate_paths() -> dict[str, dict[str, Any]]:
     pattern = {"type": "string", "pattern": player_schema.ID_PATTERN}
     slate_id = {"name": "slate_id", "in": "path", "required": True, "schema": pattern}
     query = [
-        {"name": "sport", "in": "query", "required": True, "schema": {"enum": ["nfl", "nba"]}},
+        {
+            "name": "sport",
+            "in": "query",
+            "required": True,
+            "schema": {"enum": list(schemas.SPORTS)},
+        },
         {"name": "slate_id", "in": "query", "required": False, "schema": pattern},
     ]
     return {
@@ -264,8 +269,9 @@ def build_spec() -> dict[str, Any]:
 @bp.get("/openapi.json")
 def openapi_document() -> Response:
     """Serve the document (built once per app)."""
-    document = current_app.extensions.setdefault(EXTENSION_KEY, build_spec())
-    return jsonify(document)
+    if EXTENSION_KEY not in current_app.extensions:
+        current_app.extensions[EXTENSION_KEY] = build_spec()
+    return jsonify(current_app.extensions[EXTENSION_KEY])
 
 
 def init_app(app: Flask) -> None:

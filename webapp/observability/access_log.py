@@ -35,10 +35,8 @@ class AccessLog:
         if path in PROBE_PATHS and not self.include_probes:
             return response
         started = g.get("request_started")
-        log.info(
+        log.info(  # method and path come from the request's context (correlation.py)
             EVENT,
-            method=request.method,
-            path=path,
             status=response.status_code,
             duration_ms=round((time.perf_counter() - started) * 1000, 2) if started else None,
             response_bytes=response.calculate_content_length(),

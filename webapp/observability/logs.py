@@ -36,8 +36,9 @@ SHARED_PROCESSORS: list[Any] = [
     structlog.stdlib.add_log_level,
     structlog.stdlib.add_logger_name,
     structlog.processors.TimeStamper(fmt="iso", utc=True, key="timestamp"),
-    structlog.stdlib.ExtraAdder(),
 ]
+# A library's record also brings its `extra=` fields (structlog's events carry theirs already).
+FOREIGN_PROCESSORS: list[Any] = [*SHARED_PROCESSORS, structlog.stdlib.ExtraAdder()]
 
 
 def wants_console(log_format: str) -> bool:
@@ -62,7 +63,7 @@ def json_formatter(console: bool = False) -> structlog.stdlib.ProcessorFormatter
         ]
     )
     return structlog.stdlib.ProcessorFormatter(
-        foreign_pre_chain=SHARED_PROCESSORS,
+        foreign_pre_chain=FOREIGN_PROCESSORS,
         processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, *renderer, _redact],
     )
 

@@ -14,9 +14,6 @@ from webapp.observability.metrics.instruments import Instruments
 from webapp.observability.metrics.multiproc import is_multiprocess
 from webapp.observability.metrics.observers import JobMetrics, QueueCollector, RequestMetrics
 
-# The name the metrics have in `app.extensions`, for code that reads them without the Key.
-EXTENSION_KEY = METRICS.name
-
 
 @dataclass
 class Metrics:
