@@ -107,37 +107,36 @@ class LineupSearch:
         the threshold. Pools up to DFS_POOL players are searched by branch and bound
         (branch_bound.py), larger ones, and the last step over every player (where proving that
         nothing is left is CP-SAT's strength), by CP-SAT."""
-        if len(pool) <= DFS_POOL and threshold > -math.inf:
-            return self._branch_and_bound(pool, threshold)
-        model = self._model_for(pool)
+        solve = (
+            self._branch_and_bound(pool)
+            if len(pool) <= DFS_POOL and threshold > -math.inf
+            else self._cp_sat(pool)
+        )
         while True:
             floor = max(threshold, self.last - self.step) if self.tight_floors else threshold
             if floor <= self.lowest:
                 floor = threshold  # the floor no longer excludes anything
-            found = model.solve(self.hint, floor, self.budget)
+            self.budget.check()
+            found = solve(floor)
             if found is not None or floor == threshold:
                 return found
             self.step *= GAP_GROWTH
 
-    def _branch_and_bound(self, pool: list[int], threshold: float) -> tuple[list[int], int] | None:
-        while True:
-            floor = max(threshold, self.last - self.step) if self.tight_floors else threshold
-            if floor <= self.lowest:
-                floor = threshold
-            self.budget.check()
-            found = best_lineup(
-                self.slate,
-                pool,
-                self.values,
-                floor,
-                self.cuts,
-                self.rows,
-                self._anchor_bounds,
-                budget=self.budget,
-            )
-            if found is not None or floor == threshold:
-                return found
-            self.step *= GAP_GROWTH
+    def _cp_sat(self, pool: list[int]) -> Callable[[float], tuple[list[int], int] | None]:
+        model = self._model_for(pool)
+        return lambda floor: model.solve(self.hint, floor, self.budget)
+
+    def _branch_and_bound(self, pool: list[int]) -> Callable[[float], tuple[list[int], int] | None]:
+        return lambda floor: best_lineup(
+            self.slate,
+            pool,
+            self.values,
+            floor,
+            self.cuts,
+            self.rows,
+            self._anchor_bounds,
+            budget=self.budget,
+        )
 
     def _anchor_bounds(self, anchor: int) -> np.ndarray | None:
         # Bounds with a stack's anchor fixed: the same for every lineup, solved once each.
