@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from tests.conftest import valid_players
@@ -14,9 +16,15 @@ def _submit(store: JobStore) -> str:
     return service.submit(store, {"slate_id": "noop", "players": valid_players()}).run_id
 
 
+def _submit_in_its_own_millisecond(store: JobStore) -> str:
+    """The queue orders by submit time in ms; jobs of one millisecond have no order."""
+    time.sleep(0.002)
+    return _submit(store)
+
+
 def test_run_ids_list_each_state_from_its_queue(store: JobStore) -> None:
     """Pending ids come oldest first from the queue, running ones from the leases, all by scan."""
-    running, first, second = _submit(store), _submit(store), _submit(store)
+    running, first, second = [_submit_in_its_own_millisecond(store) for _ in range(3)]
     store.claim_next("host-a:1")
 
     assert list(store.run_ids(JobStatus.PENDING, 10)) == [first, second]
