@@ -47,7 +47,10 @@ def pytest_report_header() -> str:
 
 def close_app(app: Flask) -> None:
     """Stop an app's threads and close its clients."""
-    get_jobs(app).runner.shutdown()
+    jobs = get_jobs(app)
+    jobs.runner.shutdown()
+    if jobs.presence is not None:  # its last write (forget this worker) must not race the close
+        jobs.presence.join(timeout=2)
     get_redis(app).close()
     get_neo4j(app).close()
 

@@ -38,6 +38,7 @@ class Jobs:
     connections: RedisConnections
     kinds: JobKinds
     runner: JobRunner = field(init=False)
+    presence: threading.Thread | None = field(default=None, init=False)  # once started
     _store: JobStore | None = field(default=None, init=False)
     _store_client: object | None = field(default=None, init=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False)

@@ -176,7 +176,7 @@ def _start_presence(app: Flask) -> None:
 
     jobs, settings = get_jobs(app), get_settings(app)
     instance = settings.service_id or jobs.runner.owner.rsplit(":", 1)[0]
-    presence.start(jobs.store, jobs.runner, instance)
+    jobs.presence = presence.start(jobs.store, jobs.runner, instance)
 
 
 def is_draining(app: Flask) -> bool:
