@@ -15,15 +15,15 @@ WORKDIR /app
 RUN groupadd --system --gid 10001 app \
     && useradd --system --uid 10001 --gid app --home-dir /app --no-create-home app
 
-# Dependencies from the project's own metadata, in a layer that changes only with pyproject.toml.
-COPY pyproject.toml scripts/requirements-from-pyproject ./
-RUN python requirements-from-pyproject pyproject.toml > /tmp/requirements.txt \
-    && pip install --no-cache-dir -r /tmp/requirements.txt \
-    && rm /tmp/requirements.txt requirements-from-pyproject
+# The locked dependencies (exact versions, hashes checked; pip and setuptools too), in a layer
+# that changes only with the lock (scripts/lock refreshes it).
+COPY requirements/runtime.lock /tmp/runtime.lock
+RUN pip install --no-cache-dir --require-hashes -r /tmp/runtime.lock \
+    && rm /tmp/runtime.lock
 
-COPY README.md gunicorn.conf.py ./
+COPY pyproject.toml README.md gunicorn.conf.py ./
 COPY webapp ./webapp
-RUN pip install --no-cache-dir --no-deps . \
+RUN pip install --no-cache-dir --no-deps --no-build-isolation . \
     && mkdir -p /app/var/log /app/var/run \
     && chown -R 10001:10001 /app/var
 

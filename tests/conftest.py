@@ -17,6 +17,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from structlog.testing import LogCapture
 
+from tests.support.fake_redis import fake_connection_kwargs
 from tests.support.kinds import scripted_kinds
 from webapp import create_app
 from webapp.clients.neo4j_client import get_neo4j
@@ -88,10 +89,7 @@ def make_app(
 
     def build(**overrides: object) -> Flask:
         app = create_app(replace(settings, **overrides), kinds=scripted_kinds())  # type: ignore[arg-type]
-        get_redis(app).extra_kwargs = {
-            "connection_class": fakeredis.FakeRedisConnection,
-            "server": fake_server,
-        }
+        get_redis(app).extra_kwargs = fake_connection_kwargs(fake_server)
         built.append(app)
         return app
 

@@ -12,6 +12,7 @@ from flask.testing import FlaskClient
 from bench.slates import nfl_slate
 from tests.conftest import close_app
 from tests.support.dk_csv import nfl_salary_csv
+from tests.support.fake_redis import fake_connection_kwargs
 from tests.support.kinds import scripted_kinds
 from webapp import create_app
 from webapp.api.refusals import check_submission
@@ -42,10 +43,7 @@ def _cheapest_lineup_ids() -> list[str]:
 def checked_client(settings: Settings, fake_server: fakeredis.FakeServer) -> Iterator[FlaskClient]:
     """An app whose optimize kind runs the real submit-time checks."""
     app = create_app(settings, kinds=scripted_kinds(check=check_submission))
-    get_redis(app).extra_kwargs = {
-        "connection_class": fakeredis.FakeRedisConnection,
-        "server": fake_server,
-    }
+    get_redis(app).extra_kwargs = fake_connection_kwargs(fake_server)
     yield app.test_client()
     close_app(app)
 

@@ -137,8 +137,8 @@ class RedisConnections:
             socket_keepalive=True,
             health_check_interval=settings.redis_health_check_interval_s,
             retry=retry,
-            **self.extra_kwargs,
         )
+        kwargs.update(self.extra_kwargs)
         if is_sentinel_url(settings.redis_url):
             return self._sentinel_pool(kwargs)
         # Blocking: a burst waits (up to the socket timeout) for a free connection instead of
