@@ -37,7 +37,7 @@ def default_kinds(neo4j: neo4j_client.Neo4jClient, settings: Settings) -> JobKin
         "optimize",
         make_optimize_job(
             players_of if neo4j.is_configured else None,
-            time_budget_seconds=settings.optimizer_time_budget_seconds,
+            time_budget_seconds=settings.optimizer_budget_s,
             threads=settings.optimizer_threads,
         ),
         check=check_submission,

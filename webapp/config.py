@@ -169,6 +169,10 @@ class Settings:
     max_attempts: int = _env("MAX_ATTEMPTS", 3, _positive_int)
     result_write_retry_seconds: float = _env("RESULT_WRITE_RETRY_SECONDS", 300.0, _positive_float)
     drain_timeout_seconds: float = _env("DRAIN_TIMEOUT_SECONDS", 90.0, _positive_float)
+    # Hard limits of one attempt's compute process: past either it is stopped and the job fails
+    # (timed_out, out_of_memory), without a retry
+    job_timeout_seconds: float = _env("JOB_TIMEOUT_SECONDS", 600.0, _positive_float)
+    job_memory_limit_mb: int = _env("JOB_MEMORY_LIMIT_MB", 2048, _positive_int)
     drain_flag_file: str = _env("DRAIN_FLAG_FILE", "var/run/draining")
 
     # HTTP
@@ -206,9 +210,9 @@ class Settings:
     # Slates uploaded over HTTP are kept in Redis this long when Neo4j is not configured
     slate_ttl_seconds: int = _env("SLATE_TTL_SECONDS", 604800, _positive_int)
 
-    # Optimizer: a time budget per job (empty: none; when it runs out the lineups found so far
-    # are the result, with a warning) and the threads that build simulation candidates (empty:
-    # the CPU count)
+    # Optimizer: a time budget per job (empty: 90% of JOB_TIMEOUT_SECONDS; when it runs out
+    # the lineups found so far are the result, with a warning) and the threads that build
+    # simulation candidates (empty: the CPU count)
     optimizer_time_budget_seconds: float | None = _env(
         "OPTIMIZER_TIME_BUDGET_SECONDS", None, _optional_positive_float
     )
@@ -236,6 +240,14 @@ class Settings:
                 continue
             values[f.name] = _parse(name, environ[name], f.metadata.get("parse"))
         return cls(**values)
+
+    @property
+    def optimizer_budget_s(self) -> float:
+        """The optimizer's soft budget: OPTIMIZER_TIME_BUDGET_SECONDS, never past 90% of the
+        hard JOB_TIMEOUT_SECONDS, so a job that runs out of time returns what it found."""
+        soft_cap = 0.9 * self.job_timeout_seconds
+        budget = self.optimizer_time_budget_seconds
+        return soft_cap if budget is None else min(budget, soft_cap)
 
     def flask_config(self) -> dict[str, Any]:
         """The subset Flask itself reads."""

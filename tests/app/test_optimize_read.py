@@ -17,15 +17,43 @@ def _submit(client: FlaskClient, slate_id: str = "noop") -> str:
 
 
 def test_status_document_of_a_pending_job(client: FlaskClient) -> None:
-    """A new job reads as pending with its input, metadata and timestamps."""
+    """A new job reads as pending with its metadata and timestamps, without its input."""
     run_id = _submit(client)
 
     document = client.get(f"/optimize/{run_id}").json
 
     assert document["status"] == "pending" and document["progress"] == 0.0
-    assert document["attempts"] == 0 and document["input"]["slate_id"] == "noop"
+    assert document["attempts"] == 0 and document["metadata"]["slate_id"] == "noop"
     assert document["created_at"].endswith("Z") and document["started_at"] is None
-    assert "result" not in document
+    assert "result" not in document and "input" not in document
+
+
+def test_the_input_is_read_when_asked_for(client: FlaskClient) -> None:
+    """?include=input adds the stored input to the status; /input answers it alone; any other
+    include is a 400."""
+    run_id = _submit(client)
+
+    with_input = client.get(f"/optimize/{run_id}?include=input").json
+    alone = client.get(f"/optimize/{run_id}/input").json
+    other = client.get(f"/optimize/{run_id}?include=result")
+
+    assert with_input["input"]["slate_id"] == "noop" and len(with_input["input"]["players"]) == 2
+    assert alone == {"run_id": run_id, "input": with_input["input"]}
+    assert other.status_code == 400 and other.json["error"]["details"] == {"include": "result"}
+
+
+def test_a_status_read_never_decodes_the_input(client: FlaskClient, store: JobStore) -> None:
+    """A status read does not even fetch the input: one that could not be decoded does not
+    disturb it (with the input asked for, the same record is a 500)."""
+    run_id = _submit(client)
+    store.redis.hset(store.keys.job(run_id), "input", b"x\x00not zlib")
+
+    plain = client.get(f"/optimize/{run_id}")
+    waited = client.get(f"/optimize/{run_id}?wait=0.1")
+    with_input = client.get(f"/optimize/{run_id}?include=input")
+
+    assert plain.status_code == 200 and waited.status_code == 200
+    assert with_input.status_code == 500
 
 
 @pytest.mark.parametrize(

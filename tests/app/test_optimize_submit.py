@@ -32,6 +32,7 @@ def test_accepted_job_is_in_redis_before_the_answer(client: FlaskClient, store: 
     assert response.json["links"] == {
         "self": f"/optimize/{run_id}",
         "result": f"/optimize/{run_id}/result",
+        "input": f"/optimize/{run_id}/input",
     }
     record = store.get(run_id)
     assert record.status == "pending" and record.input["slate_id"] == "noop"

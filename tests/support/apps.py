@@ -25,3 +25,11 @@ def create_noop_app() -> Flask:
     kinds = JobKinds()
     kinds.register("optimize", lambda job_input, context: {"lineups": []})
     return create_app(Settings.from_env(os.environ), kinds=kinds)
+
+
+def create_compute_app() -> Flask:
+    """The service, reading the environment, whose jobs compute in child processes as their
+    slate_id says (tests/support/compute_kinds.py)."""
+    from tests.support.compute_kinds import compute_kinds
+
+    return create_app(Settings.from_env(os.environ), kinds=compute_kinds())

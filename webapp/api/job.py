@@ -8,7 +8,7 @@ from typing import Any
 from webapp.api.late_swap import late_swap
 from webapp.api.lineups import describe_lineups
 from webapp.api.roundings import exposure_warnings
-from webapp.jobs.context import JobContext
+from webapp.compute.kind import ProcessKind
 from webapp.jobs.errors import JobFailedError
 
 SlateLoader = Callable[[str], list[dict[str, Any]]]
@@ -38,34 +38,46 @@ def make_optimize_job(
     *,
     time_budget_seconds: float | None = None,
     threads: int | None = None,
-) -> Callable[[dict[str, Any], JobContext], Any]:
-    """Build the job function; `load_slate` fetches players by slate id when none were sent.
-    `time_budget_seconds` (OPTIMIZER_TIME_BUDGET_SECONDS) bounds each run: when it runs out
-    the lineups found so far are the result, with a warning. `threads`
-    (OPTIMIZER_THREADS, None: the CPU count) solve simulation candidates in parallel."""
+) -> ProcessKind:
+    """Build the job kind: its players are resolved on the job thread (`load_slate` fetches
+    them by slate id when none were sent), the optimizer runs in a compute process.
+    `time_budget_seconds` bounds each run: when it runs out the lineups found so far are the
+    result, with a warning. `threads` (OPTIMIZER_THREADS, None: the CPU count) solve
+    simulation candidates in parallel."""
 
-    def run_optimize_job(job_input: dict[str, Any], context: JobContext) -> dict[str, Any]:
-        from webapp.optimizer import InfeasibleError, OptimizeOptions, OptimizerError, optimize
-        from webapp.optimizer.options import options_in
-
+    def prepare(job_input: dict[str, Any]) -> dict[str, Any]:
         players = _players(job_input, load_slate)
-        fields = options_in(job_input)
-        fields.update(time_budget_seconds=time_budget_seconds, threads=threads)
-        try:
-            if job_input.get("late_swap"):
-                result = late_swap(players, job_input, fields, context.progress)
-            else:
-                result = optimize(
-                    players,
-                    OptimizeOptions(**fields),
-                    progress=context.progress,
-                    checkpoint=context.checkpoint,
-                )
-        except InfeasibleError as error:
-            raise JobFailedError(str(error), "infeasible") from error
-        except OptimizerError as error:
-            raise JobFailedError(str(error), "invalid_request") from error
-        result["warnings"] = [*result.get("warnings", ()), *exposure_warnings(job_input)]
-        return describe_lineups(result, players)
+        request = {k: v for k, v in job_input.items() if k != "players"}
+        return {
+            "players": players,
+            "request": request,
+            "limits": {"time_budget_seconds": time_budget_seconds, "threads": threads},
+        }
 
-    return run_optimize_job
+    return ProcessKind(prepare=prepare, compute=compute_optimize)
+
+
+def compute_optimize(payload: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Run the optimizer (or a late swap) on a prepared payload; runs in a compute process."""
+    from webapp.optimizer import InfeasibleError, OptimizeOptions, OptimizerError, optimize
+    from webapp.optimizer.options import options_in
+
+    players, job_input = payload["players"], payload["request"]
+    fields = options_in(job_input)
+    fields.update(payload["limits"])
+    try:
+        if job_input.get("late_swap"):
+            result = late_swap(players, job_input, fields, context.progress)
+        else:
+            result = optimize(
+                players,
+                OptimizeOptions(**fields),
+                progress=context.progress,
+                checkpoint=context.checkpoint,
+            )
+    except InfeasibleError as error:
+        raise JobFailedError(str(error), "infeasible") from error
+    except OptimizerError as error:
+        raise JobFailedError(str(error), "invalid_request") from error
+    result["warnings"] = [*result.get("warnings", ()), *exposure_warnings(job_input)]
+    return describe_lineups(result, players)

@@ -46,6 +46,13 @@ _WAIT = _param(
     "Seconds to wait for a status change (long poll). When too many requests of "
     "one process wait already, the answer comes at once with a Status-Wait header.",
 )
+_INCLUDE = _param(
+    "include",
+    "query",
+    {"type": "string", "enum": ["input"]},
+    "input: add the job's stored input to the status document (left out otherwise; "
+    "GET /optimize/{run_id}/input also has it).",
+)
 _IDEMPOTENCY = _param(
     "Idempotency-Key",
     "header",
@@ -112,7 +119,7 @@ def _paths() -> dict[str, dict[str, Any]]:
         "/optimize/{run_id}": {
             "get": {
                 "summary": "Read a job's status; with ?wait=N, once it changes or N s pass",
-                "parameters": [_RUN_ID, _WAIT, _CORRELATION],
+                "parameters": [_RUN_ID, _WAIT, _INCLUDE, _CORRELATION],
                 "responses": {"200": _json("StatusDocument", "the job"), **reads},
             },
             "delete": {
@@ -124,6 +131,13 @@ def _paths() -> dict[str, dict[str, Any]]:
                     **reads,
                 },
             },
+        },
+        "/optimize/{run_id}/input": {
+            "get": {
+                "summary": "Read a job's stored input (the request, a slate's players resolved)",
+                "parameters": [_RUN_ID, _CORRELATION],
+                "responses": {"200": _json("InputResponse", "the input"), **reads},
+            }
         },
         "/optimize/{run_id}/result": {
             "get": {
@@ -256,6 +270,7 @@ def build_spec() -> dict[str, Any]:
         ("SubmitResponse", response_schemas.SubmitResponseSchema),
         ("StatusDocument", response_schemas.StatusDocumentSchema),
         ("ResultResponse", response_schemas.ResultResponseSchema),
+        ("InputResponse", response_schemas.InputResponseSchema),
         ("SlateSummary", response_schemas.SlateSummarySchema),
         ("SlateDocument", response_schemas.SlateDocumentSchema),
         ("Error", response_schemas.ErrorSchema),

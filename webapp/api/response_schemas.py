@@ -95,6 +95,7 @@ class LinksSchema(Schema):
 
     self = fields.String(required=True)
     result = fields.String(required=True)
+    input = fields.String(required=True)
 
 
 class SubmitResponseSchema(Schema):
@@ -128,7 +129,8 @@ class StatusDocumentSchema(Schema):
         allow_none=True,
         metadata={
             "description": "why the job failed: cancelled, infeasible, invalid_request, "
-            "slate_not_found, gave_up, worker_lost, internal_error, job_failed"
+            "slate_not_found, gave_up, worker_lost, timed_out, out_of_memory, "
+            "compute_crashed, internal_error, job_failed"
         },
     )
     attempts = fields.Integer(
@@ -148,8 +150,18 @@ class StatusDocumentSchema(Schema):
     finished_at = fields.String(allow_none=True)
     request_id = fields.String(allow_none=True)
     metadata = fields.Nested(MetadataSchema, required=True)
-    input = fields.Dict(required=True, metadata={"description": "the validated request"})
+    input = fields.Dict(metadata={"description": "the validated request; only with ?include=input"})
     links = fields.Nested(LinksSchema, required=True)
+
+
+class InputResponseSchema(Schema):
+    """GET /optimize/<run_id>/input."""
+
+    run_id = fields.String(required=True)
+    input = fields.Dict(
+        required=True,
+        metadata={"description": "the validated request, a slate's players resolved"},
+    )
 
 
 class ErrorBodySchema(Schema):

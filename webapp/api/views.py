@@ -30,7 +30,7 @@ def _links(run_id: str) -> dict[str, str]:
     # Built directly rather than with url_for, which costs more than the rest of a status
     # read; script_root keeps them right when the app is mounted under a prefix.
     base = f"{request.script_root}/optimize/{run_id}"
-    return {"self": base, "result": f"{base}/result"}
+    return {"self": base, "result": f"{base}/result", "input": f"{base}/input"}
 
 
 def _checked_run_id(run_id: str) -> str:
@@ -124,22 +124,39 @@ def _wait_seconds() -> float:
     return seconds
 
 
+def _with_input() -> bool:
+    raw = request.args.get("include")
+    if raw is None:
+        return False
+    if raw != "input":
+        raise BadRequest("include must be 'input'", details={"include": raw[:64]})
+    return True
+
+
 @bp.get("/optimize/<run_id>")
 def get_status(run_id: str) -> Response:
-    """The job's status document (everything but the result); with ?wait=N, answered once
-    the status changes or N seconds pass."""
-    run_id, wait_s = _checked_run_id(run_id), _wait_seconds()
+    """The job's status document (everything but the result, and the input only with
+    ?include=input); with ?wait=N, answered once the status changes or N seconds pass."""
+    run_id, wait_s, with_input = _checked_run_id(run_id), _wait_seconds(), _with_input()
     store = get_jobs(current_app).store()
     if wait_s:
-        record, waited = status_wait.get_waiters(current_app).wait(store, run_id, wait_s)
+        waiters = status_wait.get_waiters(current_app)
+        record, waited = waiters.wait(store, run_id, wait_s, with_input=with_input)
     else:
-        record, waited = service.status(store, run_id), True
-    document = record.to_status_document()
+        record, waited = service.status(store, run_id, with_input=with_input), True
+    document = record.to_status_document(with_input=with_input)
     document["links"] = _links(record.run_id)
     response = jsonify(document)
     if not waited:
         response.headers["Status-Wait"] = "skipped; too many waiters, poll again"
     return response
+
+
+@bp.get("/optimize/<run_id>/input")
+def get_input(run_id: str) -> Response:
+    """The job's input as stored (the request, with a slate's players resolved)."""
+    record = service.status(get_jobs(current_app).store(), _checked_run_id(run_id), with_input=True)
+    return jsonify({"run_id": record.run_id, "input": record.input})
 
 
 @bp.delete("/optimize/<run_id>")
@@ -157,7 +174,7 @@ def cancel(run_id: str) -> Response:
                 f"job {run_id} has already ended ({record.status}); nothing to cancel",
                 details={"status": str(record.status), "error_code": record.error_code},
             ) from None
-    document = store.get(run_id).to_status_document()
+    document = store.get(run_id, with_input=False).to_status_document()
     document["links"] = _links(run_id)
     return jsonify(document)
 

@@ -59,7 +59,7 @@ def list_jobs(
 def show_job(store: JobStore, run_id: str) -> dict[str, Any]:
     """Everything about one job, with the lease and whether a result is stored."""
     record = store.get(run_id)
-    document = record.to_status_document()
+    document = record.to_status_document(with_input=True)
     document["owner"] = record.owner
     document["handbacks"] = record.handbacks
     document["failed_attempts"] = record.failed_attempts

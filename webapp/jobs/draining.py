@@ -41,6 +41,7 @@ class Drain:
         record = job.claim.record
         job.context.cancelled.set()
         try:
+            job.context.checkpoint.flush()  # the latest state of a compute process, if any
             handed_back = self.store_factory().hand_back(record.run_id, job.claim.token)
         except Exception as error:
             handed_back = False

@@ -38,6 +38,11 @@ class JobFailedError(Exception):
         self.code = code
 
 
+class ComputeCrashedError(Exception):
+    """A job's compute process died without an outcome (a signal, the OOM killer): the attempt
+    is charged and the job retried, up to MAX_ATTEMPTS, then failed as `compute_crashed`."""
+
+
 class TransientJobError(Exception):
     """Raised by a job function when a dependency is out of reach for now: retry the job later."""
 

@@ -15,9 +15,11 @@ from typing import TYPE_CHECKING, Any
 
 import structlog
 
+from webapp.compute.kind import ProcessKind
+from webapp.compute.supervisor import ComputeError, ComputeProcesses
 from webapp.jobs.context import JobCancelledError
 from webapp.jobs.durability import WaitPolicy
-from webapp.jobs.errors import JobFailedError, is_transient
+from webapp.jobs.errors import ComputeCrashedError, JobFailedError, is_transient
 from webapp.jobs.events import NO_EVENTS, JobEvents
 from webapp.jobs.kinds import JobKinds
 from webapp.jobs.reachability import Reachability
@@ -47,6 +49,7 @@ class Execution:
     kinds: JobKinds
     reachability: Reachability
     result_write_retry_seconds: float
+    compute: ComputeProcesses
     # How many replicas must hold a job's outcome before it counts as written (None: no WAIT):
     # an outcome only the old primary held is lost in a failover, and the job would run again.
     wait_policy: Callable[[], WaitPolicy | None] = lambda: None
@@ -58,13 +61,18 @@ class Execution:
         log.info("job_started", kind=record.kind, attempt=attempt)
         self.events.started(record)
         try:
-            result = self.kinds[record.kind](record.input, job.context)
+            result = self._call(record.kind, record.input, job)
             job.context.raise_if_cancelled()
         except JobCancelledError:
             log.warning("job_fenced", attempt=attempt, phase="running")
             self.events.attempt_ended("fenced")
         except JobFailedError as error:
             self._finish(store, job, error=str(error), code=error.code)
+        except ComputeCrashedError as error:
+            self._retry_later(store, job, error, give_up_code="compute_crashed")
+        except ComputeError as error:
+            log.error("job_crashed", attempt=attempt, error=str(error), traceback=error.details)
+            self._finish(store, job, error=str(error), code="internal_error")
         except Exception as error:
             if is_transient(error):
                 self._retry_later(store, job, error)
@@ -75,6 +83,13 @@ class Execution:
                 )
         else:
             self._finish(store, job, result=result)
+
+    def _call(self, kind: str, job_input: dict[str, Any], job: RunningJob) -> Any:
+        """The job function's result: in a compute process for a ProcessKind, else here."""
+        function = self.kinds[kind]
+        if isinstance(function, ProcessKind):
+            return self.compute.run(function, job_input, job.context)
+        return function(job_input, job.context)
 
     def _finish(
         self,
@@ -106,15 +121,21 @@ class Execution:
                 "job_failed", attempt=job.claim.attempt, duration_ms=elapsed_ms, error=error
             )
 
-    def _retry_later(self, store: JobStore, job: RunningJob, error: Exception) -> None:
+    def _retry_later(
+        self, store: JobStore, job: RunningJob, error: Exception, give_up_code: str = "gave_up"
+    ) -> None:
         record = job.claim.record
         cause = f"{type(error).__name__}: {error}"
         delay = retry_delay_s(record.failed_attempts + 1)
         outcome: list[Any] = []
-        written = self._write(
-            job,
-            lambda: outcome.append(store.retry_later(record.run_id, job.claim.token, cause, delay)),
-        )
+
+        def write() -> None:
+            status = store.retry_later(
+                record.run_id, job.claim.token, cause, delay, give_up_code=give_up_code
+            )
+            outcome.append(status)
+
+        written = self._write(job, write)
         if not written:
             return
         if outcome[0] == "pending":

@@ -54,6 +54,8 @@ class Jobs:
                 lease_seconds=s.job_lease_seconds,
                 recovery_scan_seconds=s.recovery_scan_seconds,
                 result_write_retry_seconds=s.result_write_retry_seconds,
+                job_timeout_seconds=s.job_timeout_seconds,
+                job_memory_limit_mb=s.job_memory_limit_mb,
             ),
             wait_policy=self.wait_policy,
         )

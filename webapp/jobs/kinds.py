@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, Protocol
 
+from webapp.compute.kind import ProcessKind
+
 
 class JobFunction(Protocol):
     """Runs one job: takes its stored input and a context, returns a JSON-able result."""
@@ -12,17 +14,18 @@ class JobFunction(Protocol):
     def __call__(self, job_input: dict[str, Any], context: Any) -> Any: ...
 
 
-class JobKinds(Mapping[str, JobFunction]):
-    """The registry of job kinds of one app."""
+class JobKinds(Mapping[str, JobFunction | ProcessKind]):
+    """The registry of job kinds of one app: a function runs on the job thread, a ProcessKind's
+    compute in a child process (see webapp.compute)."""
 
     def __init__(self) -> None:
-        self._kinds: dict[str, JobFunction] = {}
+        self._kinds: dict[str, JobFunction | ProcessKind] = {}
         self._checks: dict[str, Callable[[dict[str, Any]], None]] = {}
 
     def register(
         self,
         name: str,
-        function: JobFunction | Callable[..., Any],
+        function: JobFunction | ProcessKind | Callable[..., Any],
         *,
         check: Callable[[dict[str, Any]], None] | None = None,
     ) -> None:
@@ -39,7 +42,13 @@ class JobKinds(Mapping[str, JobFunction]):
         if check is not None:
             check(job_input)
 
-    def __getitem__(self, name: str) -> JobFunction:
+    def compute_modules(self) -> list[str]:
+        """The modules of the ProcessKinds' compute functions (a forkserver imports them once)."""
+        return sorted(
+            {k.compute.__module__ for k in self._kinds.values() if isinstance(k, ProcessKind)}
+        )
+
+    def __getitem__(self, name: str) -> JobFunction | ProcessKind:
         return self._kinds[name]
 
     def __iter__(self) -> Iterator[str]:

@@ -59,6 +59,15 @@ def decode_blob(blob: bytes | None) -> Any:
     return _loads(body)
 
 
+# Every field of the job hash but the input: what a status read fetches (the input of a
+# 465-player slate is 150 KB, and most reads only want the status).
+STATUS_FIELDS = (
+    "run_id", "kind", "status", "metadata", "progress", "phase", "error", "error_code",
+    "attempts", "failed_attempts", "handbacks", "created_at", "updated_at", "started_at",
+    "finished_at", "request_id", "user_id", "owner", "claim",
+)  # fmt: skip
+
+
 @dataclass
 class JobRecord:
     """Everything stored about one job except its result."""
@@ -145,9 +154,10 @@ class JobRecord:
             claim=get("claim") or None,
         )
 
-    def to_status_document(self) -> dict[str, Any]:
-        """The public status view: everything but the result and internal bookkeeping."""
-        return {
+    def to_status_document(self, *, with_input: bool = False) -> dict[str, Any]:
+        """The public status view: everything but the result and internal bookkeeping; the
+        input only when asked for (a record read without it has an empty one)."""
+        document = {
             "run_id": self.run_id,
             "kind": self.kind,
             "status": str(self.status),
@@ -163,8 +173,10 @@ class JobRecord:
             "finished_at": self.finished_at,
             "request_id": self.request_id,
             "metadata": self.metadata,
-            "input": self.input,
         }
+        if with_input:
+            document["input"] = self.input
+        return document
 
 
 def _text(value: bytes | str | None) -> str:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import structlog
 
+from webapp.compute.supervisor import ComputeLimits, ComputeProcesses
 from webapp.jobs.dispatch import IDLE_POLL_S, Dispatcher
 from webapp.jobs.draining import Drain
 from webapp.jobs.durability import WaitPolicy
@@ -47,6 +48,8 @@ class RunnerOptions:
     lease_seconds: float = 30.0
     recovery_scan_seconds: float = 10.0
     result_write_retry_seconds: float = 300.0
+    job_timeout_seconds: float = 600.0  # hard limit per attempt of a compute process
+    job_memory_limit_mb: int = 2048  # resident memory a compute process may use
 
 
 class JobRunner:
@@ -73,8 +76,16 @@ class JobRunner:
         self._drain = Drain(store_factory, self._running, lambda: self.events)
         self._executor: ThreadPoolExecutor | None = None
         self._threads: SupervisedThreads | None = None
+        compute = ComputeProcesses(
+            ComputeLimits(
+                timeout_s=options.job_timeout_seconds,
+                memory_mb=options.job_memory_limit_mb,
+                nice=options.thread_nice,
+            ),
+            preload=kinds.compute_modules(),
+        )
         self._execution = Execution(
-            kinds, self.reachability, options.result_write_retry_seconds, wait_policy
+            kinds, self.reachability, options.result_write_retry_seconds, compute, wait_policy
         )
         self.events = NO_EVENTS
 
@@ -203,6 +214,7 @@ class JobRunner:
         self._stopped.set()
         for job in self.running():
             job.context.cancelled.set()
+        self._execution.compute.stop_all()
         if self._threads is not None:
             self._threads.join(join_timeout_s)
         if self._executor is not None:

@@ -72,9 +72,10 @@ def describe_input(job_input: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def status(store: JobStore, run_id: str) -> JobRecord:
-    """The job's record (raises JobNotFoundError / JobExpiredError)."""
-    return store.get(run_id)
+def status(store: JobStore, run_id: str, *, with_input: bool = False) -> JobRecord:
+    """The job's record, its input read only when asked for (raises JobNotFoundError /
+    JobExpiredError)."""
+    return store.get(run_id, with_input=with_input)
 
 
 def result(store: JobStore, run_id: str) -> tuple[JobRecord, Any]:

@@ -30,29 +30,33 @@ class StatusWaiters:
         self._slots = threading.BoundedSemaphore(limit)
         self._slice_s = slice_s
 
-    def wait(self, store: JobStore, run_id: str, timeout_s: float) -> tuple[JobRecord, bool]:
+    def wait(
+        self, store: JobStore, run_id: str, timeout_s: float, *, with_input: bool = False
+    ) -> tuple[JobRecord, bool]:
         """The job's record once its status differs from now, or after timeout_s; the flag is
         False when every slot was taken and the record was read without waiting."""
-        record = store.get(run_id)
+        record = store.get(run_id, with_input=with_input)
         if record.status in TERMINAL or timeout_s <= 0:
             return record, True
         if not self._slots.acquire(blocking=False):
             return record, False
         try:
-            return self._wait_for_change(store, record, timeout_s), True
+            return self._wait_for_change(store, record, timeout_s, with_input), True
         finally:
             self._slots.release()
 
-    def _wait_for_change(self, store: JobStore, before: JobRecord, timeout_s: float) -> JobRecord:
+    def _wait_for_change(
+        self, store: JobStore, before: JobRecord, timeout_s: float, with_input: bool
+    ) -> JobRecord:
         deadline = time.monotonic() + timeout_s
         while (left := deadline - time.monotonic()) > 0:
             if not store.wait_for_notice(before.run_id, min(left, self._slice_s)):
                 continue
-            current = store.get(before.run_id)
+            current = store.get(before.run_id, with_input=with_input)
             if current.status != before.status:
                 store.pass_notice(before.run_id)
                 return current
-        return store.get(before.run_id)
+        return store.get(before.run_id, with_input=with_input)
 
 
 WAITERS: Key[StatusWaiters] = Key("webapp.status_waiters", "webapp.jobs.status_wait.init_app")

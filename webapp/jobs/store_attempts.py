@@ -58,9 +58,18 @@ class AttemptWrites(StoreBase):
             run_id, token, JobStatus.FAILED, error=error, result=None, code=code, wait=wait
         )
 
-    def retry_later(self, run_id: str, token: str, error: str, delay_s: float) -> JobStatus:
-        """Charge the attempt for a transient failure and requeue the job after `delay_s`, or
-        fail it once its failed attempts reach max_attempts; TransitionRefusedError if fenced."""
+    def retry_later(
+        self,
+        run_id: str,
+        token: str,
+        error: str,
+        delay_s: float,
+        *,
+        give_up_code: str = "gave_up",
+    ) -> JobStatus:
+        """Charge the attempt for a failure worth another try and requeue the job after
+        `delay_s`, or fail it with `give_up_code` once its failed attempts reach max_attempts;
+        TransitionRefusedError if fenced."""
         outcome = self._scripts[scripts.RETRY_LATER](
             keys=[
                 self.keys.job(run_id),
@@ -80,6 +89,7 @@ class AttemptWrites(StoreBase):
                 error,
                 self.ttl_seconds,
                 self.tombstone_ttl_seconds,
+                give_up_code,
             ],
         ).decode()
         if outcome == "refused":

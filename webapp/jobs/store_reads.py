@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from webapp.jobs.keys import NOTIFY_TTL_MS
-from webapp.jobs.record import JobRecord, decode_blob
+from webapp.jobs.record import STATUS_FIELDS, JobRecord, decode_blob
 from webapp.jobs.states import JobStatus
 from webapp.jobs.store_base import StoreBase
 from webapp.jobs.store_types import JobExpiredError, QueueStats
@@ -15,12 +15,23 @@ from webapp.jobs.store_types import JobExpiredError, QueueStats
 class JobReads(StoreBase):
     """Reads of job records, results and queue figures, and status-change notices."""
 
-    def get(self, run_id: str) -> JobRecord:
-        """The job record; JobExpiredError or JobNotFoundError when there is none."""
-        raw = self.redis.hgetall(self.keys.job(run_id))
+    def get(self, run_id: str, *, with_input: bool = True) -> JobRecord:
+        """The job record; JobExpiredError or JobNotFoundError when there is none. Without
+        `with_input` the input is neither read nor decoded (the record's input is empty)."""
+        key = self.keys.job(run_id)
+        if with_input:
+            raw = self.redis.hgetall(key)
+        else:
+            values = self.redis.hmget(key, STATUS_FIELDS)
+            raw = {f: v for f, v in zip(STATUS_FIELDS, values, strict=True) if v is not None}
         if not raw:
             self._raise_missing(run_id)
         return JobRecord.from_hash(raw)
+
+    def owns(self, run_id: str, token: str) -> bool:
+        """True while the attempt holding `token` owns the job (not ended, handed back or
+        reclaimed): what a silent compute process's thread checks."""
+        return self.redis.hget(self.keys.job(run_id), "claim") == token.encode()
 
     def get_result(self, run_id: str) -> tuple[JobRecord, Any]:
         """The record and, when complete, the decoded result (None otherwise)."""

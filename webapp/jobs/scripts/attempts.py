@@ -77,7 +77,7 @@ return 1
 )
 
 # KEYS: job, leases, pending, wake, tombstone, checkpoint, notify
-# ARGV: token, now_iso, run_id, delay_ms, max_attempts, error, ttl, tombstone_ttl
+# ARGV: token, now_iso, run_id, delay_ms, max_attempts, error, ttl, tombstone_ttl, give_up_code
 # A transient failure (a dependency out of reach): the attempt is charged and the job waits
 # `delay_ms` on the queue, or fails with the cause once its failed attempts reach max_attempts.
 # Returns 'pending' | 'failed' | 'refused'
@@ -95,7 +95,7 @@ local failed = redis.call('HINCRBY', KEYS[1], 'failed_attempts', 1)
 if failed >= tonumber(ARGV[5]) then
   redis.call('HSET', KEYS[1], 'status', 'failed', 'finished_at', ARGV[2], 'updated_at', ARGV[2],
     'owner', '', 'error', ARGV[6] .. ' (gave up after ' .. failed .. ' attempts, MAX_ATTEMPTS='
-    .. ARGV[5] .. ')', 'error_code', 'gave_up')
+    .. ARGV[5] .. ')', 'error_code', ARGV[9])
   end_job(KEYS[1], KEYS[5], KEYS[6], ARGV[7], ARGV[8])
   notify(KEYS[7])
   return 'failed'
