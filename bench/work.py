@@ -50,30 +50,38 @@ def optimize_body(seed: int = 1) -> dict[str, Any]:
 
 
 def create_service_app() -> Flask:
-    """The service as deployed (settings from the environment, its own optimize job), except
-    that a job whose slate_id is "noop" returns at once and "sleep:<seconds>" sleeps."""
+    """The service as deployed (settings from the environment, its own optimize job computing
+    in child processes), except that a job whose slate_id is "noop" returns at once, on the
+    job thread, and "sleep:<seconds>" sleeps in its compute process."""
     from webapp import create_app
     from webapp.api.job import make_optimize_job
+    from webapp.compute.kind import Done, ProcessKind
     from webapp.config import Settings
     from webapp.jobs.kinds import JobKinds
 
     optimize_job = make_optimize_job(None)
 
-    def job(job_input: dict[str, Any], context: Any) -> Any:
+    def prepare(job_input: dict[str, Any]) -> Any:
         slate_id = job_input.get("slate_id", "")
         if slate_id == NOOP:
-            return {"lineups": []}
+            return Done({"lineups": []})
         if slate_id.startswith("sleep:"):  # stands in for a long job: drain and recovery runs
-            deadline = time.monotonic() + float(slate_id.split(":", 1)[1])
-            while time.monotonic() < deadline:
-                time.sleep(0.05)
-                context.raise_if_cancelled()
-            return {"lineups": []}
-        return optimize_job(job_input, context)
+            return {"sleep_s": float(slate_id.split(":", 1)[1])}
+        return optimize_job.prepare(job_input)
 
     kinds = JobKinds()
-    kinds.register("optimize", job)
+    kinds.register("optimize", ProcessKind(prepare=prepare, compute=compute_service_job))
     return create_app(Settings.from_env(os.environ), kinds=kinds)
+
+
+def compute_service_job(payload: dict[str, Any], context: Any) -> Any:
+    """The compute part of the service's benchmark job (runs in a compute process)."""
+    from webapp.api.job import compute_optimize
+
+    if "sleep_s" in payload:
+        time.sleep(payload["sleep_s"])
+        return {"lineups": []}
+    return compute_optimize(payload, context)
 
 
 def make_celery(redis_url: str) -> Any:

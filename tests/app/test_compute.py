@@ -13,6 +13,7 @@ import pytest
 from tests.conftest import valid_players
 from tests.support.compute_kinds import compute_kinds
 from tests.support.processes import compute_children
+from tests.support.waiting import wait_until
 from webapp.compute.supervisor import ComputeError, ComputeLimits, ComputeProcesses
 from webapp.jobs import service
 from webapp.jobs.context import JobCancelledError, JobContext
@@ -49,10 +50,21 @@ def test_result_and_progress_come_back_from_the_child(
     result = _run(compute, context, "burn:0.6")
 
     assert result["script"] == "burn:0.6"
-    assert result["pid"] != os.getpid()
+    assert result["pid"] in compute_children(os.getpid())
     record = store.get(context.run_id)
-    assert record.phase == "burning" and record.progress > 0
-    assert compute_children(os.getpid()) == []
+    assert record.phase == f"burning:{result['pid']}" and record.progress > 0
+
+
+def test_a_child_runs_the_next_job_of_its_slot(compute: ComputeProcesses, store: JobStore) -> None:
+    """A child that answered is kept: the next job runs in the same process, and a failed job
+    (an answer too) does not cost the child either."""
+    first = _run(compute, _claimed(store, "noop"), "noop")
+    with pytest.raises(JobFailedError):
+        _run(compute, _claimed(store, "fail"), "fail")
+    second = _run(compute, _claimed(store, "noop"), "noop")
+
+    assert first["pid"] == second["pid"]
+    assert compute_children(os.getpid()) == [first["pid"]]
 
 
 def test_a_failure_and_a_bug_in_the_child_are_told_apart(
@@ -81,6 +93,7 @@ def test_a_child_killed_by_a_signal_is_a_crash(
     again = _run(compute, _claimed(store, script), script)
 
     assert again["script"] == script
+    assert again["pid"] != int((tmp_path / "died").read_text())
 
 
 @pytest.mark.slow
@@ -92,6 +105,7 @@ def test_a_child_past_its_time_limit_is_stopped(store: JobStore) -> None:
 
     with pytest.raises(JobFailedError) as failed:
         _run(compute, _claimed(store, "burn:20"), "burn:20")
+    compute.stop_all()
 
     assert failed.value.code == "timed_out"
     assert time.monotonic() - started < 5
@@ -105,6 +119,7 @@ def test_a_child_past_its_memory_limit_is_stopped(store: JobStore) -> None:
 
     with pytest.raises(JobFailedError) as failed:
         _run(compute, _claimed(store, "alloc:1000"), "alloc:1000")
+    compute.stop_all()
 
     assert failed.value.code == "out_of_memory"
     assert "JOB_MEMORY_LIMIT_MB=150" in str(failed.value)
@@ -127,17 +142,15 @@ def test_a_cancelled_job_stops_its_child_within_a_second(
 
     thread = threading.Thread(target=run)
     thread.start()
-    deadline = time.monotonic() + 10
-    while not compute_children(os.getpid()) and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert compute_children(os.getpid())
+    phase = wait_until(lambda: store.get(context.run_id).phase, 10, 0.02, "no progress")
+    child = int(phase.split(":")[1])
     store.cancel(context.run_id, "cancelled by the client")
     cancelled = time.monotonic()
     thread.join(5)
 
     assert isinstance(outcome[0], JobCancelledError)
     assert time.monotonic() - cancelled < 1.5
-    assert compute_children(os.getpid()) == []
+    assert child not in compute_children(os.getpid())
 
 
 def test_checkpoints_are_written_on_a_cadence_and_flushed(

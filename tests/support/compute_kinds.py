@@ -1,7 +1,7 @@
 """A job kind whose compute runs in a child process, steered by the request's slate_id.
 
 slate_id            what the compute child does
-burn:<seconds>      spins the CPU for that long, reporting progress
+burn:<seconds>      spins the CPU for that long, reporting progress in phase "burning:<pid>"
 steps:<n>:<sec>     n steps of <sec> seconds of CPU each, saving a checkpoint after every step
                     and resuming after the last saved one; the result lists the steps this
                     attempt ran (`ran`) and where it started (`resumed_from`)
@@ -41,7 +41,7 @@ def compute_scripted(payload: dict[str, Any], context: Any) -> dict[str, Any]:
         started = time.monotonic()
         while (done := time.monotonic() - started) < seconds:
             _burn(0.05)
-            context.progress(min(done / seconds, 1.0), "burning")
+            context.progress(min(done / seconds, 1.0), f"burning:{os.getpid()}")
     elif what == "steps":
         return _steps(int(rest.split(":")[0]), float(rest.split(":")[1]), context)
     elif what == "alloc":

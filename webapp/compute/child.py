@@ -1,6 +1,7 @@
-"""What runs in a compute child: set its limits, run the compute function, send back messages.
+"""What runs in a compute child: set its limits, then run the jobs its thread sends, one at a
+time (a child is kept for the next job of its slot unless it had to be stopped).
 
-Messages to the job thread, over a one-way pipe:
+From the thread: (compute, payload, state) per job, None to stop. To the thread:
   ("progress", fraction, phase)   at most every PROGRESS_EVERY_S, and whenever the phase changes
   ("checkpoint", state)           every save (the thread writes them to Redis on a cadence)
   ("done", result)
@@ -78,19 +79,25 @@ def die_with_supervisor(supervisor_pid: int) -> None:
         os._exit(1)
 
 
-def child_main(
-    conn: Connection,
-    compute: Compute,
-    payload: Any,
-    state: dict[str, Any] | None,
-    nice: int,
-    supervisor_pid: int,
-) -> None:
-    """The entry point of a compute child."""
+def child_main(conn: Connection, nice: int, supervisor_pid: int) -> None:
+    """The entry point of a compute child: run jobs sent by its thread, one at a time, until
+    told to stop (None) or the pipe closes."""
     die_with_supervisor(supervisor_pid)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # a terminal's ^C is for gunicorn, not us
     if nice:
         os.nice(nice)
+    while True:
+        try:
+            job = conn.recv()
+        except EOFError:
+            return
+        if job is None:
+            return
+        run_job(conn, *job)
+
+
+def run_job(conn: Connection, compute: Compute, payload: Any, state: dict[str, Any] | None) -> None:
+    """Run one compute function and send its outcome."""
     try:
         result = compute(payload, ChildContext(conn, state))
     except JobFailedError as error:
@@ -101,5 +108,3 @@ def child_main(
         conn.send(("error", f"{type(error).__name__}: {error}", traceback.format_exc()))
     else:
         conn.send(("done", result))
-    finally:
-        conn.close()

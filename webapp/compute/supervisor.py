@@ -1,10 +1,11 @@
-"""The job thread's side of a compute child: start it, relay what it sends, stop it.
+"""The job thread's side of compute children: hand a job to one, relay what it sends, stop it.
 
-One child per running job, forked by this process's forkserver (never a fork of the threaded
-worker itself), which imported the compute code once, so a child starts in milliseconds. A child is
+A child is forked by this process's forkserver (never a fork of the threaded worker itself),
+which imported the compute code once. It runs one job at a time and is kept for the next job of
+its slot, so a job pays neither a start nor cold caches, as in a Celery prefork pool. A child is
 stopped (SIGTERM, then SIGKILL after STOP_GRACE_S) when its job is cancelled, loses its lease, is
-handed back by a drain, or passes the time or memory limit; a child that dies on its own is a
-crashed attempt. None of this touches the worker's other jobs or its request threads.
+handed back by a drain, or passes the time or memory limit; one that dies on its own is a crashed
+attempt. None of this touches the worker's other jobs or its request threads.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import os
 import threading
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from typing import Any
@@ -34,6 +35,8 @@ POLL_S = 0.1
 OWNERSHIP_CHECK_S = 0.5
 # How long a stopped child gets between SIGTERM and SIGKILL.
 STOP_GRACE_S = 1.0
+# A child that holds more than this share of the memory limit after a job is not reused.
+KEEP_BELOW_SHARE = 0.5
 _PAGE_BYTES = os.sysconf("SC_PAGE_SIZE")
 
 
@@ -55,83 +58,122 @@ class ComputeError(Exception):
         self.details = details
 
 
+@dataclass(eq=False)
+class _Child:
+    process: BaseProcess
+    conn: Connection
+    jobs: int = field(default=0)
+
+
 class ComputeProcesses:
-    """This process's compute children: one per running job of a ProcessKind."""
+    """This process's compute children: each runs the jobs of ProcessKinds one at a time."""
 
     def __init__(self, limits: ComputeLimits, preload: Iterable[str] = ()) -> None:
         self.limits = limits
         self._context = multiprocessing.get_context("forkserver")
         self._context.set_forkserver_preload(["webapp.compute.child", *preload])
-        self._children: set[BaseProcess] = set()
         self._lock = threading.Lock()
+        self._idle: list[_Child] = []
+        self._busy: set[_Child] = set()
         self._closed = False
 
     def run(self, kind: ProcessKind, job_input: dict[str, Any], context: JobContext) -> Any:
         """Run `kind` for one attempt and return its result. Raises JobFailedError (its own
         failure, or `timed_out` / `out_of_memory`), ComputeCrashedError, ComputeError, or
-        JobCancelledError once the attempt lost its job (the child is stopped in every case)."""
+        JobCancelledError once the attempt lost its job (its child is then stopped)."""
         payload = kind.prepare(job_input)
         if isinstance(payload, Done):
             return payload.result
-        reader, writer = self._context.Pipe(duplex=False)
-        process = self._context.Process(
-            target=child_main,
-            args=(writer, kind.compute, payload, context.checkpoint.load(), self.limits.nice),
-            kwargs={"supervisor_pid": os.getpid()},
-            name=f"compute-{context.run_id}",
-            daemon=True,
-        )
-        self._start(process)
-        writer.close()
+        child = self._take()
+        watch = _Watch(child, context, self.limits)
         try:
-            return _Watch(process, reader, context, self.limits).until_outcome()
+            child.conn.send((kind.compute, payload, context.checkpoint.load()))
+            return watch.until_outcome()
         finally:
-            self._stop(process)
-            reader.close()
+            self._give_back(child, reusable=watch.answered)
+
+    def warm_up(self) -> None:
+        """Start the forkserver and an idle child now, so the first job does not wait for
+        the imports (called in the background when the runner starts)."""
+        try:
+            self._give_back(self._take(), reusable=True)
+        except Exception as error:  # the first job will try again
+            log.warning("compute_warm_up_failed", error=str(error))
 
     def stop_all(self) -> None:
         """Stop every child and start no more (worker exit)."""
         with self._lock:
             self._closed = True
-            children = list(self._children)
-        for process in children:
-            self._stop(process)
+            children = [*self._idle, *self._busy]
+            self._idle.clear()
+        for child in children:
+            _stop(child)
 
-    def _start(self, process: BaseProcess) -> None:
+    def _take(self) -> _Child:
         with self._lock:
             if self._closed:  # the worker is stopping: leave the job to a hand-back or its lease
                 raise JobCancelledError("compute is closed")
+            while self._idle:
+                child = self._idle.pop()
+                if child.process.is_alive():
+                    self._busy.add(child)
+                    return child
+            parent, conn = self._context.Pipe()
+            process = self._context.Process(
+                target=child_main,
+                args=(conn, self.limits.nice, os.getpid()),
+                name="webapp-compute",
+                daemon=True,
+            )
             process.start()
-            self._children.add(process)
+            conn.close()
+            child = _Child(process, parent)
+            self._busy.add(child)
+            return child
 
-    def _stop(self, process: BaseProcess) -> None:
-        if process.is_alive():
-            process.terminate()
-            process.join(STOP_GRACE_S)
-        if process.is_alive():
-            process.kill()
-        process.join()
+    def _give_back(self, child: _Child, *, reusable: bool) -> None:
+        child.jobs += 1
+        keep = (
+            reusable
+            and child.process.is_alive()
+            and _resident_mb(child.process.pid) < self.limits.memory_mb * KEEP_BELOW_SHARE
+        )
         with self._lock:
-            self._children.discard(process)
+            self._busy.discard(child)
+            if keep and not self._closed:
+                self._idle.append(child)
+                return
+        _stop(child)
+
+
+def _stop(child: _Child) -> None:
+    process = child.process
+    if process.is_alive():
+        process.terminate()
+        process.join(STOP_GRACE_S)
+    if process.is_alive():
+        process.kill()
+    process.join()
+    child.conn.close()
 
 
 class _Watch:
-    """One child's messages and limits, read on the job thread until an outcome."""
+    """One job's messages and limits, read on the job thread until its outcome."""
 
-    def __init__(
-        self, process: BaseProcess, reader: Connection, context: JobContext, limits: ComputeLimits
-    ) -> None:
-        self.process, self.reader, self.context, self.limits = process, reader, context, limits
+    def __init__(self, child: _Child, context: JobContext, limits: ComputeLimits) -> None:
+        self.child, self.context, self.limits = child, context, limits
         self.started = time.monotonic()
         self.checked_at = self.started
+        self.answered = False  # the child sent an outcome: it can take the next job
 
     def until_outcome(self) -> Any:
+        conn = self.child.conn
         while True:
             self.context.raise_if_cancelled()
-            if self.reader.poll(POLL_S):
+            if conn.poll(POLL_S):
                 try:
-                    message = self.reader.recv()
-                except EOFError:
+                    message = conn.recv()
+                except (EOFError, OSError):
                     raise self._crashed() from None
                 done, value = self._handle(message)
                 if done:
@@ -145,20 +187,22 @@ class _Watch:
         if what == "progress":
             self.context.progress(message[1], message[2])
             self.checked_at = time.monotonic()
-        elif what == "checkpoint":
+            return False, None
+        if what == "checkpoint":
             self.context.checkpoint.keep(message[1])
-        elif what == "done":
-            return True, message[1]
-        elif what == "failed":
+            return False, None
+        self.answered = True
+        if what == "failed":
             raise JobFailedError(message[1], message[2])
-        elif what == "error":
+        if what == "error":
             raise ComputeError(message[1], message[2])
-        return False, None
+        return True, message[1]
 
     def _crashed(self) -> ComputeCrashedError:
-        self.process.join(STOP_GRACE_S)
+        process = self.child.process
+        process.join(STOP_GRACE_S)
         self.context.checkpoint.flush()  # the next attempt resumes from the latest state
-        code = self.process.exitcode
+        code = process.exitcode
         how = f"signal {-code}" if code is not None and code < 0 else f"exit code {code}"
         return ComputeCrashedError(f"the compute process died ({how})")
 
@@ -169,7 +213,7 @@ class _Watch:
                 f"the job ran longer than JOB_TIMEOUT_SECONDS={self.limits.timeout_s:g}",
                 "timed_out",
             )
-        rss_mb = _resident_mb(self.process.pid)
+        rss_mb = _resident_mb(self.child.process.pid)
         if rss_mb > self.limits.memory_mb:
             raise JobFailedError(
                 f"the job used more than JOB_MEMORY_LIMIT_MB={self.limits.memory_mb} "

@@ -135,6 +135,10 @@ class JobRunner:
             self._stopped,
         )
         self.ensure_threads()
+        if self.kinds.compute_modules():
+            threading.Thread(
+                target=self._execution.compute.warm_up, name="compute-warm-up", daemon=True
+            ).start()
         log.info(
             "job_runner_started",
             workers=self.options.workers,
