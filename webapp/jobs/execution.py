@@ -17,7 +17,7 @@ import structlog
 
 from webapp.jobs.context import JobCancelledError
 from webapp.jobs.durability import WaitPolicy
-from webapp.jobs.errors import JobFailedError, is_transient
+from webapp.jobs.errors import JobFailedError, is_transient, public_error
 from webapp.jobs.events import NO_EVENTS, JobEvents
 from webapp.jobs.kinds import JobKinds
 from webapp.jobs.reachability import Reachability
@@ -70,9 +70,7 @@ class Execution:
                 self._retry_later(store, job, error)
             else:
                 log.exception("job_crashed", attempt=attempt)
-                self._finish(
-                    store, job, error=f"{type(error).__name__}: {error}", code="internal_error"
-                )
+                self._finish(store, job, error=public_error(error), code="internal_error")
         else:
             self._finish(store, job, result=result)
 
@@ -108,7 +106,7 @@ class Execution:
 
     def _retry_later(self, store: JobStore, job: RunningJob, error: Exception) -> None:
         record = job.claim.record
-        cause = f"{type(error).__name__}: {error}"
+        cause = public_error(error)  # the record's error; the log line below keeps the message
         delay = retry_delay_s(record.failed_attempts + 1)
         outcome: list[Any] = []
         written = self._write(
@@ -124,7 +122,7 @@ class Execution:
         log.warning(
             "job_retry_scheduled" if outcome[0] == "pending" else "job_failed",
             attempt=job.claim.attempt,
-            error=cause,
+            error=f"{type(error).__name__}: {error}",
             retry_in_s=delay,
         )
 
