@@ -25,7 +25,7 @@ from webapp.jobs.states import JobStatus
 from webapp.jobs.store_types import IdempotencyConflictError, JobExpiredError, JobNotFoundError
 from webapp.observability.metrics.hooks import record_redis_error
 from webapp.redaction import redact
-from webapp.slates.importer import SlateFileError
+from webapp.slates.importer import PlayerBoundsError, SlateFileError, TooManyPlayersError
 from webapp.slates.repository import SlateNotFoundError
 
 log = structlog.get_logger(__name__)
@@ -190,6 +190,12 @@ PROBLEMS: dict[type[Exception], Callable[[Any], Problem]] = {
     ),
     SlateFileError: lambda e: Problem(
         400, "invalid_slate_file", str(e), {"line": e.line, "column": e.column}
+    ),
+    TooManyPlayersError: lambda e: Problem(
+        413, "too_many_players", str(e), {"line": e.line, "column": None, "limit": e.limit}
+    ),
+    PlayerBoundsError: lambda e: Problem(
+        422, "invalid_player", str(e), {"line": e.line, "column": e.column}
     ),
     JobNotFoundError: lambda e: Problem(404, "not_found", f"no job with run_id {e.args[0]}"),
     SlateNotFoundError: lambda e: Problem(404, "slate_not_found", str(e)),

@@ -93,12 +93,17 @@ def _paths() -> dict[str, dict[str, Any]]:
                         "invalid body (invalid_request, details per field), body not JSON "
                         "(malformed_json) or bad Idempotency-Key (bad_request)"
                     ),
-                    "413": _error("body over MAX_CONTENT_LENGTH (request_entity_too_large)"),
+                    "413": _error(
+                        "body over MAX_CONTENT_LENGTH, with Content-Length or chunked "
+                        "(request_entity_too_large)"
+                    ),
                     "415": _error("body is not application/json (unsupported_media_type)"),
                     "422": _error(
                         "the request can never succeed: the code names the first rule it breaks, "
                         "details.refusals lists all; or slate_not_found, sport_mismatch, "
-                        "idempotency_key_reused"
+                        "idempotency_key_reused; or the named slate breaks the bounds of a "
+                        "request's players: too_many_players (over MAX_PLAYERS), invalid_player "
+                        "(details name the player and the rule)"
                     ),
                     "503": _error(
                         "with Retry-After: draining (unavailable), the job store is unreachable "
@@ -215,8 +220,17 @@ def _slate_paths() -> dict[str, dict[str, Any]]:
                         "bad file (invalid_slate_file, details name line and column) or "
                         "parameters (bad_request)"
                     ),
-                    "413": _error("body over MAX_CONTENT_LENGTH (request_entity_too_large)"),
+                    "413": _error(
+                        "body over MAX_CONTENT_LENGTH, with Content-Length or chunked "
+                        "(request_entity_too_large), or more players than a request may hold "
+                        "(too_many_players, details name the first line over MAX_PLAYERS)"
+                    ),
                     "415": _error("body is not text/csv (unsupported_media_type)"),
+                    "422": _error(
+                        "a player outside the bounds of a request's players, e.g. a salary "
+                        "over the maximum or a nan projection (invalid_player, the message "
+                        "names the rule, details the line and column)"
+                    ),
                     "503": _error(
                         "the slate store is unreachable (slate_store_unavailable or "
                         "redis_unavailable, Retry-After)"

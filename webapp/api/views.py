@@ -10,6 +10,7 @@ from flask.sansio.blueprints import BlueprintSetupState
 
 from webapp.api import bp
 from webapp.api.errors import BadRequest, JobFinished, Refused, Unavailable
+from webapp.api.player_schema import MAX_PLAYERS, first_problem, player_problems
 from webapp.api.schemas import load_optimize_request
 from webapp.api.upload_csv import upload_csv
 from webapp.config import get_settings
@@ -59,8 +60,30 @@ def _players_from_slate(job_input: dict[str, Any], *, sport_given: bool) -> None
             "sport_mismatch",
             f"slate {slate_id!r} is {slate.sport}, the request asks for {job_input['sport']}",
         )
+    _check_slate_bounds(slate_id, slate.players)
     job_input["sport"] = slate.sport or job_input["sport"]
     job_input["players"] = slate.players
+
+
+def _check_slate_bounds(slate_id: str, players: list[dict[str, Any]]) -> None:
+    """A stored slate keeps the bounds of inline players (one stored by an older version, or
+    loaded into Neo4j by other means, may not): refused with 422 otherwise."""
+    if len(players) > MAX_PLAYERS:
+        raise Refused(
+            "too_many_players",
+            f"slate {slate_id!r} holds {len(players)} players; a request takes at most "
+            f"{MAX_PLAYERS} (MAX_PLAYERS)",
+            details={"slate_id": slate_id, "players": len(players), "limit": MAX_PLAYERS},
+        )
+    for player in players:
+        if problems := player_problems(player):
+            field, rule = first_problem(problems)
+            player_id = str(player.get("id"))[:64]
+            raise Refused(
+                "invalid_player",
+                f"slate {slate_id!r}, player {player_id!r}: {field} is out of bounds: {rule}",
+                details={"slate_id": slate_id, "player": player_id, "problems": problems},
+            )
 
 
 @bp.post("/optimize")
