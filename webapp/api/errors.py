@@ -8,13 +8,15 @@ know nothing about HTTP: PROBLEMS says what each becomes, and `render` writes ev
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any, NamedTuple
+from typing import IO, Any, NamedTuple
 
 import redis
 import structlog
 from flask import Flask, Request, Response, current_app, jsonify, request
 from marshmallow import ValidationError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from werkzeug.utils import cached_property
+from werkzeug.wsgi import LimitedStream, get_input_stream
 
 from webapp.api.refusals import SubmitRefusedError
 from webapp.clients.neo4j_client import Neo4jUnavailableError
@@ -232,8 +234,53 @@ def _handle(error: Exception) -> Response:
     return render(problem_for(error))
 
 
+class TerminatedBody(LimitedStream):
+    """A body the server ends itself (chunked: gunicorn sets `wsgi.input_terminated`), read up
+    to MAX_CONTENT_LENGTH.
+
+    Werkzeug's stream stops at the limit and returns what it read, so a chunked body over it
+    reached the views cut (a slate short of players, JSON cut mid-value): here more data after
+    the limit is a 413, as with a Content-Length over it. A body the server cannot decode (a
+    chunk size that is not hexadecimal) is the client's error, a 400, not a 500."""
+
+    def __init__(self, stream: IO[bytes], limit: int) -> None:
+        super().__init__(stream, limit, is_max=True)
+        self._server_stream = stream
+
+    def readall(self) -> bytes:
+        data = super().readall()
+        if self.is_exhausted and self._guarded(lambda: self._server_stream.read(1)):
+            raise RequestEntityTooLarge()
+        return data
+
+    def readinto(self, buffer: Any) -> int | None:
+        return self._guarded(lambda: super(TerminatedBody, self).readinto(buffer))
+
+    @staticmethod
+    def _guarded(read: Callable[[], Any]) -> Any:
+        try:
+            return read()
+        except HTTPException:
+            raise
+        except Exception as error:  # the server's parse errors, e.g. gunicorn's InvalidChunkSize
+            raise BadRequest(f"the request body could not be read: {str(error)[:200]}") from None
+
+
 class ServiceRequest(Request):
-    """Flask's request, whose JSON failures raise this service's errors, not Werkzeug's text."""
+    """Flask's request, whose JSON failures raise this service's errors, not Werkzeug's text,
+    and whose body keeps MAX_CONTENT_LENGTH however it is sent."""
+
+    @cached_property
+    def stream(self) -> IO[bytes]:
+        """The body, as Werkzeug's `stream` reads it, except a server-terminated one (chunked),
+        which is a TerminatedBody."""
+        if self.shallow:
+            raise RuntimeError("a shallow request does not read its body")
+        limit = self.max_content_length
+        terminated = "wsgi.input_terminated" in self.environ
+        if limit is not None and self.content_length is None and terminated:
+            return TerminatedBody(self.environ["wsgi.input"], limit)
+        return get_input_stream(self.environ, max_content_length=limit)
 
     def on_json_loading_failed(self, e: ValueError | None) -> Any:
         """Called by get_json(): None when the Content-Type is not JSON, else the parse error."""
