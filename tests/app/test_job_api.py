@@ -198,6 +198,31 @@ def test_waiters_beyond_the_bound_answer_at_once(
     assert response.headers["Status-Wait"].startswith("skipped")
 
 
+def test_a_read_that_could_not_wait_says_when_to_read_again(
+    settings: Settings, real_redis: redis.Redis
+) -> None:
+    """Beyond STATUS_WAIT_MAX_WAITERS the answer carries Retry-After, so a client looping on
+    ?wait (the README's step 3) pauses instead of spinning; a read that waited carries none."""
+    app = create_app(replace(settings, status_wait_max_waiters=1), kinds=scripted_kinds())
+    try:
+        run_id = _submit(app.test_client())
+        held: list = []
+        holder = threading.Thread(
+            target=lambda: held.append(app.test_client().get(f"/optimize/{run_id}?wait=1.5"))
+        )
+        holder.start()
+        time.sleep(0.3)
+
+        skipped = app.test_client().get(f"/optimize/{run_id}?wait=5")
+        holder.join()
+    finally:
+        close_app(app)
+
+    assert skipped.status_code == 200 and skipped.headers["Status-Wait"].startswith("skipped")
+    assert int(skipped.headers["Retry-After"]) >= 1
+    assert "Retry-After" not in held[0].headers
+
+
 def test_a_finished_job_answers_wait_at_once(client: FlaskClient, store: JobStore) -> None:
     """There is nothing to wait for once a job has ended."""
     run_id = _submit(client)

@@ -44,7 +44,8 @@ _WAIT = _param(
     "query",
     {"type": "number", "minimum": 0, "maximum": MAX_WAIT_SECONDS},
     "Seconds to wait for a status change (long poll). When too many requests of "
-    "one process wait already, the answer comes at once with a Status-Wait header.",
+    "one process wait already, the answer comes at once with a Status-Wait header and "
+    "Retry-After: the seconds to wait before reading again.",
 )
 _IDEMPOTENCY = _param(
     "Idempotency-Key",

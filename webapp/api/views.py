@@ -162,6 +162,7 @@ def get_status(run_id: str) -> Response:
     response = jsonify(document)
     if not waited:
         response.headers["Status-Wait"] = "skipped; too many waiters, poll again"
+        response.headers["Retry-After"] = str(status_wait.BUSY_RETRY_AFTER_S)
     return response
 
 
