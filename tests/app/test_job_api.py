@@ -58,26 +58,41 @@ def test_cancelling_a_running_job_fences_its_attempt(client: FlaskClient, store:
     assert store.get(run_id).error_code == "cancelled"
 
 
-def test_cancelling_twice_answers_the_cancelled_job(client: FlaskClient) -> None:
-    """A second DELETE is not an error: the job is cancelled either way."""
+def _end_complete(client: FlaskClient, store: JobStore, run_id: str) -> None:
+    store.complete(run_id, store.claim_next("test").token, {"lineups": []})
+
+
+def _end_failed(client: FlaskClient, store: JobStore, run_id: str) -> None:
+    store.fail(run_id, store.claim_next("test").token, "no lineup", "infeasible")
+
+
+def _end_cancelled(client: FlaskClient, store: JobStore, run_id: str) -> None:
+    assert client.delete(f"/optimize/{run_id}").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("end", "status", "error_code"),
+    [
+        (_end_complete, "complete", None),
+        (_end_failed, "failed", "infeasible"),
+        (_end_cancelled, "failed", "cancelled"),
+    ],
+    ids=["complete", "failed", "cancelled"],
+)
+def test_cancelling_an_ended_job_is_409_however_it_ended(
+    client: FlaskClient, store: JobStore, end, status: str, error_code: str | None
+) -> None:
+    """One rule for every ended job, a cancelled one included: DELETE answers 409 job_finished
+    with how it ended, and changes nothing."""
     run_id = _submit(client)
-    client.delete(f"/optimize/{run_id}")
-
-    again = client.delete(f"/optimize/{run_id}")
-
-    assert again.status_code == 200 and again.json["error_code"] == "cancelled"
-
-
-def test_cancelling_a_complete_job_is_409(client: FlaskClient, store: JobStore) -> None:
-    """A job that ended on its own cannot be cancelled."""
-    run_id = _submit(client)
-    claim = store.claim_next("test")
-    store.complete(run_id, claim.token, {"lineups": []})
+    end(client, store, run_id)
 
     response = client.delete(f"/optimize/{run_id}")
 
     assert response.status_code == 409
     assert response.json["error"]["code"] == "job_finished"
+    assert response.json["error"]["details"] == {"status": status, "error_code": error_code}
+    assert store.get(run_id).error_code == error_code
 
 
 def test_a_cancelled_job_result_is_job_failed(client: FlaskClient) -> None:

@@ -125,8 +125,11 @@ def _paths() -> dict[str, dict[str, Any]]:
                 "summary": "Cancel a job: it ends failed with error_code cancelled",
                 "parameters": [_RUN_ID, _CORRELATION],
                 "responses": {
-                    "200": _json("StatusDocument", "cancelled (now or before)"),
-                    "409": _error("the job had already ended (job_finished)"),
+                    "200": _json("StatusDocument", "cancelled now"),
+                    "409": _error(
+                        "the job had already ended, however it ended (complete, failed, "
+                        "cancelled before): job_finished, details give its status and error_code"
+                    ),
                     **reads,
                 },
             },

@@ -18,6 +18,7 @@ from webapp.jobs import service, status_wait
 from webapp.jobs.extension import get_jobs
 from webapp.jobs.states import TransitionRefusedError
 from webapp.observability import correlation
+from webapp.observability.metrics.hooks import record_job_cancelled
 from webapp.runtime import lifecycle
 from webapp.slates.repository import SlateNotFoundError
 from webapp.slates.store import get_slate_store
@@ -169,18 +170,21 @@ def get_status(run_id: str) -> Response:
 @bp.delete("/optimize/<run_id>")
 def cancel(run_id: str) -> Response:
     """Cancel a job: a pending one leaves the queue at once, a running one stops at its next
-    progress point; either ends failed with error_code `cancelled`. Cancelling twice is fine."""
+    progress point; either ends failed with error_code `cancelled`. A job that has ended, a
+    cancelled one too, answers 409 job_finished."""
     run_id = _checked_run_id(run_id)
     store = get_jobs(current_app).store()
     try:
         store.cancel(run_id, "cancelled by the client")
     except TransitionRefusedError:
         record = store.get(run_id)
-        if record.error_code != "cancelled":
-            raise JobFinished(
-                f"job {run_id} has already ended ({record.status}); nothing to cancel",
-                details={"status": str(record.status), "error_code": record.error_code},
-            ) from None
+        raise JobFinished(
+            f"job {run_id} has already ended ({record.status}"
+            + (f", {record.error_code}" if record.error_code else "")
+            + "); nothing to cancel",
+            details={"status": str(record.status), "error_code": record.error_code},
+        ) from None
+    record_job_cancelled(current_app)
     document = store.get(run_id).to_status_document()
     document["links"] = _links(run_id)
     return jsonify(document)
