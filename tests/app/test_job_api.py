@@ -95,6 +95,29 @@ def test_cancelling_an_ended_job_is_409_however_it_ended(
     assert store.get(run_id).error_code == error_code
 
 
+@pytest.mark.parametrize("end", ["complete", "failed", "requeued"])
+def test_phase_is_the_running_attempts_step_only(
+    client: FlaskClient, store: JobStore, end: str
+) -> None:
+    """A running job shows the step it is at; once it has ended (or waits on the queue again)
+    its phase is null, not the last step it reported."""
+    run_id = _submit(client)
+    claim = store.claim_next("test")
+    store.report_progress(run_id, claim.token, 0.9, "selecting")
+    running = client.get(f"/optimize/{run_id}").json
+    if end == "complete":
+        store.complete(run_id, claim.token, {"lineups": []})
+    elif end == "failed":
+        store.fail(run_id, claim.token, "no lineup", "infeasible")
+    else:
+        store.retry_later(run_id, claim.token, "Neo4j down", 60)
+
+    document = client.get(f"/optimize/{run_id}").json
+
+    assert (running["status"], running["phase"]) == ("running", "selecting")
+    assert document["status"] != "running" and document["phase"] is None
+
+
 def test_a_cancelled_job_result_is_job_failed(client: FlaskClient) -> None:
     """The result of a cancelled job answers job_failed with code cancelled, not "not ready"."""
     run_id = _submit(client)
