@@ -33,6 +33,7 @@ def _record(status: JobStatus, error: str | None = None) -> JobRecord:
 CASES = [
     (errors.BadRequest("run_id must be a ULID"), 400, "bad_request", {}),
     (errors.MalformedJson("not JSON"), 400, "malformed_json", {}),
+    (errors.InvalidRequest("sport is nhl"), 400, "invalid_request", {}),
     (ValidationError({"n_lineups": ["too big"]}), 400, "invalid_request", {}),
     (SlateFileError("bad salary", line=3, column="Salary"), 400, "invalid_slate_file", {}),
     (JobNotFoundError(RUN_ID), 404, "not_found", {}),

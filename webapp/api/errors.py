@@ -62,6 +62,10 @@ class BadRequest(ApiError, status=400, code="bad_request"):
     """The request cannot be read as asked (bad id, query value or header)."""
 
 
+class InvalidRequest(ApiError, status=400, code="invalid_request"):
+    """A query parameter breaks a rule of the request (details by field, as for a body)."""
+
+
 class MalformedJson(ApiError, status=400, code="malformed_json"):
     """The body is not JSON."""
 

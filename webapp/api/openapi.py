@@ -92,7 +92,8 @@ def _paths() -> dict[str, dict[str, Any]]:
                     "202": _json("SubmitResponse", "accepted and stored; poll links.self"),
                     "400": _error(
                         "invalid body (invalid_request, details per field), body not JSON "
-                        "(malformed_json) or bad Idempotency-Key (bad_request)"
+                        "(malformed_json), bad Idempotency-Key or a body that cannot be read "
+                        "(bad_request)"
                     ),
                     "413": _error(
                         "body over MAX_CONTENT_LENGTH, with Content-Length or chunked "
@@ -221,8 +222,9 @@ def _slate_paths() -> dict[str, dict[str, Any]]:
                 "responses": {
                     "201": _json("SlateSummary", "stored"),
                     "400": _error(
-                        "bad file (invalid_slate_file, details name line and column) or "
-                        "parameters (bad_request)"
+                        "bad file (invalid_slate_file, details name line and column), an "
+                        "unknown sport (invalid_request, details as for a request body's sport), "
+                        "a malformed slate_id or a body that cannot be read (bad_request)"
                     ),
                     "413": _error(
                         "body over MAX_CONTENT_LENGTH, with Content-Length or chunked "
