@@ -98,10 +98,13 @@ def submit() -> tuple[Response, int, dict[str, str]]:
     key = _idempotency_key()
     body = request.get_json()
     job_input = load_optimize_request(body).job_input()
-    if job_input["players"] is None:
-        _players_from_slate(job_input, sport_given="sport" in body)
     if job_input.get("late_swap") and "n_lineups" not in body:
         job_input["n_lineups"] = len(job_input["late_swap"]["lineups"])
+    # What an Idempotency-Key covers: the request as sent, not the players a slate holds now
+    # (an identical retry after the slate was uploaded again is the same request).
+    sent = dict(job_input)
+    if job_input["players"] is None:
+        _players_from_slate(job_input, sport_given="sport" in body)
     jobs = get_jobs(current_app)
     jobs.kinds.check("optimize", job_input)
     origin = service.Origin(
@@ -109,7 +112,12 @@ def submit() -> tuple[Response, int, dict[str, str]]:
         user_id=correlation.current_user_id(),
     )
     submission = service.submit(
-        jobs.store(), job_input, origin=origin, idempotency_key=key, wait=jobs.wait_policy()
+        jobs.store(),
+        job_input,
+        origin=origin,
+        idempotency_key=key,
+        wait=jobs.wait_policy(),
+        request=sent,
     )
     status = "pending"
     headers = {"Location": _links(submission.run_id)["self"]}
