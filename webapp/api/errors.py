@@ -253,21 +253,27 @@ class TerminatedBody(LimitedStream):
 
     def readall(self) -> bytes:
         data = super().readall()
-        if self.is_exhausted and self._guarded(lambda: self._server_stream.read(1)):
-            raise RequestEntityTooLarge()
+        if self.is_exhausted:
+            try:
+                more = self._server_stream.read(1)
+            except Exception as error:
+                raise _unreadable(error) from None
+            if more:
+                raise RequestEntityTooLarge()
         return data
 
     def readinto(self, buffer: Any) -> int | None:
-        return self._guarded(lambda: super(TerminatedBody, self).readinto(buffer))
-
-    @staticmethod
-    def _guarded(read: Callable[[], Any]) -> Any:
         try:
-            return read()
-        except HTTPException:
+            return super().readinto(buffer)
+        except HTTPException:  # 413 past the limit, 400 when the client went away
             raise
-        except Exception as error:  # the server's parse errors, e.g. gunicorn's InvalidChunkSize
-            raise BadRequest(f"the request body could not be read: {str(error)[:200]}") from None
+        except Exception as error:
+            raise _unreadable(error) from None
+
+
+def _unreadable(error: Exception) -> BadRequest:
+    """What the server's failure to decode a body (gunicorn's InvalidChunkSize, ...) answers."""
+    return BadRequest(f"the request body could not be read: {str(error)[:200]}")
 
 
 class ServiceRequest(Request):

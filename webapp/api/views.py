@@ -186,10 +186,9 @@ def cancel(run_id: str) -> Response:
         store.cancel(run_id, "cancelled by the client")
     except TransitionRefusedError:
         record = store.get(run_id)
+        ended = ", ".join(str(part) for part in (record.status, record.error_code) if part)
         raise JobFinished(
-            f"job {run_id} has already ended ({record.status}"
-            + (f", {record.error_code}" if record.error_code else "")
-            + "); nothing to cancel",
+            f"job {run_id} has already ended ({ended}); nothing to cancel",
             details={"status": str(record.status), "error_code": record.error_code},
         ) from None
     record_job_cancelled(current_app)
