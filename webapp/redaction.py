@@ -13,11 +13,14 @@ import re
 MASK = "***"
 
 # scheme://[user]:password@host — the userinfo part of any URL-looking token. The password runs
-# to the last '@' before the next whitespace or quote, since a password may itself hold '@'
-# ('/' and '?' included: a malformed URL must not stop the match early).
-_USERINFO = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.\-]*://[^\s:@/'\"]*):[^\s'\"]*@")
-# password=... in a query string (or anywhere in text), up to the next separator.
-_QUERY_PASSWORD = re.compile(r"(?P<head>\bpassword=)[^&\s'\"#]*", re.IGNORECASE)
+# to the last '@' before the next whitespace or double quote, since a password may itself hold
+# '@' ('/' and '?' included: a malformed URL must not stop the match early) and "'" (legal in a
+# URL's userinfo). A double quote is not legal there, and stopping at it keeps the match inside
+# one string of a JSON log line.
+_USERINFO = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.\-]*://[^\s:@/\"]*):[^\s\"]*@")
+# password=... in a query string (or anywhere in text), up to the next separator ("'" is part of
+# the password, as above).
+_QUERY_PASSWORD = re.compile(r"(?P<head>\bpassword=)[^&\s\"#]*", re.IGNORECASE)
 
 
 def redact(text: object) -> str:

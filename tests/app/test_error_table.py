@@ -19,7 +19,7 @@ from webapp.jobs.service import ResultNotReadyError
 from webapp.jobs.states import JobStatus
 from webapp.jobs.store_types import IdempotencyConflictError, JobExpiredError, JobNotFoundError
 from webapp.optimizer.errors import InfeasibleError
-from webapp.slates.importer import SlateFileError
+from webapp.slates.importer import PlayerBoundsError, SlateFileError, TooManyPlayersError
 from webapp.slates.repository import SlateNotFoundError
 
 RUN_ID = "01ARZ3NDEKTSV4RRFFQ69G5FAV"
@@ -33,6 +33,7 @@ def _record(status: JobStatus, error: str | None = None) -> JobRecord:
 CASES = [
     (errors.BadRequest("run_id must be a ULID"), 400, "bad_request", {}),
     (errors.MalformedJson("not JSON"), 400, "malformed_json", {}),
+    (errors.InvalidRequest("sport is nhl"), 400, "invalid_request", {}),
     (ValidationError({"n_lineups": ["too big"]}), 400, "invalid_request", {}),
     (SlateFileError("bad salary", line=3, column="Salary"), 400, "invalid_slate_file", {}),
     (JobNotFoundError(RUN_ID), 404, "not_found", {}),
@@ -44,9 +45,11 @@ CASES = [
     (ResultNotReadyError(_record(JobStatus.FAILED, "boom")), 409, "job_failed", {}),
     (JobExpiredError(RUN_ID), 410, "expired", {}),
     (http.RequestEntityTooLarge(), 413, "request_entity_too_large", {}),
+    (TooManyPlayersError(1002, 1000), 413, "too_many_players", {}),
     (errors.UnsupportedMediaType("send JSON"), 415, "unsupported_media_type", {}),
     (http.UnsupportedMediaType(), 415, "unsupported_media_type", {}),
     (errors.Refused("sport_mismatch", "nfl slate"), 422, "sport_mismatch", {}),
+    (PlayerBoundsError("salary -5", line=3, column="Salary"), 422, "invalid_player", {}),
     (IdempotencyConflictError(), 422, "idempotency_key_reused", {}),
     (SubmitRefusedError([Refusal("single_game", "one game")]), 422, "single_game", {}),
     (http.TooManyRequests(retry_after=7), 429, "too_many_requests", {"Retry-After": "7"}),

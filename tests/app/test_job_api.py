@@ -58,26 +58,64 @@ def test_cancelling_a_running_job_fences_its_attempt(client: FlaskClient, store:
     assert store.get(run_id).error_code == "cancelled"
 
 
-def test_cancelling_twice_answers_the_cancelled_job(client: FlaskClient) -> None:
-    """A second DELETE is not an error: the job is cancelled either way."""
+def _end_complete(client: FlaskClient, store: JobStore, run_id: str) -> None:
+    store.complete(run_id, store.claim_next("test").token, {"lineups": []})
+
+
+def _end_failed(client: FlaskClient, store: JobStore, run_id: str) -> None:
+    store.fail(run_id, store.claim_next("test").token, "no lineup", "infeasible")
+
+
+def _end_cancelled(client: FlaskClient, store: JobStore, run_id: str) -> None:
+    assert client.delete(f"/optimize/{run_id}").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("end", "status", "error_code"),
+    [
+        (_end_complete, "complete", None),
+        (_end_failed, "failed", "infeasible"),
+        (_end_cancelled, "failed", "cancelled"),
+    ],
+    ids=["complete", "failed", "cancelled"],
+)
+def test_cancelling_an_ended_job_is_409_however_it_ended(
+    client: FlaskClient, store: JobStore, end, status: str, error_code: str | None
+) -> None:
+    """One rule for every ended job, a cancelled one included: DELETE answers 409 job_finished
+    with how it ended, and changes nothing."""
     run_id = _submit(client)
-    client.delete(f"/optimize/{run_id}")
-
-    again = client.delete(f"/optimize/{run_id}")
-
-    assert again.status_code == 200 and again.json["error_code"] == "cancelled"
-
-
-def test_cancelling_a_complete_job_is_409(client: FlaskClient, store: JobStore) -> None:
-    """A job that ended on its own cannot be cancelled."""
-    run_id = _submit(client)
-    claim = store.claim_next("test")
-    store.complete(run_id, claim.token, {"lineups": []})
+    end(client, store, run_id)
 
     response = client.delete(f"/optimize/{run_id}")
 
     assert response.status_code == 409
     assert response.json["error"]["code"] == "job_finished"
+    assert response.json["error"]["details"] == {"status": status, "error_code": error_code}
+    assert store.get(run_id).error_code == error_code
+
+
+@pytest.mark.parametrize("end", ["complete", "failed", "requeued"])
+def test_phase_is_the_running_attempts_step_only(
+    client: FlaskClient, store: JobStore, end: str
+) -> None:
+    """A running job shows the step it is at; once it has ended (or waits on the queue again)
+    its phase is null, not the last step it reported."""
+    run_id = _submit(client)
+    claim = store.claim_next("test")
+    store.report_progress(run_id, claim.token, 0.9, "selecting")
+    running = client.get(f"/optimize/{run_id}").json
+    if end == "complete":
+        store.complete(run_id, claim.token, {"lineups": []})
+    elif end == "failed":
+        store.fail(run_id, claim.token, "no lineup", "infeasible")
+    else:
+        store.retry_later(run_id, claim.token, "Neo4j down", 60)
+
+    document = client.get(f"/optimize/{run_id}").json
+
+    assert (running["status"], running["phase"]) == ("running", "selecting")
+    assert document["status"] != "running" and document["phase"] is None
 
 
 def test_a_cancelled_job_result_is_job_failed(client: FlaskClient) -> None:
@@ -196,6 +234,31 @@ def test_waiters_beyond_the_bound_answer_at_once(
     assert response.json["status"] == "pending"
     assert elapsed < 1.0
     assert response.headers["Status-Wait"].startswith("skipped")
+
+
+def test_a_read_that_could_not_wait_says_when_to_read_again(
+    settings: Settings, real_redis: redis.Redis
+) -> None:
+    """Beyond STATUS_WAIT_MAX_WAITERS the answer carries Retry-After, so a client looping on
+    ?wait (the README's step 3) pauses instead of spinning; a read that waited carries none."""
+    app = create_app(replace(settings, status_wait_max_waiters=1), kinds=scripted_kinds())
+    try:
+        run_id = _submit(app.test_client())
+        held: list = []
+        holder = threading.Thread(
+            target=lambda: held.append(app.test_client().get(f"/optimize/{run_id}?wait=1.5"))
+        )
+        holder.start()
+        time.sleep(0.3)
+
+        skipped = app.test_client().get(f"/optimize/{run_id}?wait=5")
+        holder.join()
+    finally:
+        close_app(app)
+
+    assert skipped.status_code == 200 and skipped.headers["Status-Wait"].startswith("skipped")
+    assert int(skipped.headers["Retry-After"]) >= 1
+    assert "Retry-After" not in held[0].headers
 
 
 def test_a_finished_job_answers_wait_at_once(client: FlaskClient, store: JobStore) -> None:

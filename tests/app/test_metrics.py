@@ -90,6 +90,19 @@ def test_finished_jobs_and_attempts_are_counted(app: Flask, client: FlaskClient)
     assert _value(text, 'webapp_job_duration_seconds_count{status="failed"}') == 1
 
 
+def test_cancelled_jobs_are_counted_as_finished_once(client: FlaskClient) -> None:
+    """A DELETE that ends a job counts it under status cancelled; a second DELETE (409) does
+    not count it again."""
+    run_id = client.post("/optimize", json=BODY).json["run_id"]
+
+    assert client.delete(f"/optimize/{run_id}").status_code == 200
+    assert client.delete(f"/optimize/{run_id}").status_code == 409
+
+    text = _scrape(client)
+    assert _value(text, 'webapp_jobs_finished_total{status="cancelled"}') == 1
+    assert _value(text, 'webapp_jobs_finished_total{status="failed"}') == 0
+
+
 def test_redis_outage_is_counted_and_the_scrape_still_answers(make_app, monkeypatch) -> None:
     """A 503 from Redis being down counts as a Redis error; the scrape leaves out queue
     figures it cannot read but still answers."""

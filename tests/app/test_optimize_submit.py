@@ -6,9 +6,12 @@ import copy
 from typing import Any
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.conftest import valid_players
+from tests.support.dk_csv import nfl_salary_csv
+from webapp.jobs.extension import get_jobs
 from webapp.jobs.store import JobStore
 
 
@@ -183,6 +186,37 @@ def test_same_idempotency_key_with_other_body_is_422(client: FlaskClient, store:
     assert second.json["error"]["code"] == "idempotency_key_reused"
     assert first.json["run_id"] not in second.get_data(as_text=True)
     assert _queued(store) == 1
+
+
+def test_a_retry_by_slate_id_after_a_new_upload_replays_the_job(real_app: Flask) -> None:
+    """The key covers the request as sent: re-uploading the slate it names (new projections)
+    between a submit and its retry still replays the original job; another request under the
+    key is still refused."""
+    client = real_app.test_client()
+    store = get_jobs(real_app).store()
+    headers = {"Idempotency-Key": "order-46"}
+    body = {"slate_id": "sunday", "n_lineups": 3}
+    _upload_slate(client, "sunday", seed=1)
+    first = client.post("/optimize", json=body, headers=headers)
+    _upload_slate(client, "sunday", seed=2)
+
+    retry = client.post("/optimize", json=body, headers=headers)
+    other = client.post("/optimize", json={**body, "n_lineups": 4}, headers=headers)
+
+    assert (first.status_code, retry.status_code) == (202, 202)
+    assert retry.json["run_id"] == first.json["run_id"]
+    assert retry.headers["Idempotent-Replayed"] == "true"
+    assert other.status_code == 422 and other.json["error"]["code"] == "idempotency_key_reused"
+    assert _queued(store) == 1
+
+
+def _upload_slate(client: FlaskClient, slate_id: str, seed: int) -> None:
+    response = client.post(
+        f"/slates?sport=nfl&slate_id={slate_id}",
+        data=nfl_salary_csv(seed=seed).encode(),
+        content_type="text/csv",
+    )
+    assert response.status_code == 201, response.json
 
 
 def test_idempotency_keys_are_scoped_per_user(make_app) -> None:

@@ -18,11 +18,12 @@ SECRET = "pw-Leak-7c1e"
 URLS = [
     f"redis://127.0.0.1:{{port}}/0?password={SECRET}",
     f"redis://default:{SECRET}@127.0.0.1:{{port}}/0",
+    f"redis://default:{SECRET}'s@127.0.0.1:{{port}}/0",  # a quote is legal in userinfo
     f"redis+sentinel://:{SECRET}@127.0.0.1:{{port}}/mymaster/0",
 ]
 
 
-@pytest.fixture(params=URLS, ids=["query", "userinfo", "sentinel"])
+@pytest.fixture(params=URLS, ids=["query", "userinfo", "quote", "sentinel"])
 def leaky_app(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[Flask, Path]:
     """The service with a password in REDIS_URL, pointed at a port nothing listens on."""
     log_file = tmp_path / "app.log"

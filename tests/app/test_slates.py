@@ -62,6 +62,16 @@ def test_an_unknown_sport_or_body_type_is_refused(client: FlaskClient) -> None:
     assert as_json.json["error"]["code"] == "unsupported_media_type"
 
 
+def test_an_unknown_sport_is_one_error_wherever_it_is_sent(client: FlaskClient) -> None:
+    """nhl in the upload's query and in a request body: the same code and the same details."""
+    upload = _upload(client, nfl_salary_csv(), "sport=nhl")
+    submit = client.post("/optimize", json={"sport": "nhl", "players": valid_players()})
+
+    assert (upload.status_code, submit.status_code) == (400, 400)
+    assert upload.json["error"]["code"] == submit.json["error"]["code"] == "invalid_request"
+    assert upload.json["error"]["details"] == {"sport": submit.json["error"]["details"]["sport"]}
+
+
 def test_an_unknown_slate_is_404(client: FlaskClient) -> None:
     """Reading a slate that was never uploaded (or expired) is 404 slate_not_found."""
     response = client.get("/slates/nope")

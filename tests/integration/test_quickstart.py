@@ -25,10 +25,22 @@ def quickstart_block() -> str:
     return section.group(1)
 
 
+def _ignored_by_git(name: str) -> bool:
+    """True when a file of this name at the repository's root is ignored by .gitignore."""
+    checked = subprocess.run(
+        ["git", "-C", str(ROOT), "check-ignore", "--quiet", "--no-index", name],
+        capture_output=True,
+        check=False,
+    )
+    assert checked.returncode in (0, 1), checked.stderr
+    return checked.returncode == 0
+
+
 @pytest.mark.timeout(120)
 @pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
 def test_readme_quickstart_runs_as_written(service_env: dict, tmp_path: Path) -> None:
-    """Upload, submit, wait, result and CSV: every command succeeds and the CSV is DraftKings'."""
+    """Upload, submit, wait, result and CSV: every command succeeds, the CSV is DraftKings', and
+    git ignores it where the quickstart leaves it (the working directory)."""
     server = GunicornServer(tmp_path, service_env, app="webapp:create_app()", name="quickstart")
     server.start()
     workdir = tmp_path / "client"
@@ -47,6 +59,8 @@ def test_readme_quickstart_runs_as_written(service_env: dict, tmp_path: Path) ->
 
     assert done.returncode == 0, f"{done.stdout}\n{done.stderr}\n{server.log_text()[-3000:]}"
     (csv_file,) = workdir.glob("lineups-*.csv")
+    if (ROOT / ".git").exists():  # a checkout, not a copy of the tree
+        assert _ignored_by_git(csv_file.name), f"{csv_file.name} would show in `git status`"
     rows = csv_file.read_text().splitlines()
     assert rows[0] == "QB,RB,RB,WR,WR,WR,TE,FLEX,DST"
     salary_file = (workdir / "examples/DKSalaries_nfl.csv").read_text().splitlines()

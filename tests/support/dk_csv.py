@@ -45,3 +45,19 @@ def nfl_salary_csv(seed: int = 1, kickoffs: tuple[str, ...] = SUNDAY_KICKOFFS) -
             ]
         )
     return out.getvalue()
+
+
+def with_players(text: str, count: int) -> str:
+    """The salary file `text` with `count` players: its rows repeated in turn, each copy under a
+    fresh DraftKings id."""
+    rows = list(csv.reader(io.StringIO(text)))
+    header, players = rows[0], [row for row in rows[1:] if row]
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(header)
+    for number in range(count):
+        row = list(players[number % len(players)])
+        dk_id = str(40_000_000 + number)
+        row[1], row[3] = f"{row[2]} ({dk_id})", dk_id
+        writer.writerow(row)
+    return out.getvalue()

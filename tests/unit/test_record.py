@@ -8,7 +8,13 @@ import math
 import numpy as np
 import pytest
 
-from webapp.jobs.record import COMPRESS_MIN_BYTES, JobRecord, decode_blob, encode_blob
+from webapp.jobs.record import (
+    COMPRESS_MIN_BYTES,
+    JobRecord,
+    decode_blob,
+    encode_blob,
+    shown_phase,
+)
 from webapp.jobs.states import JobStatus
 
 
@@ -115,3 +121,20 @@ def test_blobs_written_with_nan_by_older_versions_still_read() -> None:
     decoded = decode_blob(older)
 
     assert math.isnan(decoded["stdev"]) and decoded["p99"] == float("inf")
+
+
+@pytest.mark.parametrize(
+    ("status", "phase", "shown"),
+    [
+        ("running", "selecting", "selecting"),
+        ("running", "", None),
+        ("complete", "selecting", None),
+        ("failed", "simulating", None),
+        ("pending", "selecting", None),
+    ],
+)
+def test_the_phase_shows_only_while_running(status: str, phase: str, shown: str | None) -> None:
+    """The stored phase is the running attempt's step; the dashboard's rows read statuses as
+    plain strings, the status document as JobStatus, and both get the same answer."""
+    assert shown_phase(status, phase) == shown
+    assert shown_phase(JobStatus(status), phase) == shown

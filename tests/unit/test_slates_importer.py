@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from webapp.slates.importer import SlateFileError, parse_dk_csv, read_dk_csv
+from webapp.api.player_schema import MAX_PLAYERS
+from webapp.slates.importer import (
+    PlayerBoundsError,
+    SlateFileError,
+    TooManyPlayersError,
+    parse_dk_csv,
+    read_dk_csv,
+)
 
 HEADER = (
     "Position,Name + ID,Name,ID,Roster Position,Salary,Game Info,TeamAbbrev,AvgPointsPerGame,Proj"
@@ -122,3 +129,58 @@ def test_bad_files_name_line_and_column(
         read_dk_csv(text, sport)
 
     assert (failure.value.line, failure.value.column) == (line, column)
+
+
+# Josh Allen's row of CSV, which takes its projection from the Proj column (26.5).
+ALLEN = "QB,Josh Allen (1),Josh Allen,1,QB,8200,BUF@MIA 09/10/2023 01:00PM ET,BUF,24.1,26.5"
+
+
+@pytest.mark.parametrize(
+    ("row", "column", "rule"),
+    [
+        (ALLEN.replace(",8200,", ",100001,"), "Salary", "less than or equal to 100000"),
+        (ALLEN.replace(",8200,", ",-100,"), "Salary", "greater than or equal to 0"),
+        (ALLEN.replace(",26.5", ",nan"), "Proj", "nan or infinity"),
+        (ALLEN.replace(",26.5", ",-inf"), "Proj", "nan or infinity"),
+        (ALLEN.replace(",26.5", ",1e400"), "Proj", "nan or infinity"),
+        (ALLEN.replace(",26.5", ",1000.5"), "Proj", "less than or equal to 1000"),
+        (ALLEN.replace(",Josh Allen,", f",{'J' * 101},"), "Name", "Length must be between 1"),
+        (ALLEN.replace(",Josh Allen,1,", ",Josh Allen,1/2,"), "ID", "does not match"),
+    ],
+    ids=["salary-high", "salary-negative", "nan", "minus-inf", "overflow", "projection-high",
+         "long-name", "bad-id"],
+)  # fmt: skip
+def test_a_player_out_of_bounds_names_line_column_and_rule(
+    row: str, column: str, rule: str
+) -> None:
+    """A row that reads but breaks a bound of the request's players (the same bounds as inline
+    players) fails naming its line, its column and the rule."""
+    text = CSV.replace(ALLEN, row)
+
+    with pytest.raises(PlayerBoundsError, match=rule) as failure:
+        read_dk_csv(text)
+
+    assert (failure.value.line, failure.value.column) == (2, column)
+    assert str(failure.value).startswith(f"line 2, column {column!r}: ")
+
+
+def _rows(count: int) -> str:
+    """A salary file of `count` players (ids 1..count) over two games."""
+    rows = [
+        f"QB,P{i} ({i}),P{i},{i},QB,5000,BUF@MIA 09/10/2023 01:00PM ET,BUF,10,12"
+        for i in range(1, count + 1)
+    ]
+    return "\n".join([HEADER, *rows])
+
+
+def test_a_file_of_max_players_reads() -> None:
+    """MAX_PLAYERS rows are a slate (the bound inline players have)."""
+    assert len(parse_dk_csv(_rows(MAX_PLAYERS))) == MAX_PLAYERS
+
+
+def test_a_file_over_max_players_fails_at_the_first_row_over() -> None:
+    """The row after the MAX_PLAYERS-th player fails, naming its line and the bound."""
+    with pytest.raises(TooManyPlayersError, match=f"at most {MAX_PLAYERS} players") as failure:
+        read_dk_csv(_rows(MAX_PLAYERS + 5))
+
+    assert (failure.value.line, failure.value.limit) == (MAX_PLAYERS + 2, MAX_PLAYERS)

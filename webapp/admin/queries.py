@@ -9,7 +9,7 @@ from itertools import islice
 from typing import Any
 
 from webapp.clock import from_iso, utcnow
-from webapp.jobs.record import decode_blob
+from webapp.jobs.record import decode_blob, shown_phase
 from webapp.jobs.states import JobStatus
 from webapp.jobs.store import JobStore
 
@@ -89,7 +89,7 @@ def _row(values: list[bytes | None]) -> JobRow | None:
         created_at=text["created_at"],
         finished_at=text["finished_at"],
         progress=float(text["progress"] or 0.0),
-        phase=text["phase"],
+        phase=shown_phase(text["status"], text["phase"]) or "",
         owner=text["owner"],
         error=text["error"],
     )

@@ -8,13 +8,15 @@ know nothing about HTTP: PROBLEMS says what each becomes, and `render` writes ev
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any, NamedTuple
+from typing import IO, Any, NamedTuple
 
 import redis
 import structlog
 from flask import Flask, Request, Response, current_app, jsonify, request
 from marshmallow import ValidationError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from werkzeug.utils import cached_property
+from werkzeug.wsgi import LimitedStream, get_input_stream
 
 from webapp.api.refusals import SubmitRefusedError
 from webapp.clients.neo4j_client import Neo4jUnavailableError
@@ -25,7 +27,7 @@ from webapp.jobs.states import JobStatus
 from webapp.jobs.store_types import IdempotencyConflictError, JobExpiredError, JobNotFoundError
 from webapp.observability.metrics.hooks import record_redis_error
 from webapp.redaction import redact
-from webapp.slates.importer import SlateFileError
+from webapp.slates.importer import PlayerBoundsError, SlateFileError, TooManyPlayersError
 from webapp.slates.repository import SlateNotFoundError
 
 log = structlog.get_logger(__name__)
@@ -58,6 +60,10 @@ class ApiError(Exception):
 
 class BadRequest(ApiError, status=400, code="bad_request"):
     """The request cannot be read as asked (bad id, query value or header)."""
+
+
+class InvalidRequest(ApiError, status=400, code="invalid_request"):
+    """A query parameter breaks a rule of the request (details by field, as for a body)."""
 
 
 class MalformedJson(ApiError, status=400, code="malformed_json"):
@@ -191,6 +197,12 @@ PROBLEMS: dict[type[Exception], Callable[[Any], Problem]] = {
     SlateFileError: lambda e: Problem(
         400, "invalid_slate_file", str(e), {"line": e.line, "column": e.column}
     ),
+    TooManyPlayersError: lambda e: Problem(
+        413, "too_many_players", str(e), {"line": e.line, "column": None, "limit": e.limit}
+    ),
+    PlayerBoundsError: lambda e: Problem(
+        422, "invalid_player", str(e), {"line": e.line, "column": e.column}
+    ),
     JobNotFoundError: lambda e: Problem(404, "not_found", f"no job with run_id {e.args[0]}"),
     SlateNotFoundError: lambda e: Problem(404, "slate_not_found", str(e)),
     ResultNotReadyError: _not_ready,
@@ -226,8 +238,59 @@ def _handle(error: Exception) -> Response:
     return render(problem_for(error))
 
 
+class TerminatedBody(LimitedStream):
+    """A body the server ends itself (chunked: gunicorn sets `wsgi.input_terminated`), read up
+    to MAX_CONTENT_LENGTH.
+
+    Werkzeug's stream stops at the limit and returns what it read, so a chunked body over it
+    reached the views cut (a slate short of players, JSON cut mid-value): here more data after
+    the limit is a 413, as with a Content-Length over it. A body the server cannot decode (a
+    chunk size that is not hexadecimal) is the client's error, a 400, not a 500."""
+
+    def __init__(self, stream: IO[bytes], limit: int) -> None:
+        super().__init__(stream, limit, is_max=True)
+        self._server_stream = stream
+
+    def readall(self) -> bytes:
+        data = super().readall()
+        if self.is_exhausted:
+            try:
+                more = self._server_stream.read(1)
+            except Exception as error:
+                raise _unreadable(error) from None
+            if more:
+                raise RequestEntityTooLarge()
+        return data
+
+    def readinto(self, buffer: Any) -> int | None:
+        try:
+            return super().readinto(buffer)
+        except HTTPException:  # 413 past the limit, 400 when the client went away
+            raise
+        except Exception as error:
+            raise _unreadable(error) from None
+
+
+def _unreadable(error: Exception) -> BadRequest:
+    """What the server's failure to decode a body (gunicorn's InvalidChunkSize, ...) answers."""
+    return BadRequest(f"the request body could not be read: {str(error)[:200]}")
+
+
 class ServiceRequest(Request):
-    """Flask's request, whose JSON failures raise this service's errors, not Werkzeug's text."""
+    """Flask's request, whose JSON failures raise this service's errors, not Werkzeug's text,
+    and whose body keeps MAX_CONTENT_LENGTH however it is sent."""
+
+    @cached_property
+    def stream(self) -> IO[bytes]:
+        """The body, as Werkzeug's `stream` reads it, except a server-terminated one (chunked),
+        which is a TerminatedBody."""
+        if self.shallow:
+            raise RuntimeError("a shallow request does not read its body")
+        limit = self.max_content_length
+        terminated = "wsgi.input_terminated" in self.environ
+        if limit is not None and self.content_length is None and terminated:
+            return TerminatedBody(self.environ["wsgi.input"], limit)
+        return get_input_stream(self.environ, max_content_length=limit)
 
     def on_json_loading_failed(self, e: ValueError | None) -> Any:
         """Called by get_json(): None when the Content-Type is not JSON, else the parse error."""

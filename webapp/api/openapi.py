@@ -44,7 +44,8 @@ _WAIT = _param(
     "query",
     {"type": "number", "minimum": 0, "maximum": MAX_WAIT_SECONDS},
     "Seconds to wait for a status change (long poll). When too many requests of "
-    "one process wait already, the answer comes at once with a Status-Wait header.",
+    "one process wait already, the answer comes at once with a Status-Wait header and "
+    "Retry-After: the seconds to wait before reading again.",
 )
 _INCLUDE = _param(
     "include",
@@ -98,14 +99,20 @@ def _paths() -> dict[str, dict[str, Any]]:
                     "202": _json("SubmitResponse", "accepted and stored; poll links.self"),
                     "400": _error(
                         "invalid body (invalid_request, details per field), body not JSON "
-                        "(malformed_json) or bad Idempotency-Key (bad_request)"
+                        "(malformed_json), bad Idempotency-Key or a body that cannot be read "
+                        "(bad_request)"
                     ),
-                    "413": _error("body over MAX_CONTENT_LENGTH (request_entity_too_large)"),
+                    "413": _error(
+                        "body over MAX_CONTENT_LENGTH, with Content-Length or chunked "
+                        "(request_entity_too_large)"
+                    ),
                     "415": _error("body is not application/json (unsupported_media_type)"),
                     "422": _error(
                         "the request can never succeed: the code names the first rule it breaks, "
                         "details.refusals lists all; or slate_not_found, sport_mismatch, "
-                        "idempotency_key_reused"
+                        "idempotency_key_reused; or the named slate breaks the bounds of a "
+                        "request's players: too_many_players (over MAX_PLAYERS), invalid_player "
+                        "(details name the player and the rule)"
                     ),
                     "503": _error(
                         "with Retry-After: draining (unavailable), the job store is unreachable "
@@ -126,8 +133,11 @@ def _paths() -> dict[str, dict[str, Any]]:
                 "summary": "Cancel a job: it ends failed with error_code cancelled",
                 "parameters": [_RUN_ID, _CORRELATION],
                 "responses": {
-                    "200": _json("StatusDocument", "cancelled (now or before)"),
-                    "409": _error("the job had already ended (job_finished)"),
+                    "200": _json("StatusDocument", "cancelled now"),
+                    "409": _error(
+                        "the job had already ended, however it ended (complete, failed, "
+                        "cancelled before): job_finished, details give its status and error_code"
+                    ),
                     **reads,
                 },
             },
@@ -226,11 +236,21 @@ def _slate_paths() -> dict[str, dict[str, Any]]:
                 "responses": {
                     "201": _json("SlateSummary", "stored"),
                     "400": _error(
-                        "bad file (invalid_slate_file, details name line and column) or "
-                        "parameters (bad_request)"
+                        "bad file (invalid_slate_file, details name line and column), an "
+                        "unknown sport (invalid_request, details as for a request body's sport), "
+                        "a malformed slate_id or a body that cannot be read (bad_request)"
                     ),
-                    "413": _error("body over MAX_CONTENT_LENGTH (request_entity_too_large)"),
+                    "413": _error(
+                        "body over MAX_CONTENT_LENGTH, with Content-Length or chunked "
+                        "(request_entity_too_large), or more players than a request may hold "
+                        "(too_many_players, details name the first line over MAX_PLAYERS)"
+                    ),
                     "415": _error("body is not text/csv (unsupported_media_type)"),
+                    "422": _error(
+                        "a player outside the bounds of a request's players, e.g. a salary "
+                        "over the maximum or a nan projection (invalid_player, the message "
+                        "names the rule, details the line and column)"
+                    ),
                     "503": _error(
                         "the slate store is unreachable (slate_store_unavailable or "
                         "redis_unavailable, Retry-After)"

@@ -145,6 +145,26 @@ def plain_player(raw: object) -> dict[str, Any] | None:
     }
 
 
+_player_schema = PlayerSchema()
+
+
+def player_problems(player: object) -> dict[str, Any]:
+    """The bounds `player` breaks, as PlayerSchema's messages by field (empty when none): the
+    same rules whether the player came in a request, an uploaded salary file or a stored slate."""
+    if plain_player(player) is not None:
+        return {}
+    return _player_schema.validate(player)  # type: ignore[arg-type]
+
+
+def first_problem(problems: dict[str, Any]) -> tuple[str, str]:
+    """The first field of `problems` and its first message (a list's messages are keyed by
+    index, e.g. {"positions": {0: ["..."]}})."""
+    field, messages = next(iter(problems.items()))
+    while isinstance(messages, dict):
+        messages = next(iter(messages.values()))
+    return field, str(messages[0] if isinstance(messages, list) else messages)
+
+
 class PlayersField(fields.List):
     """The players list: plain players take the fast path, any other list the full load."""
 

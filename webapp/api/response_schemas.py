@@ -123,7 +123,10 @@ class StatusDocumentSchema(Schema):
     kind = fields.String(required=True)
     status = fields.String(required=True, validate=validate.OneOf(STATUSES))
     progress = fields.Float(required=True, metadata={"minimum": 0, "maximum": 1})
-    phase = fields.String(allow_none=True)
+    phase = fields.String(
+        allow_none=True,
+        metadata={"description": "the running attempt's step, e.g. selecting; null otherwise"},
+    )
     error = fields.String(allow_none=True)
     error_code = fields.String(
         allow_none=True,

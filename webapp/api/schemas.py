@@ -29,6 +29,7 @@ from webapp.optimizer.rules import RULES
 from webapp.optimizer.teams import MAX_TEAM_RULES, team_problems
 
 SPORTS = tuple(RULES)
+SPORT_RULE = validate.OneOf(SPORTS)  # a request body's sport and an upload's ?sport=
 DEFAULTS = OptimizeOptions()
 
 
@@ -72,7 +73,7 @@ class OptimizeRequestSchema(Schema):
         load_default=None,
         metadata={"description": "an uploaded slate (POST /slates); optional with players"},
     )
-    sport = fields.String(load_default=DEFAULTS.sport, validate=validate.OneOf(SPORTS))
+    sport = fields.String(load_default=DEFAULTS.sport, validate=SPORT_RULE)
     n_lineups = strict_int(
         load_default=DEFAULTS.n_lineups,
         validate=validate.Range(bounds.MIN_LINEUPS, bounds.MAX_LINEUPS),

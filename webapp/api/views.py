@@ -10,6 +10,7 @@ from flask.sansio.blueprints import BlueprintSetupState
 
 from webapp.api import bp
 from webapp.api.errors import BadRequest, JobFinished, Refused, Unavailable
+from webapp.api.player_schema import MAX_PLAYERS, first_problem, player_problems
 from webapp.api.schemas import load_optimize_request
 from webapp.api.upload_csv import upload_csv
 from webapp.config import get_settings
@@ -17,6 +18,7 @@ from webapp.jobs import service, status_wait
 from webapp.jobs.extension import get_jobs
 from webapp.jobs.states import TransitionRefusedError
 from webapp.observability import correlation
+from webapp.observability.metrics.hooks import record_job_cancelled
 from webapp.runtime import lifecycle
 from webapp.slates.repository import SlateNotFoundError
 from webapp.slates.store import get_slate_store
@@ -59,8 +61,30 @@ def _players_from_slate(job_input: dict[str, Any], *, sport_given: bool) -> None
             "sport_mismatch",
             f"slate {slate_id!r} is {slate.sport}, the request asks for {job_input['sport']}",
         )
+    _check_slate_bounds(slate_id, slate.players)
     job_input["sport"] = slate.sport or job_input["sport"]
     job_input["players"] = slate.players
+
+
+def _check_slate_bounds(slate_id: str, players: list[dict[str, Any]]) -> None:
+    """A stored slate keeps the bounds of inline players (one stored by an older version, or
+    loaded into Neo4j by other means, may not): refused with 422 otherwise."""
+    if len(players) > MAX_PLAYERS:
+        raise Refused(
+            "too_many_players",
+            f"slate {slate_id!r} holds {len(players)} players; a request takes at most "
+            f"{MAX_PLAYERS} (MAX_PLAYERS)",
+            details={"slate_id": slate_id, "players": len(players), "limit": MAX_PLAYERS},
+        )
+    for player in players:
+        if problems := player_problems(player):
+            field, rule = first_problem(problems)
+            player_id = str(player.get("id"))[:64]
+            raise Refused(
+                "invalid_player",
+                f"slate {slate_id!r}, player {player_id!r}: {field} is out of bounds: {rule}",
+                details={"slate_id": slate_id, "player": player_id, "problems": problems},
+            )
 
 
 @bp.post("/optimize")
@@ -74,10 +98,13 @@ def submit() -> tuple[Response, int, dict[str, str]]:
     key = _idempotency_key()
     body = request.get_json()
     job_input = load_optimize_request(body).job_input()
-    if job_input["players"] is None:
-        _players_from_slate(job_input, sport_given="sport" in body)
     if job_input.get("late_swap") and "n_lineups" not in body:
         job_input["n_lineups"] = len(job_input["late_swap"]["lineups"])
+    # What an Idempotency-Key covers: the request as sent, not the players a slate holds now
+    # (an identical retry after the slate was uploaded again is the same request).
+    sent = dict(job_input)
+    if job_input["players"] is None:
+        _players_from_slate(job_input, sport_given="sport" in body)
     jobs = get_jobs(current_app)
     jobs.kinds.check("optimize", job_input)
     origin = service.Origin(
@@ -85,7 +112,12 @@ def submit() -> tuple[Response, int, dict[str, str]]:
         user_id=correlation.current_user_id(),
     )
     submission = service.submit(
-        jobs.store(), job_input, origin=origin, idempotency_key=key, wait=jobs.wait_policy()
+        jobs.store(),
+        job_input,
+        origin=origin,
+        idempotency_key=key,
+        wait=jobs.wait_policy(),
+        request=sent,
     )
     status = "pending"
     headers = {"Location": _links(submission.run_id)["self"]}
@@ -149,6 +181,7 @@ def get_status(run_id: str) -> Response:
     response = jsonify(document)
     if not waited:
         response.headers["Status-Wait"] = "skipped; too many waiters, poll again"
+        response.headers["Retry-After"] = str(status_wait.BUSY_RETRY_AFTER_S)
     return response
 
 
@@ -162,18 +195,20 @@ def get_input(run_id: str) -> Response:
 @bp.delete("/optimize/<run_id>")
 def cancel(run_id: str) -> Response:
     """Cancel a job: a pending one leaves the queue at once, a running one stops at its next
-    progress point; either ends failed with error_code `cancelled`. Cancelling twice is fine."""
+    progress point; either ends failed with error_code `cancelled`. A job that has ended, a
+    cancelled one too, answers 409 job_finished."""
     run_id = _checked_run_id(run_id)
     store = get_jobs(current_app).store()
     try:
         store.cancel(run_id, "cancelled by the client")
     except TransitionRefusedError:
         record = store.get(run_id)
-        if record.error_code != "cancelled":
-            raise JobFinished(
-                f"job {run_id} has already ended ({record.status}); nothing to cancel",
-                details={"status": str(record.status), "error_code": record.error_code},
-            ) from None
+        ended = ", ".join(str(part) for part in (record.status, record.error_code) if part)
+        raise JobFinished(
+            f"job {run_id} has already ended ({ended}); nothing to cancel",
+            details={"status": str(record.status), "error_code": record.error_code},
+        ) from None
+    record_job_cancelled(current_app)
     document = store.get(run_id, with_input=False).to_status_document()
     document["links"] = _links(run_id)
     return jsonify(document)

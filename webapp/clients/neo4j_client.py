@@ -30,8 +30,10 @@ MAX_POOL_SIZE = 10
 
 
 class Neo4jUnavailableError(TransientJobError):
-    """Neo4j could not be reached or did not answer in time (message safe to show); a job that
-    meets it is retried later."""
+    """Neo4j could not be reached or did not answer in time; a job that meets it is retried
+    later. The message (no password, but the server's address) is for logs and operators."""
+
+    public_message = "the slate store (Neo4j) could not be reached"
 
 
 @dataclass(frozen=True)

@@ -44,7 +44,12 @@ class ComputeCrashedError(Exception):
 
 
 class TransientJobError(Exception):
-    """Raised by a job function when a dependency is out of reach for now: retry the job later."""
+    """Raised by a job function when a dependency is out of reach for now: retry the job later.
+
+    The message goes into the job's public `error` unless `public_message` says what to show
+    instead (a subclass whose message names a host or port sets it)."""
+
+    public_message: str | None = None
 
 
 def is_transient_redis_error(error: BaseException) -> bool:
@@ -62,3 +67,16 @@ def is_transient_redis_error(error: BaseException) -> bool:
 def is_transient(error: BaseException) -> bool:
     """True when a job that raised `error` should be requeued rather than failed."""
     return isinstance(error, TransientJobError) or is_transient_redis_error(error)
+
+
+def public_error(error: BaseException) -> str:
+    """What a job's `error` tells the client about `error`: which dependency failed, or what kind
+    of error stopped the job, and never a message that can name a host (redis-py's "Error 111
+    connecting to 10.0.0.5:6379"); the logs keep the full message."""
+    if isinstance(error, TransientJobError):
+        return error.public_message or str(error)
+    if isinstance(error, ComputeCrashedError):  # names a signal or exit code, never a host
+        return str(error)
+    if is_transient_redis_error(error):
+        return f"the job store (Redis) could not be used ({type(error).__name__})"
+    return f"an unexpected error ({type(error).__name__}) stopped the job"

@@ -19,7 +19,7 @@ from webapp.compute.kind import ProcessKind
 from webapp.compute.supervisor import ComputeError, ComputeProcesses
 from webapp.jobs.context import JobCancelledError
 from webapp.jobs.durability import WaitPolicy
-from webapp.jobs.errors import ComputeCrashedError, JobFailedError, is_transient
+from webapp.jobs.errors import ComputeCrashedError, JobFailedError, is_transient, public_error
 from webapp.jobs.events import NO_EVENTS, JobEvents
 from webapp.jobs.kinds import JobKinds
 from webapp.jobs.reachability import Reachability
@@ -78,9 +78,7 @@ class Execution:
                 self._retry_later(store, job, error)
             else:
                 log.exception("job_crashed", attempt=attempt)
-                self._finish(
-                    store, job, error=f"{type(error).__name__}: {error}", code="internal_error"
-                )
+                self._finish(store, job, error=public_error(error), code="internal_error")
         else:
             self._finish(store, job, result=result)
 
@@ -125,7 +123,7 @@ class Execution:
         self, store: JobStore, job: RunningJob, error: Exception, give_up_code: str = "gave_up"
     ) -> None:
         record = job.claim.record
-        cause = f"{type(error).__name__}: {error}"
+        cause = public_error(error)  # the record's error; the log line below keeps the message
         delay = retry_delay_s(record.failed_attempts + 1)
         outcome: list[Any] = []
 
@@ -145,7 +143,7 @@ class Execution:
         log.warning(
             "job_retry_scheduled" if outcome[0] == "pending" else "job_failed",
             attempt=job.claim.attempt,
-            error=cause,
+            error=f"{type(error).__name__}: {error}",
             retry_in_s=delay,
         )
 

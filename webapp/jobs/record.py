@@ -37,6 +37,13 @@ def _loads(raw: bytes) -> Any:
         return json.loads(raw)
 
 
+def shown_phase(status: str, phase: str | None) -> str | None:
+    """The phase to show for a job: the step its running attempt last reported, and None
+    otherwise. The stored phase outlives the attempt (a finished job kept "selecting"), so it
+    is read only while the job runs."""
+    return (phase or None) if status == JobStatus.RUNNING else None
+
+
 def encode_blob(value: Any) -> bytes:
     """JSON-encode `value`, compressed when it pays."""
     raw = _dumps(value)
@@ -162,7 +169,7 @@ class JobRecord:
             "kind": self.kind,
             "status": str(self.status),
             "progress": self.progress,
-            "phase": self.phase or None,
+            "phase": shown_phase(self.status, self.phase),
             "error": self.error,
             "error_code": self.error_code,
             "attempts": self.attempts,

@@ -42,9 +42,12 @@ def submit(
     origin: Origin = Origin(),
     idempotency_key: str | None = None,
     wait: WaitPolicy | None = None,
+    request: dict[str, Any] | None = None,
 ) -> Submission:
     """Store and queue a new job for `job_input` (already validated); Idempotency-Keys are
-    scoped to the origin's user when there is one; `wait` as for JobStore.submit."""
+    scoped to the origin's user when there is one and tie the key to `request`, the request
+    as sent (default: `job_input`; they differ when the players come from a slate);
+    `wait` as for JobStore.submit."""
     now = now_iso()
     record = JobRecord(
         run_id=new_run_id(),
@@ -57,7 +60,13 @@ def submit(
         request_id=origin.request_id,
         user_id=origin.user_id,
     )
-    return store.submit(record, idempotency_key=idempotency_key, user_id=origin.user_id, wait=wait)
+    return store.submit(
+        record,
+        idempotency_key=idempotency_key,
+        user_id=origin.user_id,
+        wait=wait,
+        request=request,
+    )
 
 
 def describe_input(job_input: dict[str, Any]) -> dict[str, Any]:

@@ -20,6 +20,9 @@ from webapp.jobs.states import TERMINAL
 from webapp.jobs.store import JobStore
 
 MAX_WAIT_SECONDS = 30  # the longest ?wait= a request may ask for
+# Retry-After (seconds) of a read that found every waiting slot taken: a client looping on ?wait
+# pauses this long instead of asking again at once.
+BUSY_RETRY_AFTER_S = 1
 
 
 class StatusWaiters:

@@ -53,13 +53,16 @@ class JobStore(AttemptWrites, Leases, AdminOps):
         *,
         user_id: str | None = None,
         wait: WaitPolicy | None = None,
+        request: object = None,
     ) -> Submission:
         """Store a new pending job and queue it, atomically; honour an Idempotency-Key (scoped
-        to `user_id` when given). With `wait`, WAIT on the same connection until that many
+        to `user_id` when given) for `request`, the request as sent (default: the input).
+        With `wait`, WAIT on the same connection until that many
         replicas hold the job; if they do not in time, withdraw it (still pending) and raise
         ReplicationTimeoutError, so an unconfirmed job is never acknowledged."""
         # The body digest only matters when an Idempotency-Key ties this body to a run.
-        digest = body_digest(record.input) if idempotency_key else ""
+        sent = record.input if request is None else request
+        digest = body_digest(sent) if idempotency_key else ""
         idem_key = self.keys.idempotency(idempotency_key, user_id) if idempotency_key else ""
         fields = [item for pair in record.to_hash().items() for item in pair]
         keys = [

@@ -5,6 +5,10 @@ TeamAbbrev and AvgPointsPerGame. `Game Info` reads "PIT@CAR 10/13/2024 01:00PM E
 each player's opponent and game time (kept as ISO 8601 UTC) come from it. Optional columns that
 users add are merged by row: a projection (Projection/Proj, else AvgPointsPerGame), a standard
 deviation (Stdev/StdDev) and an ownership (Ownership/Own). Every error names its line and column.
+
+Each player must keep the bounds of a request's players (`webapp.api.player_schema`: at most
+MAX_PLAYERS of them, salaries, projections and names in range, numbers finite), so a slate that
+uploads is one a request can use.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from webapp.api.player_schema import MAX_PLAYERS, first_problem, player_problems
 from webapp.optimizer.rules import valid_positions
 
 EASTERN = ZoneInfo("America/New_York")
@@ -26,11 +31,20 @@ OPTIONAL = {
     "stdev": ("stdev", "stddev", "std"),
     "ownership": ("ownership", "own"),
 }
+# The column each field of a player is read from (projection, stdev, ownership: per file).
+COLUMNS: dict[str, str | None] = {
+    "id": "ID",
+    "name": "Name",
+    "positions": "Position",
+    "salary": "Salary",
+    "team": "TeamAbbrev",
+    "opponent": "Game Info",
+    "game_time": "Game Info",
+}
 _GAME = re.compile(
     r"^\s*([A-Za-z0-9]+)@([A-Za-z0-9]+)(?:\s+(\d{2}/\d{2}/\d{4})\s+(\d{1,2}:\d{2}\s?[AP]M)\s+ET)?",
     re.IGNORECASE,
 )
-_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 
 
 class SlateFileError(ValueError):
@@ -45,6 +59,19 @@ class SlateFileError(ValueError):
         super().__init__(f"{where}: {message}" if where else message)
         self.line = line
         self.column = column
+
+
+class TooManyPlayersError(SlateFileError):
+    """The file holds more players than a request may (MAX_PLAYERS); `line` is the first row
+    over the limit."""
+
+    def __init__(self, line: int, limit: int) -> None:
+        super().__init__(f"a slate holds at most {limit} players (MAX_PLAYERS)", line)
+        self.limit = limit
+
+
+class PlayerBoundsError(SlateFileError):
+    """A row reads as a player, but one who breaks a bound of the request's players."""
 
 
 @dataclass
@@ -119,14 +146,19 @@ def _positions(row: dict[str, str], sport: str | None, line: int) -> list[str]:
     return positions
 
 
+def _check_bounds(player: dict[str, Any], line: int, columns: dict[str, str | None]) -> None:
+    problems = player_problems(player)
+    if problems:
+        field, rule = first_problem(problems)
+        shown = repr(player.get(field))
+        shown = shown if len(shown) <= 40 else f"{shown[:37]}..."
+        raise PlayerBoundsError(f"{field} {shown} is out of bounds: {rule}", line, columns[field])
+
+
 def _player(
     row: dict[str, str], line: int, sport: str | None, chosen: dict[str, str], warnings: list[str]
 ) -> dict[str, Any]:
     player_id, name = (row["ID"] or "").strip(), (row["Name"] or "").strip()
-    if not _ID.fullmatch(player_id):
-        raise SlateFileError(f"{player_id!r} is not a player id", line, "ID")
-    if not 1 <= len(name) <= 100:
-        raise SlateFileError("a name of 1-100 characters is needed", line, "Name")
     team = (row["TeamAbbrev"] or "").strip()
     opponent, game_time = _game(row, team, line)
     projection_column = chosen.get("projection")
@@ -142,7 +174,7 @@ def _player(
         for role in ("stdev", "ownership")
         if role in chosen and (row.get(chosen[role]) or "").strip()
     }
-    return {
+    player = {
         "id": player_id,
         "name": name,
         "positions": _positions(row, sport, line),
@@ -154,6 +186,14 @@ def _player(
         "ownership": optional.get("ownership"),
         "game_time": game_time,
     }
+    columns = {
+        **COLUMNS,
+        "projection": projection_column,
+        "stdev": chosen.get("stdev"),
+        "ownership": chosen.get("ownership"),
+    }
+    _check_bounds(player, line, columns)
+    return player
 
 
 def read_dk_csv(
@@ -178,6 +218,8 @@ def read_dk_csv(
             line = reader.line_num
             if not any((value or "").strip() for value in row.values() if isinstance(value, str)):
                 continue
+            if len(parsed.players) == MAX_PLAYERS:
+                raise TooManyPlayersError(line, MAX_PLAYERS)
             player = _player(row, line, sport, chosen, parsed.warnings)
             if player["id"] in first_line:
                 raise SlateFileError(

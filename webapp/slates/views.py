@@ -6,10 +6,11 @@ import re
 
 from flask import Blueprint, Response, current_app, jsonify, request
 from flask.sansio.blueprints import BlueprintSetupState
+from marshmallow import ValidationError
 
-from webapp.api.errors import BadRequest, UnsupportedMediaType
+from webapp.api.errors import BadRequest, InvalidRequest, UnsupportedMediaType
 from webapp.api.player_schema import ID_PATTERN
-from webapp.api.schemas import SPORTS
+from webapp.api.schemas import SPORT_RULE
 from webapp.ids import new_ulid
 from webapp.slates import store as slate_store
 from webapp.slates.importer import SlateFileError, read_dk_csv
@@ -39,10 +40,14 @@ def _checked_slate_id(slate_id: str) -> str:
 
 
 def _sport() -> str:
-    sport = request.args.get("sport", "")
-    if sport not in SPORTS:
-        raise BadRequest(f"sport must be one of {list(SPORTS)}", details={"sport": sport[:16]})
-    return sport
+    """?sport=, under the rule of a request body's sport: the same code and details."""
+    try:
+        return SPORT_RULE(request.args.get("sport", ""))
+    except ValidationError as error:
+        raise InvalidRequest(
+            f"the query parameter sport is invalid: {error.messages[0]}",
+            details={"sport": error.messages},
+        ) from None
 
 
 def _csv_text() -> str:

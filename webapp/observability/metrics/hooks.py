@@ -26,3 +26,11 @@ def record_redis_error(app: Flask) -> None:
     metrics = METRICS.find(app)
     if metrics is not None:
         metrics.instruments.redis_errors.inc()
+
+
+def record_job_cancelled(app: Flask) -> None:
+    """Count a job a client's DELETE ended, as finished with status `cancelled` (no-op when
+    metrics are off). The runner never writes its outcome, so it cannot count it."""
+    metrics = METRICS.find(app)
+    if metrics is not None:
+        metrics.instruments.jobs_finished.labels("cancelled").inc()

@@ -32,7 +32,9 @@ class Instruments:
             "webapp_jobs_submitted", "Jobs accepted (202, replays excluded)."
         )
         self.jobs_finished = counter(
-            "webapp_jobs_finished", "Jobs that reached complete or failed.", ["status"]
+            "webapp_jobs_finished",
+            "Jobs that ended: complete, failed, or cancelled (by a DELETE).",
+            ["status"],
         )
         self.job_duration = histogram(
             "webapp_job_duration_seconds",
