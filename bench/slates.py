@@ -65,3 +65,44 @@ def nba_slate(seed: int = 1, games: int = 8, per_team: int = 16) -> list[dict]:
             players.append(_player(f"{teams[0]}-{k}", f"{teams[0]} player {k}", positions, salary,
                                    teams, projection, 0.25))  # fmt: skip
     return players
+
+
+def _slot_shares(players: list[dict], sport: str, weights: list[float]) -> list[float]:
+    """Ownership in percent: every roster slot's 100% shared by weight among its players."""
+    from webapp.optimizer.rules import RULES
+
+    owned = [0.0] * len(players)
+    for slot in RULES[sport].slots:
+        members = [i for i, p in enumerate(players) if slot.positions & set(p["positions"])]
+        total = sum(weights[i] for i in members) or 1.0
+        for i in members:
+            owned[i] += 100.0 * weights[i] / total
+    return owned
+
+
+def with_ownership(
+    players: list[dict], sport: str, sharpness: float = 8.0, salary: float = 49_600
+) -> list[dict]:
+    """The players with a projected `ownership` (percent), as DFS sites' projections look:
+    every roster slot's 100% shared among the players who can fill it by projection, raised
+    to `sharpness` so a few players take most of it, and tilted by salary so the lineups it
+    implies average `salary` dollars (real fields use nearly all of the $50,000 cap)."""
+    import math
+
+    base = [sharpness * math.log(max(p["projection"], 0.01)) for p in players]
+
+    def owned(tilt: float) -> list[float]:
+        top = max(b - tilt * p["salary"] / 1000 for b, p in zip(base, players, strict=True))
+        weights = [
+            math.exp(b - tilt * p["salary"] / 1000 - top)
+            for b, p in zip(base, players, strict=True)
+        ]
+        return _slot_shares(players, sport, weights)
+
+    low, high = -5.0, 10.0  # bisection on the tilt: more tilt, cheaper lineups
+    for _ in range(60):
+        tilt = (low + high) / 2
+        spent = sum(o * p["salary"] for o, p in zip(owned(tilt), players, strict=True)) / 100
+        low, high = (tilt, high) if spent > salary else (low, tilt)
+    shares = owned(high)
+    return [{**p, "ownership": round(min(shares[i], 95.0), 2)} for i, p in enumerate(players)]

@@ -1,0 +1,148 @@
+"""Where each of our entries finishes in each simulated contest: how many entries score more
+than it and how many tie it, counting the whole field and our other entries.
+
+Only our entries are ranked, so the field is never sorted. Per batch of sims:
+
+1. Field scores, approximately: float32 sums of each unique lineup's player points, gathered
+   player by player (unique lineups x sims).
+2. Our scores, exactly: float64 sums of the same float32 points, always in player order, so a
+   field lineup that equals one of ours gets the very same number.
+3. Every field score goes into one of `bins` equal bins of its sim's range (about one per
+   unique lineup, at most MAX_BINS); a count of entries
+   per bin (lineup counts as weights) and its suffix sums say how many field entries are
+   certainly above each of our scores.
+4. A float32 sum is within `RELATIVE_ERROR` of the exact one, so only field lineups whose bin
+   touches [score - tolerance, score + tolerance] of one of ours can be on either side of it:
+   those few are summed exactly and compared one by one. Ties are therefore exact (equal
+   float64 sums: the same lineup, or lineups that differ only in players who scored the
+   same); rounding never makes one, and no tie is missed.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+MAX_BINS = 65536  # bins per sim of the field's score range, for the largest fields
+# A float32 sum of k non-negative float32 terms is within (k - 1) * 2**-24 of the exact sum,
+# relatively; 1e-5 covers rosters of up to ~160 players, with the bin's own rounding.
+RELATIVE_ERROR = 1e-5
+ABSOLUTE_ERROR = 1e-6
+
+
+def exact_scores(points: np.ndarray, lineups: np.ndarray) -> np.ndarray:
+    """float64 totals of `lineups` (rows of player indices) in each row of `points`
+    (sims x players): (sims, lineups), summed in column order."""
+    wide = points.astype(np.float64)
+    total = wide[:, lineups[:, 0]]
+    for k in range(1, lineups.shape[1]):
+        total = total + wide[:, lineups[:, k]]
+    return total
+
+
+def _pair_scores(points: np.ndarray, lineups: np.ndarray, sims: np.ndarray) -> np.ndarray:
+    """float64 totals of lineup r in sim sims[r], summed exactly as exact_scores does."""
+    wide = points.astype(np.float64)
+    total = wide[sims, lineups[:, 0]]
+    for k in range(1, lineups.shape[1]):
+        total = total + wide[sims, lineups[:, k]]
+    return total
+
+
+class Ranker:
+    """Ranks our entries against a fixed field, one batch of sims at a time."""
+
+    def __init__(self, field: np.ndarray, counts: np.ndarray, ours: np.ndarray) -> None:
+        self.field = np.ascontiguousarray(field, dtype=np.intp)
+        self.columns = [np.ascontiguousarray(self.field[:, k]) for k in range(field.shape[1])]
+        self.counts = np.asarray(counts, dtype=np.float64)
+        self.ours = np.ascontiguousarray(ours, dtype=np.intp)
+        self._repeated = np.empty(0)
+        self.bins = int(min(MAX_BINS, 2 ** math.ceil(math.log2(max(len(self.field), 64)))))
+
+    def rank(self, points: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """For `points` (sims x players, float32): our exact scores, and for each of our
+        entries in each sim how many entries score more and how many tie it (itself
+        included), all (sims, our entries)."""
+        scores = exact_scores(points, self.ours)
+        greater, tied = _among_ours(scores)
+        if len(self.field):
+            field_greater, field_tied = self._against_field(points, scores)
+            greater += field_greater
+            tied += field_tied
+        return scores, greater, tied
+
+    def _field_scores(self, points: np.ndarray) -> np.ndarray:
+        """float32 field totals, (unique lineups, sims)."""
+        by_player = np.ascontiguousarray(points.T)
+        total = by_player[self.columns[0]]
+        for column in self.columns[1:]:
+            total += by_player[column]
+        return total
+
+    def _against_field(
+        self, points: np.ndarray, scores: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        sims = len(points)
+        approx = self._field_scores(points)
+        tolerance = RELATIVE_ERROR * np.abs(scores) + ABSOLUTE_ERROR
+        top = max(float(approx.max(initial=0.0)), float((scores + tolerance).max())) + 1.0
+        width = self.bins
+        scale = np.float32(width / (top * 1.001))  # every score lands below bin `width`
+        bins = (approx * scale).astype(np.intp)
+        bins += np.arange(sims, dtype=np.intp) * width  # sim s counts in bins s*width ...
+        per_bin = np.bincount(bins.ravel(), weights=self._weights(sims), minlength=sims * width)
+        up_to = per_bin.reshape(sims, width).cumsum(axis=1)  # entries in bins <= b
+        low = ((scores - tolerance).astype(np.float32) * scale).astype(np.intp)
+        high = ((scores + tolerance).astype(np.float32) * scale).astype(np.intp)
+        greater = up_to[:, -1:] - np.take_along_axis(up_to, high, axis=1)
+        extra_greater, tied = self._near(points, scores, bins, low, high)
+        return np.rint(greater + extra_greater).astype(np.int64), tied
+
+    def _weights(self, sims: int) -> np.ndarray:
+        """Each field lineup's count, once per sim, in the order of the raveled bins."""
+        if len(self._repeated) != len(self.counts) * sims:
+            self._repeated = np.repeat(self.counts, sims)
+        return self._repeated
+
+    def _near(
+        self,
+        points: np.ndarray,
+        scores: np.ndarray,
+        bins: np.ndarray,
+        low: np.ndarray,
+        high: np.ndarray,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Exact comparisons of the field lineups in the bins from `low` to `high` of each of
+        our scores (a few bins: as many as the tolerance spans)."""
+        sims, ours = scores.shape
+        base = np.arange(sims)[:, None] * self.bins
+        marked = np.zeros(sims * self.bins, dtype=bool)
+        for step in range(int((high - low).max()) + 1):
+            marked[base + np.minimum(low + step, high)] = True
+        lineup, sim = np.nonzero(marked[bins])
+        if len(lineup) == 0:
+            return np.zeros((sims, ours)), np.zeros((sims, ours), dtype=np.int64)
+        keys = bins[lineup, sim]
+        order = np.argsort(keys, kind="stable")
+        keys, lineup, sim = keys[order], lineup[order], sim[order]
+        exact = _pair_scores(points, self.field[lineup], sim)
+        weight = self.counts[lineup]
+        first = np.searchsorted(keys, base + low, side="left").ravel()
+        lengths = np.searchsorted(keys, base + high, side="right").ravel() - first
+        query = np.repeat(np.arange(sims * ours), lengths)
+        member = np.repeat(first - np.cumsum(lengths) + lengths, lengths)
+        member += np.arange(len(member))
+        mine = scores.ravel()[query]
+        size = sims * ours
+        above = np.bincount(query, weights=weight[member] * (exact[member] > mine), minlength=size)
+        equal = np.bincount(query, weights=weight[member] * (exact[member] == mine), minlength=size)
+        return above.reshape(sims, ours), np.rint(equal.reshape(sims, ours)).astype(np.int64)
+
+
+def _among_ours(scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each of our entries, how many of ours score more, and how many tie (itself too)."""
+    greater = (scores[:, None, :] > scores[:, :, None]).sum(axis=2)
+    tied = (scores[:, None, :] == scores[:, :, None]).sum(axis=2)
+    return greater.astype(np.int64), tied.astype(np.int64)
