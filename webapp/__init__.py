@@ -27,6 +27,8 @@ def default_kinds(neo4j: neo4j_client.Neo4jClient, settings: Settings) -> JobKin
     """The job kinds of the service."""
     from webapp.api.job import make_optimize_job
     from webapp.api.refusals import check_submission
+    from webapp.contest.checks import check_contest
+    from webapp.contest.job import make_contest_job
     from webapp.slates.repository import load_slate
 
     def players_of(slate_id: str) -> list[dict]:
@@ -42,6 +44,7 @@ def default_kinds(neo4j: neo4j_client.Neo4jClient, settings: Settings) -> JobKin
         ),
         check=check_submission,
     )
+    kinds.register("contest", make_contest_job(), check=check_contest)
     return kinds
 
 

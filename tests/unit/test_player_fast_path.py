@@ -52,9 +52,11 @@ def test_a_plain_valid_player_takes_the_fast_path() -> None:
     assert fast is not None
     assert fast == PlayerSchema().load(VALID) and list(fast) == list(PlayerSchema().load(VALID))
     assert plain_player({**VALID, "stdev": 3}) == PlayerSchema().load({**VALID, "stdev": 3})
+    with_field = {**VALID, "field_projection": 9.5}
+    assert _agrees(with_field) and plain_player(with_field)["field_projection"] == 9.5
 
 
-@pytest.mark.parametrize("field", [*VALID, "stdev"])
+@pytest.mark.parametrize("field", [*VALID, "stdev", "field_projection"])
 def test_every_odd_value_in_each_field_agrees(field: str) -> None:
     for value in ODD_VALUES:
         assert _agrees({**VALID, field: value}), (field, value)

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("optimize", __name__)
 
-from webapp.api import views  # noqa: E402, F401  (routes register on bp)
+from webapp.api import contest_views, views  # noqa: E402, F401  (routes register on bp)

@@ -20,6 +20,7 @@ from werkzeug.wsgi import LimitedStream, get_input_stream
 
 from webapp.api.refusals import SubmitRefusedError
 from webapp.clients.neo4j_client import Neo4jUnavailableError
+from webapp.contest.slate import ContestRequestError
 from webapp.jobs.durability import ReplicationTimeoutError
 from webapp.jobs.errors import is_transient_redis_error
 from webapp.jobs.service import ResultNotReadyError
@@ -211,6 +212,7 @@ PROBLEMS: dict[type[Exception], Callable[[Any], Problem]] = {
     ),
     IdempotencyConflictError: lambda e: Problem(422, "idempotency_key_reused", str(e)),
     SubmitRefusedError: _refused,
+    ContestRequestError: lambda e: Problem(422, e.code, str(e), e.details),
     Neo4jUnavailableError: _neo4j_down,
     ReplicationTimeoutError: _replication_timeout,
     redis.RedisError: _redis_error,

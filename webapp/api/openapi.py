@@ -8,7 +8,7 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Blueprint, Flask, Response, current_app, jsonify
 
-from webapp.api import player_schema, response_schemas, schemas
+from webapp.api import contest_schemas, player_schema, response_schemas, schemas
 from webapp.health.report import VERSION
 from webapp.jobs.status_wait import MAX_WAIT_SECONDS
 
@@ -79,55 +79,57 @@ def _health(description: str) -> dict[str, Any]:
     return {"description": description, "content": {"application/health+json": {"schema": body}}}
 
 
-def _paths() -> dict[str, dict[str, Any]]:
-    reads = {
-        "400": _error("malformed run_id (bad_request)"),
-        "404": _error("no such job (not_found)"),
-        "410": _error("the job has expired (expired)"),
-        "503": _error("the job store is unreachable (redis_unavailable, Retry-After)"),
-    }
+_READS = {
+    "400": _error("malformed run_id (bad_request)"),
+    "404": _error("no such job of this collection (not_found)"),
+    "410": _error("the job has expired (expired)"),
+    "503": _error("the job store is unreachable (redis_unavailable, Retry-After)"),
+}
+_SUBMIT_ERRORS = {
+    "400": _error(
+        "invalid body (invalid_request, details per field), body not JSON "
+        "(malformed_json), bad Idempotency-Key or a body that cannot be read "
+        "(bad_request)"
+    ),
+    "413": _error(
+        "body over MAX_CONTENT_LENGTH, with Content-Length or chunked (request_entity_too_large)"
+    ),
+    "415": _error("body is not application/json (unsupported_media_type)"),
+    "503": _error(
+        "with Retry-After: draining (unavailable), the job store is unreachable "
+        "(redis_unavailable), too few replicas confirmed the job "
+        "(replication_timeout) or the slate store is unreachable "
+        "(slate_store_unavailable)"
+    ),
+}
+
+
+def _job_paths(
+    collection: str, noun: str, request_schema: str, result_schema: str, refusals: str
+) -> dict[str, dict[str, Any]]:
+    """POST /<collection> and the reads, cancel and result of its jobs."""
+    base = f"/{collection}"
     return {
-        "/optimize": {
+        base: {
             "post": {
-                "summary": "Submit an optimization job",
+                "summary": f"Submit {noun}",
                 "parameters": [_IDEMPOTENCY, _CORRELATION],
                 "requestBody": {
                     "required": True,
-                    "content": {"application/json": {"schema": "OptimizeRequest"}},
+                    "content": {"application/json": {"schema": request_schema}},
                 },
                 "responses": {
                     "202": _json("SubmitResponse", "accepted and stored; poll links.self"),
-                    "400": _error(
-                        "invalid body (invalid_request, details per field), body not JSON "
-                        "(malformed_json), bad Idempotency-Key or a body that cannot be read "
-                        "(bad_request)"
-                    ),
-                    "413": _error(
-                        "body over MAX_CONTENT_LENGTH, with Content-Length or chunked "
-                        "(request_entity_too_large)"
-                    ),
-                    "415": _error("body is not application/json (unsupported_media_type)"),
-                    "422": _error(
-                        "the request can never succeed: the code names the first rule it breaks, "
-                        "details.refusals lists all; or slate_not_found, sport_mismatch, "
-                        "idempotency_key_reused; or the named slate breaks the bounds of a "
-                        "request's players: too_many_players (over MAX_PLAYERS), invalid_player "
-                        "(details name the player and the rule)"
-                    ),
-                    "503": _error(
-                        "with Retry-After: draining (unavailable), the job store is unreachable "
-                        "(redis_unavailable), too few replicas confirmed the job "
-                        "(replication_timeout) or the slate store is unreachable "
-                        "(slate_store_unavailable)"
-                    ),
+                    **_SUBMIT_ERRORS,
+                    "422": _error(refusals),
                 },
             }
         },
-        "/optimize/{run_id}": {
+        f"{base}/{{run_id}}": {
             "get": {
                 "summary": "Read a job's status; with ?wait=N, once it changes or N s pass",
                 "parameters": [_RUN_ID, _WAIT, _INCLUDE, _CORRELATION],
-                "responses": {"200": _json("StatusDocument", "the job"), **reads},
+                "responses": {"200": _json("StatusDocument", "the job"), **_READS},
             },
             "delete": {
                 "summary": "Cancel a job: it ends failed with error_code cancelled",
@@ -138,31 +140,64 @@ def _paths() -> dict[str, dict[str, Any]]:
                         "the job had already ended, however it ended (complete, failed, "
                         "cancelled before): job_finished, details give its status and error_code"
                     ),
-                    **reads,
+                    **_READS,
                 },
             },
         },
-        "/optimize/{run_id}/input": {
+        f"{base}/{{run_id}}/input": {
             "get": {
                 "summary": "Read a job's stored input (the request, a slate's players resolved)",
                 "parameters": [_RUN_ID, _CORRELATION],
-                "responses": {"200": _json("InputResponse", "the input"), **reads},
+                "responses": {"200": _json("InputResponse", "the input"), **_READS},
             }
         },
-        "/optimize/{run_id}/result": {
+        f"{base}/{{run_id}}/result": {
             "get": {
                 "summary": "Read a complete job's result",
                 "parameters": [_RUN_ID, _CORRELATION],
                 "responses": {
-                    "200": _json("ResultResponse", "the result"),
+                    "200": _json(result_schema, "the result"),
                     "409": _error(
                         "result_not_ready while pending or running; job_failed with the "
                         "error and error_code once failed"
                     ),
-                    **reads,
+                    **_READS,
                 },
             }
         },
+    }
+
+
+def _paths() -> dict[str, dict[str, Any]]:
+    optimize_refusals = (
+        "the request can never succeed: the code names the first rule it breaks, "
+        "details.refusals lists all; or slate_not_found, sport_mismatch, "
+        "idempotency_key_reused; or the named slate breaks the bounds of a "
+        "request's players: too_many_players (over MAX_PLAYERS), invalid_player "
+        "(details name the player and the rule)"
+    )
+    contest_refusals = (
+        "the contest can never run: invalid_lineup (a lineup, ours or the field's, names a "
+        "player the slate lacks or breaks the roster rules; details name it), no_ownership "
+        "(no player has an ownership to model the field from), run_not_found / "
+        "run_not_complete (from_run_id), slate_not_found, sport_mismatch, "
+        "idempotency_key_reused, too_many_players, invalid_player"
+    )
+    return {
+        **_job_paths(
+            "optimize",
+            "an optimization job",
+            "OptimizeRequest",
+            "ResultResponse",
+            optimize_refusals,
+        ),
+        **_job_paths(
+            "contests",
+            "a contest simulation job",
+            "ContestRequest",
+            "ContestResultResponse",
+            contest_refusals,
+        ),
         "/optimize/{run_id}/result.csv": {
             "get": {
                 "summary": "A complete job's lineups as DraftKings' upload CSV",
@@ -173,7 +208,7 @@ def _paths() -> dict[str, dict[str, Any]]:
                         "content": {"text/csv": {"schema": {"type": "string"}}},
                     },
                     "409": _error("not complete (result_not_ready / job_failed)"),
-                    **reads,
+                    **_READS,
                 },
             }
         },
@@ -287,6 +322,8 @@ def build_spec() -> dict[str, Any]:
     )
     for name, schema in (
         ("OptimizeRequest", schemas.OptimizeRequestSchema),
+        ("ContestRequest", contest_schemas.ContestRequestSchema),
+        ("ContestResultResponse", response_schemas.ContestResultResponseSchema),
         ("SubmitResponse", response_schemas.SubmitResponseSchema),
         ("StatusDocument", response_schemas.StatusDocumentSchema),
         ("ResultResponse", response_schemas.ResultResponseSchema),

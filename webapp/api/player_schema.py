@@ -83,6 +83,14 @@ class PlayerSchema(Schema):
         validate=check_iso_time,
         metadata={"description": "kick-off / tip-off, ISO 8601; needed for late swap"},
     )
+    # Left out of the loaded player when not sent (the optimizer never reads it).
+    field_projection = fields.Float(
+        allow_none=True,
+        validate=validate.Range(*PROJECTION_RANGE),
+        metadata={
+            "description": "the projection the field plays by (contests; default the projection)"
+        },
+    )
 
 
 _ID = re.compile(ID_PATTERN)
@@ -114,6 +122,7 @@ def plain_player(raw: object) -> dict[str, Any] | None:
         return None
     player_id, positions, salary = raw["id"], raw["positions"], raw["salary"]
     stdev, ownership, game_time = raw.get("stdev"), raw.get("ownership"), raw.get("game_time")
+    field_projection = raw.get("field_projection")
     if not (
         type(player_id) is str
         and _ID.fullmatch(player_id)
@@ -128,10 +137,11 @@ def plain_player(raw: object) -> dict[str, Any] | None:
         and _number_in(raw["projection"], *PROJECTION_RANGE)
         and (stdev is None or _number_in(stdev, *STDEV_RANGE))
         and (ownership is None or _number_in(ownership, *OWNERSHIP_RANGE))
+        and (field_projection is None or _number_in(field_projection, *PROJECTION_RANGE))
         and (game_time is None or is_iso_time(game_time))
     ):
         return None
-    return {
+    player = {
         "id": player_id,
         "name": raw["name"],
         "positions": list(positions),
@@ -143,6 +153,9 @@ def plain_player(raw: object) -> dict[str, Any] | None:
         "ownership": None if ownership is None else float(ownership),
         "game_time": game_time,
     }
+    if "field_projection" in raw:
+        player["field_projection"] = None if field_projection is None else float(field_projection)
+    return player
 
 
 _player_schema = PlayerSchema()

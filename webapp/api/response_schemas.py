@@ -179,3 +179,92 @@ class ErrorSchema(Schema):
     """Every error response: {"error": {code, message, details}}."""
 
     error = fields.Nested(ErrorBodySchema, required=True)
+
+
+class ContestLineupPlayerSchema(Schema):
+    """One player of an entered lineup, in his roster slot."""
+
+    slot = fields.String(required=True)
+    id = fields.String(required=True)
+    name = fields.String(required=True)
+
+
+class ContestLineupSchema(Schema):
+    """An entered lineup and how it fares in the simulated contests."""
+
+    players = fields.List(fields.Nested(ContestLineupPlayerSchema), required=True)
+    salary = fields.Integer(required=True)
+    projection = fields.Float(required=True)
+    roi = fields.Float(required=True, metadata={"description": "100 * (mean payout - fee) / fee"})
+    roi_se = fields.Float(required=True, metadata={"description": "standard error of roi"})
+    win_pct = fields.Float(
+        required=True, metadata={"description": "% of sims ranked 1st (ties too)"}
+    )
+    top1_pct = fields.Float(required=True, metadata={"description": "% of sims in the top 1%"})
+    cash_pct = fields.Float(required=True, metadata={"description": "% of sims paid anything"})
+    mean_payout = fields.Float(required=True)
+    dupes = fields.Integer(required=True, metadata={"description": "copies among the field"})
+    ownership_sum = fields.Float(required=True, metadata={"description": "sum of %"})
+    ownership_product = fields.Float(required=True, metadata={"description": "product of shares"})
+
+
+class ContestPlayerSchema(Schema):
+    """One player of the slate: ownership projected and in the field, ours, optimal."""
+
+    id = fields.String(required=True)
+    name = fields.String(required=True)
+    proj_ownership = fields.Float(required=True)
+    field_ownership = fields.Float(required=True)
+    exposure = fields.Float(required=True, metadata={"description": "% of our lineups"})
+    optimal_pct = fields.Float(
+        required=True,
+        metadata={"description": "% of the solved sims whose best lineup holds him"},
+    )
+    leverage = fields.Float(required=True, metadata={"description": "optimal_pct - proj_ownership"})
+
+
+class PortfolioSchema(Schema):
+    """All our entries together."""
+
+    entries = fields.Integer(required=True)
+    fees = fields.Float(required=True)
+    mean_payout = fields.Float(required=True)
+    roi = fields.Float(required=True)
+    roi_se = fields.Float(required=True)
+    p_profit = fields.Float(required=True, metadata={"description": "% of sims paying > fees"})
+
+
+class FieldSummarySchema(Schema):
+    """The field our entries met."""
+
+    size = fields.Integer(required=True, metadata={"description": "entries, ours included"})
+    entries = fields.Integer(required=True, metadata={"description": "entries of the field"})
+    unique_lineups = fields.Integer(required=True)
+    source = fields.String(required=True, validate=validate.OneOf(("model", "given")))
+    optimizer_entries = fields.Integer(required=True)
+    ownership_mae = fields.Float(allow_none=True, metadata={"description": "points"})
+    ownership_max_error = fields.Float(allow_none=True, metadata={"description": "points"})
+    salary_histogram = fields.List(
+        fields.Dict(), required=True, metadata={"description": "[{min, max, pct}] by salary"}
+    )
+    max_copies = fields.Integer(required=True)
+    stack_pct = fields.Float(metadata={"description": "NFL: % of entries with a QB stack"})
+
+
+class ContestResultSchema(Schema):
+    """What a contest job returns."""
+
+    lineups = fields.List(fields.Nested(ContestLineupSchema), required=True)
+    players = fields.List(fields.Nested(ContestPlayerSchema), required=True)
+    portfolio = fields.Nested(PortfolioSchema, required=True)
+    field = fields.Nested(FieldSummarySchema, required=True)
+    settings = fields.Dict(required=True, metadata={"description": "the contest simulated"})
+    warnings = fields.List(fields.String(), required=True)
+
+
+class ContestResultResponseSchema(Schema):
+    """GET /contests/<run_id>/result of a complete job."""
+
+    run_id = fields.String(required=True)
+    status = fields.String(required=True, validate=validate.Equal("complete"))
+    result = fields.Nested(ContestResultSchema, required=True)

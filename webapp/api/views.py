@@ -17,6 +17,7 @@ from webapp.config import get_settings
 from webapp.jobs import service, status_wait
 from webapp.jobs.extension import get_jobs
 from webapp.jobs.states import TransitionRefusedError
+from webapp.jobs.store_types import JobNotFoundError
 from webapp.observability import correlation
 from webapp.observability.metrics.hooks import record_job_cancelled
 from webapp.runtime import lifecycle
@@ -28,27 +29,38 @@ _RUN_ID = re.compile(r"[0-7][0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{25}")
 _IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{1,255}")
 
 
-def _links(run_id: str) -> dict[str, str]:
+# URL collection -> the kind of the jobs it holds; a job is read only through its own.
+COLLECTIONS = {"optimize": "optimize", "contests": "contest"}
+
+
+def _links(run_id: str, collection: str = "optimize") -> dict[str, str]:
     # Built directly rather than with url_for, which costs more than the rest of a status
     # read; script_root keeps them right when the app is mounted under a prefix.
-    base = f"{request.script_root}/optimize/{run_id}"
+    base = f"{request.script_root}/{collection}/{run_id}"
     return {"self": base, "result": f"{base}/result", "input": f"{base}/input"}
 
 
-def _checked_run_id(run_id: str) -> str:
+def _of_collection(record: Any, collection: str) -> Any:
+    """The record, when its job belongs to `collection` (JobNotFoundError otherwise)."""
+    if record.kind != COLLECTIONS[collection]:
+        raise JobNotFoundError(record.run_id)
+    return record
+
+
+def checked_run_id(run_id: str) -> str:
     if not _RUN_ID.fullmatch(run_id):
         raise BadRequest("run_id must be a 26-character ULID", details={"run_id": run_id[:64]})
     return run_id.upper()
 
 
-def _idempotency_key() -> str | None:
+def idempotency_key() -> str | None:
     key = request.headers.get("Idempotency-Key")
     if key is not None and not _IDEMPOTENCY_KEY.fullmatch(key):
         raise BadRequest("Idempotency-Key must be 1-255 visible ASCII characters")
     return key
 
 
-def _players_from_slate(job_input: dict[str, Any], *, sport_given: bool) -> None:
+def players_from_slate(job_input: dict[str, Any], *, sport_given: bool) -> None:
     """Read the uploaded slate into the job's input now, so the job never waits on a slate
     that expired or changed after the submit."""
     slate_id = job_input["slate_id"]
@@ -87,15 +99,20 @@ def _check_slate_bounds(slate_id: str, players: list[dict[str, Any]]) -> None:
             )
 
 
-@bp.post("/optimize")
-def submit() -> tuple[Response, int, dict[str, str]]:
-    """Validate the request, store and queue the job, answer 202 once it is in Redis."""
+def refuse_while_draining() -> None:
+    """503 with Retry-After while this instance drains: it takes no new jobs."""
     if lifecycle.is_draining(current_app):
         raise Unavailable(
             "this instance is draining and takes no new jobs",
             headers={"Retry-After": "10"},
         )
-    key = _idempotency_key()
+
+
+@bp.post("/optimize")
+def submit() -> tuple[Response, int, dict[str, str]]:
+    """Validate the request, store and queue the job, answer 202 once it is in Redis."""
+    refuse_while_draining()
+    key = idempotency_key()
     body = request.get_json()
     job_input = load_optimize_request(body).job_input()
     if job_input.get("late_swap") and "n_lineups" not in body:
@@ -104,9 +121,18 @@ def submit() -> tuple[Response, int, dict[str, str]]:
     # (an identical retry after the slate was uploaded again is the same request).
     sent = dict(job_input)
     if job_input["players"] is None:
-        _players_from_slate(job_input, sport_given="sport" in body)
+        players_from_slate(job_input, sport_given="sport" in body)
+    return accept("optimize", job_input, sent, key)
+
+
+def accept(
+    collection: str, job_input: dict[str, Any], sent: dict[str, Any], key: str | None
+) -> tuple[Response, int, dict[str, str]]:
+    """Check, store and queue a job of the collection's kind; the 202 answer (or the original
+    job's, for a repeated Idempotency-Key)."""
+    kind = COLLECTIONS[collection]
     jobs = get_jobs(current_app)
-    jobs.kinds.check("optimize", job_input)
+    jobs.kinds.check(kind, job_input)
     origin = service.Origin(
         request_id=correlation.current_correlation_id(),
         user_id=correlation.current_user_id(),
@@ -114,21 +140,19 @@ def submit() -> tuple[Response, int, dict[str, str]]:
     submission = service.submit(
         jobs.store(),
         job_input,
+        kind=kind,
         origin=origin,
         idempotency_key=key,
         wait=jobs.wait_policy(),
         request=sent,
     )
     status = "pending"
-    headers = {"Location": _links(submission.run_id)["self"]}
+    links = _links(submission.run_id, collection)
+    headers = {"Location": links["self"]}
     if not submission.created:
         status = str(service.status(jobs.store(), submission.run_id).status)
         headers["Idempotent-Replayed"] = "true"
-    body = {
-        "run_id": submission.run_id,
-        "status": status,
-        "links": _links(submission.run_id),
-    }
+    body = {"run_id": submission.run_id, "status": status, "links": links}
     return jsonify(body), 202, headers
 
 
@@ -169,15 +193,20 @@ def _with_input() -> bool:
 def get_status(run_id: str) -> Response:
     """The job's status document (everything but the result, and the input only with
     ?include=input); with ?wait=N, answered once the status changes or N seconds pass."""
-    run_id, wait_s, with_input = _checked_run_id(run_id), _wait_seconds(), _with_input()
+    return status_response(run_id, "optimize")
+
+
+def status_response(run_id: str, collection: str) -> Response:
+    """GET /<collection>/<run_id> (see get_status)."""
+    run_id, wait_s, with_input = checked_run_id(run_id), _wait_seconds(), _with_input()
     store = get_jobs(current_app).store()
     if wait_s:
         waiters = status_wait.get_waiters(current_app)
         record, waited = waiters.wait(store, run_id, wait_s, with_input=with_input)
     else:
         record, waited = service.status(store, run_id, with_input=with_input), True
-    document = record.to_status_document(with_input=with_input)
-    document["links"] = _links(record.run_id)
+    document = _of_collection(record, collection).to_status_document(with_input=with_input)
+    document["links"] = _links(record.run_id, collection)
     response = jsonify(document)
     if not waited:
         response.headers["Status-Wait"] = "skipped; too many waiters, poll again"
@@ -188,7 +217,13 @@ def get_status(run_id: str) -> Response:
 @bp.get("/optimize/<run_id>/input")
 def get_input(run_id: str) -> Response:
     """The job's input as stored (the request, with a slate's players resolved)."""
-    record = service.status(get_jobs(current_app).store(), _checked_run_id(run_id), with_input=True)
+    return input_response(run_id, "optimize")
+
+
+def input_response(run_id: str, collection: str) -> Response:
+    """GET /<collection>/<run_id>/input."""
+    record = service.status(get_jobs(current_app).store(), checked_run_id(run_id), with_input=True)
+    _of_collection(record, collection)
     return jsonify({"run_id": record.run_id, "input": record.input})
 
 
@@ -197,8 +232,14 @@ def cancel(run_id: str) -> Response:
     """Cancel a job: a pending one leaves the queue at once, a running one stops at its next
     progress point; either ends failed with error_code `cancelled`. A job that has ended, a
     cancelled one too, answers 409 job_finished."""
-    run_id = _checked_run_id(run_id)
+    return cancel_response(run_id, "optimize")
+
+
+def cancel_response(run_id: str, collection: str) -> Response:
+    """DELETE /<collection>/<run_id> (see cancel)."""
+    run_id = checked_run_id(run_id)
     store = get_jobs(current_app).store()
+    _of_collection(store.get(run_id, with_input=False), collection)
     try:
         store.cancel(run_id, "cancelled by the client")
     except TransitionRefusedError:
@@ -210,21 +251,37 @@ def cancel(run_id: str) -> Response:
         ) from None
     record_job_cancelled(current_app)
     document = store.get(run_id, with_input=False).to_status_document()
-    document["links"] = _links(run_id)
+    document["links"] = _links(run_id, collection)
     return jsonify(document)
 
 
 @bp.get("/optimize/<run_id>/result")
 def get_result(run_id: str) -> Response:
     """The result of a complete job; 409 while pending/running or when failed."""
-    record, result = service.result(get_jobs(current_app).store(), _checked_run_id(run_id))
+    return result_response(run_id, "optimize")
+
+
+def result_response(run_id: str, collection: str) -> Response:
+    """GET /<collection>/<run_id>/result."""
+    record, result = _result(run_id, collection)
     return jsonify({"run_id": record.run_id, "status": str(record.status), "result": result})
+
+
+def _result(run_id: str, collection: str) -> tuple[Any, Any]:
+    store = get_jobs(current_app).store()
+    run_id = checked_run_id(run_id)
+    try:
+        record, result = service.result(store, run_id)
+    except service.ResultNotReadyError as error:
+        _of_collection(error.record, collection)
+        raise
+    return _of_collection(record, collection), result
 
 
 @bp.get("/optimize/<run_id>/result.csv")
 def get_result_csv(run_id: str) -> Response:
     """The lineups of a complete job in DraftKings' upload format."""
-    record, result = service.result(get_jobs(current_app).store(), _checked_run_id(run_id))
+    record, result = _result(run_id, "optimize")
     text = upload_csv(record.input.get("sport", "nfl"), result.get("lineups", ()))
     return Response(
         text,

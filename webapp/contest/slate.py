@@ -15,11 +15,20 @@ from webapp.optimizer.slots import assign_slots
 
 
 class ContestRequestError(ValueError):
-    """The request cannot be simulated as it stands (its message says why)."""
+    """The request cannot be simulated as it stands: `code` names the rule, the message and
+    `details` say where."""
+
+    code = "invalid_contest"
+
+    def __init__(self, message: str, *, details: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.details = details
 
 
 class LineupError(ContestRequestError):
     """A lineup names a player the slate does not have, or breaks the roster rules."""
+
+    code = "invalid_lineup"
 
 
 class ContestSlate:
