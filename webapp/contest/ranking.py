@@ -11,7 +11,7 @@ Only our entries are ranked, so the field is never sorted. Per batch of sims:
    unique lineup, at most MAX_BINS); a count of entries
    per bin (lineup counts as weights) and its suffix sums say how many field entries are
    certainly above each of our scores.
-4. A float32 sum is within `RELATIVE_ERROR` of the exact one, so only field lineups whose bin
+4. A float32 sum is within `relative_error` of the exact one, so only field lineups whose bin
    touches [score - tolerance, score + tolerance] of one of ours can be on either side of it:
    those few are summed exactly and compared one by one. Ties are therefore exact (equal
    float64 sums: the same lineup, or lineups that differ only in players who scored the
@@ -25,10 +25,16 @@ import math
 import numpy as np
 
 MAX_BINS = 65536  # bins per sim of the field's score range, for the largest fields
-# A float32 sum of k non-negative float32 terms is within (k - 1) * 2**-24 of the exact sum,
-# relatively; 1e-5 covers rosters of up to ~160 players, with the bin's own rounding.
-RELATIVE_ERROR = 1e-5
-ABSOLUTE_ERROR = 1e-6
+FLOAT32_UNIT = 2.0**-24  # float32's unit roundoff
+ABSOLUTE_ERROR = 1e-6  # points; the tolerance of a score of 0
+
+
+def relative_error(size: int) -> float:
+    """Bound on |float32 total - exact total| / exact total for lineups of `size` players,
+    with the query's own rounding to float32, doubled for safety: a sequential float32 sum
+    of k non-negative terms is within (k - 1) * unit roundoff of the exact sum (Higham,
+    Accuracy and Stability of Numerical Algorithms, 2nd ed., section 4.2)."""
+    return 2 * (size + 1) * FLOAT32_UNIT
 
 
 def exact_scores(points: np.ndarray, lineups: np.ndarray) -> np.ndarray:
@@ -51,15 +57,17 @@ def _pair_scores(points: np.ndarray, lineups: np.ndarray, sims: np.ndarray) -> n
 
 
 class Ranker:
-    """Ranks our entries against a fixed field, one batch of sims at a time."""
+    """Ranks our entries against a fixed field, one batch of sims at a time. Its working
+    arrays (unique lineups x sims) are allocated once and reused by every batch of that size."""
 
     def __init__(self, field: np.ndarray, counts: np.ndarray, ours: np.ndarray) -> None:
         self.field = np.ascontiguousarray(field, dtype=np.intp)
         self.columns = [np.ascontiguousarray(self.field[:, k]) for k in range(field.shape[1])]
         self.counts = np.asarray(counts, dtype=np.float64)
         self.ours = np.ascontiguousarray(ours, dtype=np.intp)
-        self._repeated = np.empty(0)
-        self.bins = int(min(MAX_BINS, 2 ** math.ceil(math.log2(max(len(self.field), 64)))))
+        self.bins = int(min(MAX_BINS, 2 ** math.ceil(math.log2(max(len(field), 64)))))
+        self.relative_error = relative_error(self.field.shape[1])
+        self._sims = 0
 
     def rank(self, points: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """For `points` (sims x players, float32): our exact scores, and for each of our
@@ -73,38 +81,50 @@ class Ranker:
             tied += field_tied
         return scores, greater, tied
 
+    def _allocate(self, sims: int) -> None:
+        if sims == self._sims:
+            return
+        shape = (len(self.field), sims)
+        self._sims = sims
+        self._total = np.empty(shape, dtype=np.float32)
+        self._term = np.empty(shape, dtype=np.float32)
+        self._bins = np.empty(shape, dtype=np.intp)
+        self._near_mask = np.empty(shape, dtype=bool)
+        self._offsets = np.arange(sims, dtype=np.intp) * self.bins  # sim s: bins s*bins ...
+        self._weights = np.repeat(self.counts, sims)  # in the order of the raveled bins
+
     def _field_scores(self, points: np.ndarray) -> np.ndarray:
-        """float32 field totals, (unique lineups, sims)."""
+        """float32 field totals, (unique lineups, sims), in the reused buffer."""
         by_player = np.ascontiguousarray(points.T)
-        total = by_player[self.columns[0]]
+        total, term = self._total, self._term
+        np.take(by_player, self.columns[0], axis=0, out=total)
         for column in self.columns[1:]:
-            total += by_player[column]
+            np.take(by_player, column, axis=0, out=term)
+            total += term
         return total
 
     def _against_field(
         self, points: np.ndarray, scores: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
-        sims = len(points)
+        sims, width = len(points), self.bins
+        self._allocate(sims)
         approx = self._field_scores(points)
-        tolerance = RELATIVE_ERROR * np.abs(scores) + ABSOLUTE_ERROR
-        top = max(float(approx.max(initial=0.0)), float((scores + tolerance).max())) + 1.0
-        width = self.bins
+        tolerance = self.relative_error * np.abs(scores) + ABSOLUTE_ERROR
+        # No total exceeds the sum of the roster-size best points of its sim.
+        best = -np.partition(-points, self.field.shape[1] - 1, axis=1)[:, : self.field.shape[1]]
+        top = max(float(best.sum(axis=1).max()), float((scores + tolerance).max())) + 1.0
         scale = np.float32(width / (top * 1.001))  # every score lands below bin `width`
-        bins = (approx * scale).astype(np.intp)
-        bins += np.arange(sims, dtype=np.intp) * width  # sim s counts in bins s*width ...
-        per_bin = np.bincount(bins.ravel(), weights=self._weights(sims), minlength=sims * width)
+        np.multiply(approx, scale, out=self._term)
+        bins = self._bins
+        np.copyto(bins, self._term, casting="unsafe")  # truncation: the floor of a positive
+        bins += self._offsets
+        per_bin = np.bincount(bins.ravel(), weights=self._weights, minlength=sims * width)
         up_to = per_bin.reshape(sims, width).cumsum(axis=1)  # entries in bins <= b
         low = ((scores - tolerance).astype(np.float32) * scale).astype(np.intp)
         high = ((scores + tolerance).astype(np.float32) * scale).astype(np.intp)
         greater = up_to[:, -1:] - np.take_along_axis(up_to, high, axis=1)
         extra_greater, tied = self._near(points, scores, bins, low, high)
         return np.rint(greater + extra_greater).astype(np.int64), tied
-
-    def _weights(self, sims: int) -> np.ndarray:
-        """Each field lineup's count, once per sim, in the order of the raveled bins."""
-        if len(self._repeated) != len(self.counts) * sims:
-            self._repeated = np.repeat(self.counts, sims)
-        return self._repeated
 
     def _near(
         self,
@@ -121,7 +141,8 @@ class Ranker:
         marked = np.zeros(sims * self.bins, dtype=bool)
         for step in range(int((high - low).max()) + 1):
             marked[base + np.minimum(low + step, high)] = True
-        lineup, sim = np.nonzero(marked[bins])
+        np.take(marked, bins, out=self._near_mask)
+        lineup, sim = np.nonzero(self._near_mask)
         if len(lineup) == 0:
             return np.zeros((sims, ours)), np.zeros((sims, ours), dtype=np.int64)
         keys = bins[lineup, sim]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from webapp.contest.ranking import Ranker
+from webapp.contest.ranking import Ranker, relative_error
 
 
 def _reference(
@@ -70,3 +70,50 @@ def test_lineups_with_equal_exact_totals_do_tie() -> None:
     _, greater, tied = Ranker(np.array([[2, 3]]), np.array([4]), np.array([[0, 1]])).rank(points)
 
     assert (greater.tolist(), tied.tolist()) == ([[0]], [[5]])
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_totals_a_rounding_apart_are_ranked_exactly(seed: int) -> None:
+    """Field lineups that differ from ours by one player scoring a float32 step more or less
+    (totals within rounding of ours, on both sides, some exactly equal) are counted exactly."""
+    rng = np.random.default_rng(seed)
+    size, sims = 9, 16
+    ours = np.arange(size)[None, :]
+    base = rng.gamma(2.0, 8.0, (sims, size)).astype(np.float32)
+    steps = rng.integers(-2, 3, (sims, 40))  # float32 steps from the player replaced
+    replaced = rng.integers(0, size, 40)
+    twins = np.empty((sims, 40), dtype=np.float32)
+    for s in range(sims):
+        for t in range(40):
+            value = base[s, replaced[t]]
+            for _ in range(abs(int(steps[s, t]))):
+                value = np.nextafter(value, np.float32(np.inf if steps[s, t] > 0 else 0))
+            twins[s, t] = value
+    points = np.concatenate([base, twins], axis=1)
+    field = np.array(
+        [sorted({*range(size)} - {int(r)} | {size + t}) for t, r in enumerate(replaced)]
+    )
+    counts = rng.integers(1, 4, len(field))
+
+    _, greater, tied = Ranker(field, counts, ours).rank(points)
+
+    expected_greater, expected_tied = _reference(field, counts, ours, points)
+    np.testing.assert_array_equal(greater, expected_greater)
+    np.testing.assert_array_equal(tied, expected_tied)
+
+
+@pytest.mark.parametrize("size", [2, 8, 9])
+def test_float32_totals_stay_within_the_tolerance(size: int) -> None:
+    """A float32 total, summed as the ranking sums it, is within half the tolerance of its
+    exact total, for points of very different sizes (the bound the ranking relies on)."""
+    rng = np.random.default_rng(size)
+    scale = 10.0 ** rng.uniform(-6, 3, (200_000, size))
+    points = (rng.random((200_000, size)) * scale).astype(np.float32)
+    approx = points[:, 0].copy()
+    for k in range(1, size):
+        approx += points[:, k]
+    exact = points.astype(np.float64).sum(axis=1)
+
+    worst = float((np.abs(approx - exact) / exact).max())
+
+    assert worst <= relative_error(size) / 2
