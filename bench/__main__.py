@@ -5,8 +5,10 @@
   http       HTTP req/s and latency of the service's endpoints (wrk when installed)
   shutdown   SIGTERM to exit when idle, a drain past its deadline, recovery after kill -9
   soak       mixed traffic on two instances while one is killed and the other drained
+  contest    a contest simulation: 150 lineups against a 100,000-entry field, 10,000 sims
 
-Every subcommand starts its own redis-server and gunicorn processes and stops them at the end.
+Every subcommand but contest starts its own redis-server and gunicorn processes and stops them
+at the end.
 """
 
 from __future__ import annotations
@@ -36,6 +38,11 @@ COMMANDS = {  # subcommand: (function, [(option, default, help)])
         ("--python-client", False, "the Python client even when wrk is installed")]),
     "shutdown": ("bench.service:shutdown", [("--rounds", 3, "rounds of each timing")]),
     "soak": ("bench.service:soak", [("--minutes", 2.0, "duration"), ("--clients", 8, "client threads")]),
+    "contest": ("bench.contest_bench:run", [
+        ("--lineups", 150, "our lineups (exact optimizer, max_exposure 0.5)"),
+        ("--field", 100_000, "entries of the contest"), ("--sims", 10_000, "sims"),
+        ("--optimal-sims", 500, "sims solved for optimal_pct"), ("--seed", 1, "seed"),
+        ("--repeat", 1, "runs, each in a fresh subprocess")]),
 }  # fmt: skip
 
 
