@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -11,33 +10,15 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from bench.slates import nfl_slate, with_ownership
-from tests.conftest import close_app
 from tests.support.dk_csv import nfl_salary_csv
-from tests.support.fake_redis import fake_connection_kwargs
-from tests.support.kinds import scripted_kinds
 from tests.support.waiting import wait_until
 from tests.unit.contest.conftest import PAYOUTS_200
-from webapp import create_app
 from webapp.api.response_schemas import ContestResultResponseSchema
-from webapp.clients.redis_client import get_redis
-from webapp.contest.checks import check_contest
-from webapp.contest.job import make_contest_job
 from webapp.jobs.extension import get_jobs
 from webapp.jobs.store import JobStore
 from webapp.optimizer import OptimizeOptions, optimize
 
 UNKNOWN = "01ARZ3NDEKTSV4RRFFQ69G5FAV"
-
-
-@pytest.fixture
-def app(settings, fake_server) -> Iterator[Flask]:
-    """The service on fakeredis with the scripted `optimize` kind and the real `contest` kind."""
-    kinds = scripted_kinds()
-    kinds.register("contest", make_contest_job(), check=check_contest)
-    app = create_app(settings, kinds=kinds)
-    get_redis(app).extra_kwargs = fake_connection_kwargs(fake_server)
-    yield app
-    close_app(app)
 
 
 @pytest.fixture

@@ -95,6 +95,23 @@ def test_load_slate_sends_one_parameterized_query(make_client) -> None:
     assert slate.players[0] == {**PLAYER, "ownership": None, "game_time": None}
 
 
+def test_a_field_projection_reads_back_only_when_the_slate_has_one(make_client) -> None:
+    """A player's field projection comes back from the graph; a player without one has none,
+    as a request's player without one."""
+
+    def handler(query: str, params: dict) -> Answer:
+        players = [{**PLAYER, "field_projection": 18.0}, {**PLAYER, "id": "p2"}]
+        return Answer(["sport", "players"], [["nfl", players]])
+
+    with BoltPeer(handler) as peer:
+        slate = load_slate(make_client(peer.uri), "main")
+
+    assert slate.players[0]["field_projection"] == 18.0
+    assert "field_projection" not in slate.players[1]
+    assert "field_projection: r.field_projection" in graph.LOAD_SLATE
+    assert "field_projection: row.field_projection" in graph.WRITE_SLATE
+
+
 def test_unknown_slate_is_a_clear_error(make_client) -> None:
     """A slate id with no slate gives SlateNotFoundError naming it."""
     with BoltPeer(_slate_handler) as peer, pytest.raises(SlateNotFoundError, match="'other'"):

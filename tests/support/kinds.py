@@ -105,7 +105,12 @@ def _sleep(seconds: float, context: JobContext) -> None:
 def scripted_kinds(
     counter_url: str | None = None, prefix: str = "dfs", *, check: Any = None
 ) -> JobKinds:
-    """A registry whose `optimize` kind is the scripted job (with `check` at submit, if any)."""
+    """A registry whose `optimize` kind is the scripted job (with `check` at submit, if any),
+    and whose `contest` kind is the real one."""
+    from webapp.contest.checks import check_contest
+    from webapp.contest.job import make_contest_job
+
     kinds = JobKinds()
     kinds.register("optimize", make_scripted_job(Counters(counter_url, prefix)), check=check)
+    kinds.register("contest", make_contest_job(), check=check_contest)
     return kinds

@@ -29,6 +29,7 @@ from webapp.jobs.store_types import IdempotencyConflictError, JobExpiredError, J
 from webapp.observability.metrics.hooks import record_redis_error
 from webapp.redaction import redact
 from webapp.slates.importer import PlayerBoundsError, SlateFileError, TooManyPlayersError
+from webapp.slates.projections import ProjectionsFileError
 from webapp.slates.repository import SlateNotFoundError
 
 log = structlog.get_logger(__name__)
@@ -197,6 +198,9 @@ PROBLEMS: dict[type[Exception], Callable[[Any], Problem]] = {
     ),
     SlateFileError: lambda e: Problem(
         400, "invalid_slate_file", str(e), {"line": e.line, "column": e.column}
+    ),
+    ProjectionsFileError: lambda e: Problem(
+        400, "invalid_projections_file", str(e), {"line": e.line, "column": e.column}
     ),
     TooManyPlayersError: lambda e: Problem(
         413, "too_many_players", str(e), {"line": e.line, "column": None, "limit": e.limit}

@@ -293,6 +293,40 @@ def _slate_paths() -> dict[str, dict[str, Any]]:
                 },
             }
         },
+        "/slates/{slate_id}/projections": {
+            "put": {
+                "summary": "Merge a projections CSV into an uploaded slate",
+                "description": (
+                    "Columns by name: DK ID (or Name and Team) to find each player; "
+                    "Projection, StdDev, Ownership (percent) and Field Projection to set, each "
+                    "optional, at least one. Answers the rows that matched nobody and the "
+                    "players no row gave a projection."
+                ),
+                "parameters": [slate_id],
+                "requestBody": {
+                    "required": True,
+                    "content": {"text/csv": {"schema": {"type": "string"}}},
+                },
+                "responses": {
+                    "200": _json("ProjectionsMerge", "merged and stored"),
+                    "400": _error(
+                        "a file that cannot be read (invalid_projections_file, details name "
+                        "line and column) or a malformed slate_id (bad_request)"
+                    ),
+                    "404": _error("no such slate, or it expired (slate_not_found)"),
+                    "413": _error("body over MAX_CONTENT_LENGTH (request_entity_too_large)"),
+                    "415": _error("body is not text/csv (unsupported_media_type)"),
+                    "422": _error(
+                        "a merged player outside the bounds of a request's players, e.g. an "
+                        "ownership over 100 (invalid_player, details name line and column)"
+                    ),
+                    "503": _error(
+                        "the slate store is unreachable (slate_store_unavailable or "
+                        "redis_unavailable, Retry-After)"
+                    ),
+                },
+            }
+        },
         "/slates/{slate_id}": {
             "get": {
                 "summary": "Read an uploaded slate",
@@ -330,6 +364,7 @@ def build_spec() -> dict[str, Any]:
         ("InputResponse", response_schemas.InputResponseSchema),
         ("SlateSummary", response_schemas.SlateSummarySchema),
         ("SlateDocument", response_schemas.SlateDocumentSchema),
+        ("ProjectionsMerge", response_schemas.ProjectionsMergeSchema),
         ("Error", response_schemas.ErrorSchema),
     ):
         spec.components.schema(name, schema=schema)

@@ -90,6 +90,28 @@ class SlateDocumentSchema(Schema):
     links = fields.Dict()
 
 
+class ProjectionsMergeSchema(Schema):
+    """200 body of PUT /slates/<slate_id>/projections."""
+
+    slate_id = fields.String(required=True)
+    sport = fields.String(allow_none=True)
+    players = fields.Integer(required=True, metadata={"description": "players of the slate"})
+    matched = fields.Integer(required=True, metadata={"description": "rows merged"})
+    unmatched_count = fields.Integer(required=True)
+    unmatched = fields.List(
+        fields.Dict(),
+        required=True,
+        metadata={"description": "[{line, id, name, team}] of rows that matched nobody (100)"},
+    )
+    unprojected = fields.List(
+        fields.String(),
+        required=True,
+        metadata={"description": "ids of the players no row gave a projection"},
+    )
+    warnings = fields.List(fields.String(), required=True)
+    links = fields.Dict()
+
+
 class LinksSchema(Schema):
     """Where to read a job's status and result."""
 

@@ -1,7 +1,7 @@
 """The graph model of slates, and the Cypher that reads and writes it.
 
     (:Player {id, name})-[:IN_SLATE {positions, salary, team, opponent, projection, stdev,
-                                     ownership, game_time}]->
+                                     ownership, game_time, field_projection}]->
         (:Slate {id, sport, site})
 
 A player's per-slate facts live on the IN_SLATE relationship, so one player node serves every
@@ -16,7 +16,7 @@ RETURN s.sport AS sport,
        collect(CASE WHEN p IS NULL THEN NULL ELSE {
          id: p.id, name: p.name, positions: r.positions, salary: r.salary, team: r.team,
          opponent: r.opponent, projection: r.projection, stdev: r.stdev,
-         ownership: r.ownership, game_time: r.game_time
+         ownership: r.ownership, game_time: r.game_time, field_projection: r.field_projection
        } END) AS players
 """
 
@@ -32,5 +32,6 @@ MERGE (p:Player {id: row.id})
 SET p.name = row.name
 CREATE (p)-[:IN_SLATE {positions: row.positions, salary: row.salary, team: row.team,
   opponent: row.opponent, projection: row.projection, stdev: row.stdev,
-  ownership: row.ownership, game_time: row.game_time}]->(s)
+  ownership: row.ownership, game_time: row.game_time,
+  field_projection: row.field_projection}]->(s)
 """

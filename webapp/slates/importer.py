@@ -4,7 +4,8 @@ DraftKings exports the columns Position, Name + ID, Name, ID, Roster Position, S
 TeamAbbrev and AvgPointsPerGame. `Game Info` reads "PIT@CAR 10/13/2024 01:00PM ET" (Eastern time):
 each player's opponent and game time (kept as ISO 8601 UTC) come from it. Optional columns that
 users add are merged by row: a projection (Projection/Proj, else AvgPointsPerGame), a standard
-deviation (Stdev/StdDev) and an ownership (Ownership/Own). Every error names its line and column.
+deviation (Stdev/StdDev), an ownership (Ownership/Own, percent) and the projection the field
+plays by in contests (Field Projection). Every error names its line and column.
 
 Each player must keep the bounds of a request's players (`webapp.api.player_schema`: at most
 MAX_PLAYERS of them, salaries, projections and names in range, numbers finite), so a slate that
@@ -30,6 +31,7 @@ OPTIONAL = {
     "projection": ("projection", "proj"),
     "stdev": ("stdev", "stddev", "std"),
     "ownership": ("ownership", "own"),
+    "field_projection": ("field projection", "field_projection", "fieldprojection"),
 }
 # The column each field of a player is read from (projection, stdev, ownership: per file).
 COLUMNS: dict[str, str | None] = {
@@ -109,7 +111,7 @@ def _columns(header: list[str], projection_column: str | None) -> dict[str, str]
 
 
 def _number(row: dict[str, str], column: str, line: int, kind: type = float) -> Any:
-    raw = (row.get(column) or "").strip().replace(",", "")
+    raw = (row.get(column) or "").strip().replace(",", "").removesuffix("%").strip()
     try:
         return kind(raw)
     except ValueError:
@@ -171,7 +173,7 @@ def _player(
         warnings.append(f"line {line}: {name} ({player_id}) has no projection; 0 used")
     optional = {
         role: _number(row, chosen[role], line)
-        for role in ("stdev", "ownership")
+        for role in ("stdev", "ownership", "field_projection")
         if role in chosen and (row.get(chosen[role]) or "").strip()
     }
     player = {
@@ -186,11 +188,14 @@ def _player(
         "ownership": optional.get("ownership"),
         "game_time": game_time,
     }
+    if "field_projection" in chosen:
+        player["field_projection"] = optional.get("field_projection")
     columns = {
         **COLUMNS,
         "projection": projection_column,
         "stdev": chosen.get("stdev"),
         "ownership": chosen.get("ownership"),
+        "field_projection": chosen.get("field_projection"),
     }
     _check_bounds(player, line, columns)
     return player

@@ -35,7 +35,7 @@ def load_slate(client: Neo4jClient, slate_id: str) -> Slate:
 
 
 def write_slate(
-    client: Neo4jClient, slate_id: str, sport: str, players: list[dict[str, Any]]
+    client: Neo4jClient, slate_id: str, sport: str | None, players: list[dict[str, Any]]
 ) -> None:
     """Replace the slate's players with `players` in one transaction (idempotent)."""
     client.write(graph.WRITE_SLATE, {"slate_id": slate_id, "sport": sport, "players": players})
@@ -53,4 +53,12 @@ def _player(row: dict[str, Any]) -> dict[str, Any]:
         "stdev": None if row.get("stdev") is None else float(row["stdev"]),
         "ownership": None if row.get("ownership") is None else float(row["ownership"]),
         "game_time": row.get("game_time"),
+        **_field_projection(row),
     }
+
+
+def _field_projection(row: dict[str, Any]) -> dict[str, float]:
+    """The field projection when the slate has one (kept out of players that have none, as
+    a request's players leave it out)."""
+    value = row.get("field_projection")
+    return {} if value is None else {"field_projection": float(value)}

@@ -36,7 +36,7 @@ class SlateStore:
         """ "neo4j" or "redis": where slates go."""
         return "neo4j" if self.neo4j.is_configured else "redis"
 
-    def save(self, slate_id: str, sport: str, players: list[dict[str, Any]]) -> None:
+    def save(self, slate_id: str, sport: str | None, players: list[dict[str, Any]]) -> None:
         """Store (or replace) the slate; Neo4jUnavailableError or a Redis error when the store
         is out of reach."""
         if self.neo4j.is_configured:

@@ -1,4 +1,5 @@
-"""Routes of the slates blueprint: upload a DraftKings salary CSV, read a slate back."""
+"""Routes of the slates blueprint: upload a DraftKings salary CSV, merge projections into it,
+read a slate back."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from webapp.api.schemas import SPORT_RULE
 from webapp.ids import new_ulid
 from webapp.slates import store as slate_store
 from webapp.slates.importer import SlateFileError, read_dk_csv
+from webapp.slates.projections import MAX_LISTED, merge_projections, read_projections
 from webapp.slates.summary import summarize
 
 CSV_TYPES = ("text/csv", "text/plain", "application/csv")
@@ -90,5 +92,28 @@ def show(slate_id: str) -> Response:
         **summarize(slate.players),
         "players": slate.players,
         "links": _links(slate.slate_id),
+    }
+    return jsonify(body)
+
+
+@bp.put("/slates/<slate_id>/projections")
+def put_projections(slate_id: str) -> Response:
+    """Merge a projections CSV into the stored slate; answer what matched and what did not."""
+    slate_id = _checked_slate_id(slate_id)
+    text = _csv_text()
+    store = slate_store.get_slate_store(current_app)
+    slate = store.load(slate_id)
+    merge = merge_projections(slate.players, read_projections(text))
+    store.save(slate_id, slate.sport, merge.players)
+    body = {
+        "slate_id": slate_id,
+        "sport": slate.sport,
+        "players": len(merge.players),
+        "matched": merge.matched,
+        "unmatched_count": len(merge.unmatched),
+        "unmatched": merge.unmatched[:MAX_LISTED],
+        "unprojected": merge.unprojected,
+        "warnings": merge.warnings,
+        "links": _links(slate_id),
     }
     return jsonify(body)
