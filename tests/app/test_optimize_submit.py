@@ -14,6 +14,12 @@ from tests.support.dk_csv import nfl_salary_csv
 from webapp.jobs.extension import get_jobs
 from webapp.jobs.store import JobStore
 
+CONTEST = {
+    "field_size": 100,
+    "entry_fee": 2.0,
+    "payouts": [{"min_rank": 1, "max_rank": 20, "prize": 8}],
+}
+
 
 def _body(**overrides: Any) -> dict[str, Any]:
     body: dict[str, Any] = {"slate_id": "noop", "players": valid_players(), "n_scenarios": 0}
@@ -94,6 +100,19 @@ BAD_BODIES = [
     ),
     ("stack-nba", _body(sport="nba", stack={"qb_with": 1}), "stack"),
     ("lock-and-exclude", _body(locks=["p0"], excludes=["p0"]), "locks"),
+    ("roi-without-contest", _body(selection="roi", n_scenarios=100), "contest"),
+    ("contest-without-roi", _body(contest=CONTEST), "contest"),
+    ("roi-without-scenarios", _body(selection="roi", contest=CONTEST), "n_scenarios"),
+    (
+        "roi-over-max-entries",
+        _body(selection="roi", n_scenarios=10, n_lineups=3, contest={**CONTEST, "max_entries": 2}),
+        "n_lineups",
+    ),
+    (
+        "roi-bad-contest",
+        _body(selection="roi", n_scenarios=10, contest={"field_size": 9}),
+        "contest",
+    ),
 ]
 
 
@@ -268,3 +287,19 @@ def test_draining_instance_refuses_jobs_with_503(client: FlaskClient, app, store
     assert refused.status_code == 503 and refused.headers["Retry-After"]
     assert client.get(f"/optimize/{accepted.json['run_id']}").status_code == 200
     assert _queued(store) == 1
+
+
+def test_roi_selection_needs_ownership_to_model_the_field(
+    client: FlaskClient, store: JobStore
+) -> None:
+    """selection "roi" on players without ownership is refused as no_ownership; with
+    ownership the job is stored with its contest."""
+    body = _body(selection="roi", n_scenarios=10, contest=CONTEST)
+    owned = {**body, "players": [{**p, "ownership": 20.0} for p in body["players"]]}
+
+    refused = client.post("/optimize", json=body)
+    accepted = client.post("/optimize", json=owned)
+
+    assert refused.status_code == 422 and refused.json["error"]["code"] == "no_ownership"
+    assert accepted.status_code == 202, accepted.json
+    assert store.get(accepted.json["run_id"]).input["contest"]["field_size"] == 100

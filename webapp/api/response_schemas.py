@@ -35,6 +35,9 @@ class LineupSchema(Schema):
     p90 = fields.Float(allow_none=True)
     p99 = fields.Float(allow_none=True)
     best_frequency = fields.Float(allow_none=True)
+    roi = fields.Float(
+        metadata={"description": 'selection "roi": % return in the simulated contest'}
+    )
 
 
 class ResultSchema(Schema):

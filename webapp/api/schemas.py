@@ -143,6 +143,13 @@ class OptimizeRequestSchema(Schema):
         load_default=DEFAULTS.percentile, validate=validate.Range(*bounds.PERCENTILE_BOUNDS)
     )
     late_swap = fields.Nested(LateSwapSchema, load_default=None, allow_none=True)
+    # By name: contest_schemas imports this module (its sport rule), so not the other way round.
+    contest = fields.Nested(
+        "ContestSchema",
+        load_default=None,
+        allow_none=True,
+        metadata={"description": 'selection "roi": the contest, as POST /contests takes it'},
+    )
 
     @validates_schema
     def _check_cross_fields(self, data: dict[str, Any], **_: Any) -> None:
@@ -179,7 +186,25 @@ def cross_field_errors(data: dict[str, Any]) -> dict[str, list[str]]:
         errors["correlation"] = problems
     if problems := team_problems(data.get("team_exposure") or {}, roster_size):
         errors["team_exposure"] = problems
+    errors.update(_roi_errors(data))
     return errors
+
+
+def _roi_errors(data: dict[str, Any]) -> dict[str, list[str]]:
+    """selection "roi" and a contest go together, on simulated scenarios."""
+    from webapp.api.contest_schemas import lineup_count_errors
+
+    contest, roi = data.get("contest"), data.get("selection") == "roi"
+    if roi and not contest:
+        return {"contest": ['selection "roi" needs the contest to simulate']}
+    if contest and not roi:
+        return {"contest": ['a contest is used by selection "roi" only']}
+    if not roi:
+        return {}
+    if data.get("n_scenarios", 0) == 0:
+        return {"n_scenarios": ['selection "roi" simulates contests: above 0']}
+    counts = lineup_count_errors(data.get("n_lineups", 1), contest)
+    return {"n_lineups" if k == "lineups" else k: v for k, v in counts.items()}
 
 
 @dataclass(frozen=True)

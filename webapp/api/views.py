@@ -14,6 +14,7 @@ from webapp.api.player_schema import MAX_PLAYERS, first_problem, player_problems
 from webapp.api.schemas import load_optimize_request
 from webapp.api.upload_csv import upload_csv
 from webapp.config import get_settings
+from webapp.contest.checks import check_roi_selection
 from webapp.jobs import service, status_wait
 from webapp.jobs.extension import get_jobs
 from webapp.jobs.states import TransitionRefusedError
@@ -122,6 +123,8 @@ def submit() -> tuple[Response, int, dict[str, str]]:
     sent = dict(job_input)
     if job_input["players"] is None:
         players_from_slate(job_input, sport_given="sport" in body)
+    if job_input.get("selection") == "roi":
+        check_roi_selection(job_input)
     return accept("optimize", job_input, sent, key)
 
 

@@ -24,11 +24,22 @@ def _check_lineups(slate: ContestSlate, lineups: Sequence[Sequence[str]], where:
 
 
 def check_contest(job_input: Mapping[str, Any]) -> None:
-    """Raise a ContestRequestError for the first rule the request breaks: every lineup (ours
-    and the given field's) a valid lineup of the slate; some ownership to model a field from."""
+    """Raise a ContestRequestError for the first rule a POST /contests request breaks: every
+    lineup (ours and the given field's) a valid lineup of the slate; some ownership to model a
+    field from."""
     slate = ContestSlate(job_input["players"], job_input["sport"])
     _check_lineups(slate, job_input["lineups"], "lineup")
-    given = job_input["contest"].get("field_lineups")
+    check_field(slate, job_input["contest"])
+
+
+def check_roi_selection(job_input: Mapping[str, Any]) -> None:
+    """The same for the contest of an optimize request with selection "roi"."""
+    check_field(ContestSlate(job_input["players"], job_input["sport"]), job_input["contest"])
+
+
+def check_field(slate: ContestSlate, contest: Mapping[str, Any]) -> None:
+    """A given field of valid lineups, or ownership to model one from."""
+    given = contest.get("field_lineups")
     if given is not None:
         _check_lineups(slate, given, "field_lineup")
     elif not slate.has_ownership.any():

@@ -81,6 +81,15 @@ class Ranker:
             tied += field_tied
         return scores, greater, tied
 
+    def alone(self, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Each of our entries as if it were our only one: how many field entries score more
+        and how many tie it (itself included), (sims, our entries)."""
+        if not len(self.field):
+            shape = (len(points), len(self.ours))
+            return np.zeros(shape, dtype=np.int64), np.ones(shape, dtype=np.int64)
+        greater, tied = self._against_field(points, exact_scores(points, self.ours))
+        return greater, tied + 1
+
     def _allocate(self, sims: int) -> None:
         if sims == self._sims:
             return

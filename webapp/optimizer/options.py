@@ -30,8 +30,12 @@ Options (every field of `OptimizeOptions`):
 - `stack`: NFL only, optional `{"qb_with": k, "bring_back": b}`: every lineup's QB comes with
   at least k (1..4) WR/TE of his team and b (0..2) RB/WR/TE of the opposing team.
 - `selection`: how lineups are chosen from scenario candidates: "mean" (default, highest
-  simulated mean), "percentile" (highest `percentile`-th percentile of simulated points) or
-  "best_frequency" (most often the best candidate in a scenario). Ignored when n_scenarios is 0.
+  simulated mean), "percentile" (highest `percentile`-th percentile of simulated points),
+  "best_frequency" (most often the best candidate in a scenario) or "roi" (highest mean
+  payout in `n_scenarios` simulated contests against a field, `contest`; webapp.contest).
+  Ignored when n_scenarios is 0.
+- `contest`: with selection "roi", the contest the lineups are chosen for, as POST /contests
+  takes it (field_size, entry_fee, payouts, ...; docs/contest.md).
 - `percentile`: 1..99 (default 90), used by "percentile".
 - `team_exposure`: team and stack exposure, {team: {"max": share, "min": share,
   "players": k}}: at most floor(max * n) and at least ceil(min * n) lineups hold k or more
@@ -57,7 +61,7 @@ MIN_UNIQUE_DEFAULT = 1
 MAX_ROSTER = max(rules.size for rules in RULES.values())  # bounds min_unique and locks
 STACK_QB_WITH = (1, 4)  # inclusive bounds of stack["qb_with"]
 STACK_BRING_BACK = (0, 2)  # inclusive bounds of stack["bring_back"]
-SELECTIONS = ("mean", "percentile", "best_frequency")
+SELECTIONS = ("mean", "percentile", "best_frequency", "roi")
 PERCENTILE_BOUNDS = (1, 99)
 DEFAULT_PERCENTILE = 90.0
 LOADING_BOUNDS = (-0.99, 0.99)  # of each correlation loading
@@ -86,6 +90,8 @@ class OptimizeOptions:
     threads: int | None = None
     # Team and stack exposure (teams.py): {team: {"max": share, "min": share, "players": k}}.
     team_exposure: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
+    # selection "roi": the contest (webapp.contest), as POST /contests takes it.
+    contest: Mapping[str, Any] | None = None
 
     def to_settings(self, seed: int | None) -> dict[str, Any]:
         """The options as plain JSON data, with the seed actually used."""
@@ -107,6 +113,7 @@ class OptimizeOptions:
                 k: dict(sorted(v.items())) for k, v in sorted(self.correlation.items())
             },
             **self._team_settings(),
+            **({"contest": _contest_settings(self.contest)} if self.contest else {}),
         }
 
     def _team_settings(self) -> dict[str, Any]:
@@ -116,6 +123,14 @@ class OptimizeOptions:
             return {}
         rules = {team: dict(sorted(rule.items())) for team, rule in self.team_exposure.items()}
         return {"team_exposure": dict(sorted(rules.items()))}
+
+
+def _contest_settings(contest: Mapping[str, Any]) -> dict[str, Any]:
+    """The contest as settings: the given field as its size (it may hold 500,000 entries)."""
+    shown = {k: v for k, v in sorted(contest.items()) if k != "field_lineups"}
+    if contest.get("field_lineups") is not None:
+        shown["field_lineups"] = len(contest["field_lineups"])
+    return shown
 
 
 OPTION_NAMES = tuple(option.name for option in fields(OptimizeOptions))

@@ -57,6 +57,7 @@ class Run:
         stack = Stack(**options.stack) if options.stack else None
         self.slate = Slate([p for p in players if p.id not in excludes], rules, locks, stack)
         self.options = options
+        self.raw_players = list(raw)  # every player, excluded ones too (a contest's field)
         self.budget = TimeBudget(options.time_budget_seconds)
         self.threads = options.threads or os.cpu_count() or 1
         self.report = progress or (lambda _fraction, _phase: None)

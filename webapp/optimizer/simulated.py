@@ -98,6 +98,25 @@ def _bounded(run: Run, candidates: list[list[int]]) -> list[list[int]]:
     return [candidates[c] for c in sorted(keep)]
 
 
+def _contest_payouts(run: Run, candidates: list[list[int]]) -> np.ndarray:
+    """selection "roi": each candidate's mean payout in the request's contest, simulated on
+    its own sims (webapp.contest.selection)."""
+    from webapp.contest.selection import candidate_payouts
+
+    options = run.options
+    run.report(0.95, "simulating contests")
+    return candidate_payouts(
+        run.raw_players,
+        options.sport,
+        run.ids(candidates),
+        options.contest or {},
+        entered=options.n_lineups,
+        n_sims=options.n_scenarios,
+        seed=run.seed,
+        correlation=options.correlation,
+    )
+
+
 def simulated(run: Run) -> tuple[list[list[int]], dict[str, Any]]:
     """Candidates from build scenarios, scored on selection scenarios, chosen as a portfolio."""
     options, slate = run.options, run.slate
@@ -119,11 +138,15 @@ def simulated(run: Run) -> tuple[list[list[int]], dict[str, Any]]:
     scores = score(
         candidates, len(slate), batches, options.n_scenarios, options.percentile, on_batch
     )
-    statistic = {
-        "mean": scores.mean,
-        "percentile": scores.chosen_percentile,
-        "best_frequency": scores.best_frequency,
-    }[options.selection]
+    if options.selection == "roi":
+        payouts = _contest_payouts(run, candidates)
+        statistic = payouts
+    else:
+        statistic = {
+            "mean": scores.mean,
+            "percentile": scores.chosen_percentile,
+            "best_frequency": scores.best_frequency,
+        }[options.selection]
     rules = run.portfolio_rules()
     kept = choose(
         candidates, np.asarray(statistic, dtype=np.float64), len(slate), rules, run.budget
@@ -132,6 +155,9 @@ def simulated(run: Run) -> tuple[list[list[int]], dict[str, Any]]:
     for candidate in kept:
         document = lineup_document(slate, candidates[candidate])
         add_stats(document, scores, candidate)
+        if options.selection == "roi":
+            fee = float(options.contest["entry_fee"])
+            document["roi"] = round(100 * (float(payouts[candidate]) - fee) / fee, 4)
         documents.append(document)
     run.report(1.0, "selecting")
     result = {"lineups": documents, "n_candidates": len(candidates), "warnings": rules.warnings}
