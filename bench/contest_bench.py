@@ -20,28 +20,42 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-# A top-heavy GPP payout table for 100,000 entries at $20 (80% of the fees paid back, 22% of
-# the entries paid), scaled to other field sizes by rank share.
-PAYOUT_SHARES = [  # (first rank share, last rank share, prize as a multiple of the fee)
-    (0.00001, 0.00001, 10000), (0.00002, 0.00002, 4000), (0.00003, 0.00005, 750),
-    (0.00006, 0.0001, 200), (0.00011, 0.0005, 50), (0.00051, 0.002, 15),
-    (0.00201, 0.01, 6), (0.01001, 0.05, 4), (0.05001, 0.22, 2.2),
+# A top-heavy GPP payout table for 100,000 entries at $20: 80% of the fees paid back to 22% of
+# the entries, 12.5% of the pool to first place. Other field sizes get the same ladder by rank
+# share (payouts()).
+LADDER_ENTRIES = 100_000
+LADDER = [  # (first rank, last rank, prize as a multiple of the fee)
+    (1, 1, 10000), (2, 2, 4000), (3, 5, 750), (6, 10, 200), (11, 50, 50), (51, 200, 15),
+    (201, 1000, 6), (1001, 5000, 4), (5001, 22000, 2.2),
 ]  # fmt: skip
 FEE = 20.0
+PAID_BACK = 0.8
 
 
 def payouts(field_size: int) -> list[dict]:
-    """PAYOUT_SHARES as DraftKings rows for a contest of `field_size` entries."""
-    rows, last = [], 0
-    for low, high, multiple in PAYOUT_SHARES:
-        first, end = max(last + 1, round(low * field_size)), max(last + 1, round(high * field_size))
-        if first > field_size:
+    """LADDER as DraftKings rows for a contest of `field_size` entries: rank r gets the prizes
+    of its share of the 100,000-entry ladder (ranks (r-1)/N to r/N of it), scaled to the pool,
+    so PAID_BACK of the fees are paid whatever the size."""
+    prizes = np.zeros(LADDER_ENTRIES + 1)
+    for first, last, multiple in LADDER:
+        prizes[first : last + 1] = multiple * FEE
+    prizes *= PAID_BACK * FEE * LADDER_ENTRIES / prizes.sum()
+    cumulative = np.cumsum(prizes)  # cumulative[k]: ranks 1..k of the ladder
+    edges = np.arange(field_size + 1) * LADDER_ENTRIES / field_size
+    share = np.interp(edges, np.arange(LADDER_ENTRIES + 1), cumulative)
+    per_rank = np.round(np.diff(share) * field_size / LADDER_ENTRIES, 2)
+    rows: list[dict] = []
+    for rank, prize in enumerate(per_rank.tolist(), start=1):
+        if prize <= 0:
             break
-        end = min(end, field_size)
-        rows.append({"min_rank": first, "max_rank": end, "prize": multiple * FEE})
-        last = end
+        if rows and rows[-1]["prize"] == prize and rows[-1]["max_rank"] == rank - 1:
+            rows[-1]["max_rank"] = rank
+        else:
+            rows.append({"min_rank": rank, "max_rank": rank, "prize": prize})
     return rows
 
 

@@ -28,6 +28,9 @@ from webapp.optimizer.slate import Slate
 SIMULATING_SHARE = 0.05
 BUILDING_SHARE = 0.75
 BUILD_STREAM, SELECT_STREAM = 1, 0  # random streams of the run's seed
+# selection "roi": fantasy points charged per point of projected ownership (percent) in the
+# leverage objectives.
+LEVERAGE_CHARGES = (0.1, 0.2, 0.4)
 CHECKPOINT_EVERY = 5  # objectives between saved states
 # Bytes the candidates x scenarios score matrix (float32) may take: at 100,000 scenarios
 # that is 500 candidates; beyond it the candidates with the highest projections are kept.
@@ -60,6 +63,21 @@ def team_objectives(run: Run, per_max: int) -> list[Objective]:
     return found
 
 
+def leverage_objectives(run: Run) -> list[Objective]:
+    """selection "roi": the best lineups by projection minus a charge per point of projected
+    ownership (LEVERAGE_CHARGES), plain and stacked: a contest pays lineups that win when the
+    field's favourites do not."""
+    slate = run.slate
+    owned = {str(p["id"]): float(p.get("ownership") or 0.0) for p in run.raw_players}
+    ownership = np.array([owned.get(p.id, 0.0) for p in slate.players])
+    per = plan_size(run.options.n_lineups)[1]
+    found = []
+    for charge in LEVERAGE_CHARGES:
+        values = np.maximum(slate.projections - charge * ownership, 0.0)
+        found += [Objective(values, base, per) for base in (slate, *stacked_slates(slate))]
+    return found
+
+
 def _candidates(run: Run, simulator: Simulator) -> list[list[int]]:
     """Candidates, continuing from a saved state. States hold player indices, not ids: they
     are only used by the request with the same players (checkpoint.fingerprint)."""
@@ -78,6 +96,8 @@ def _candidates(run: Run, simulator: Simulator) -> list[list[int]]:
     )
     targets += min_exposure_objectives(run)
     targets += team_objectives(run, plan_size(options.n_lineups)[1])
+    if options.selection == "roi":
+        targets += leverage_objectives(run)
     done = (int(run.state.get("objectives", 0)), run.state.get("candidates", []))
 
     def on_objective(solved: int, candidates: list[list[int]]) -> None:
