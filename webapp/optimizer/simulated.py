@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import numpy as np
@@ -17,7 +18,7 @@ from webapp.optimizer.candidates import (
 )
 from webapp.optimizer.enumeration import top_lineups
 from webapp.optimizer.errors import InfeasibleError
-from webapp.optimizer.portfolio import choose
+from webapp.optimizer.portfolio import Rules, choose
 from webapp.optimizer.report import add_stats, lineup_document
 from webapp.optimizer.run import NO_LINEUP, Run
 from webapp.optimizer.selection import score
@@ -118,23 +119,29 @@ def _bounded(run: Run, candidates: list[list[int]]) -> list[list[int]]:
     return [candidates[c] for c in sorted(keep)]
 
 
-def _contest_payouts(run: Run, candidates: list[list[int]]) -> np.ndarray:
-    """selection "roi": each candidate's mean payout in the request's contest, simulated on
-    its own sims (webapp.contest.selection)."""
-    from webapp.contest.selection import candidate_payouts
+def _roi_choice(
+    run: Run, candidates: list[list[int]], rules: Rules
+) -> tuple[list[int], np.ndarray]:
+    """selection "roi": the portfolio by mean contest payout, priced again beside the first
+    choice (webapp.contest.selection), and each candidate's payout beside it."""
+    from webapp.contest.selection import ContestPricer
 
-    options = run.options
+    options, slate = run.options, run.slate
     run.report(0.95, "simulating contests")
-    return candidate_payouts(
+    pricer = ContestPricer(
         run.raw_players,
         options.sport,
-        run.ids(candidates),
         options.contest or {},
         entered=options.n_lineups,
         n_sims=options.n_scenarios,
         seed=run.seed,
         correlation=options.correlation,
     )
+    lineups = pricer.lineups(run.ids(candidates))
+    alone = pricer.mean_payouts(lineups)
+    first = choose(candidates, alone, len(slate), copy.deepcopy(rules), run.budget)
+    beside = pricer.mean_payouts(lineups, lineups[first])
+    return choose(candidates, beside, len(slate), rules, run.budget), beside
 
 
 def simulated(run: Run) -> tuple[list[list[int]], dict[str, Any]]:
@@ -158,19 +165,18 @@ def simulated(run: Run) -> tuple[list[list[int]], dict[str, Any]]:
     scores = score(
         candidates, len(slate), batches, options.n_scenarios, options.percentile, on_batch
     )
+    rules = run.portfolio_rules()
     if options.selection == "roi":
-        payouts = _contest_payouts(run, candidates)
-        statistic = payouts
+        kept, payouts = _roi_choice(run, candidates, rules)
     else:
         statistic = {
             "mean": scores.mean,
             "percentile": scores.chosen_percentile,
             "best_frequency": scores.best_frequency,
         }[options.selection]
-    rules = run.portfolio_rules()
-    kept = choose(
-        candidates, np.asarray(statistic, dtype=np.float64), len(slate), rules, run.budget
-    )
+        kept = choose(
+            candidates, np.asarray(statistic, dtype=np.float64), len(slate), rules, run.budget
+        )
     documents = []
     for candidate in kept:
         document = lineup_document(slate, candidates[candidate])

@@ -8,7 +8,7 @@ import pytest
 
 from tests.unit.contest.conftest import PAYOUTS_200, QUICK_FIELD
 from tests.unit.contest.test_run import _with_a_zero_player
-from webapp.contest.selection import candidate_payouts
+from webapp.contest.selection import ContestPricer
 from webapp.optimizer import OptimizeOptions, optimize
 
 CONTEST = {
@@ -25,12 +25,28 @@ def test_a_candidate_worse_in_every_sim_pays_less(
 ) -> None:
     """Entered alone, a lineup that always scores less than another is paid less."""
     players, worse = _with_a_zero_player(small_nfl, best_lineups[0])
+    pricer = ContestPricer(players, "nfl", CONTEST, entered=2, n_sims=400, seed=1)
 
-    paid = candidate_payouts(
-        players, "nfl", [best_lineups[0], worse], CONTEST, entered=2, n_sims=400, seed=1
-    )
+    paid = pricer.mean_payouts(pricer.lineups([best_lineups[0], worse]))
 
     assert paid[1] < paid[0]
+
+
+def test_beside_a_portfolio_a_copy_of_its_lineup_is_worth_less(
+    small_nfl: list[dict], best_lineups: list[list[str]]
+) -> None:
+    """Priced beside a portfolio, a lineup of the portfolio is worth what it is alone with the
+    others beside it, and a lineup like one already chosen is worth less than alone: they
+    share the places they win."""
+    pricer = ContestPricer(small_nfl, "nfl", CONTEST, entered=3, n_sims=600, seed=1)
+    lineups = pricer.lineups(best_lineups[:3])
+
+    alone = pricer.mean_payouts(lineups)
+    beside_first = pricer.mean_payouts(lineups, lineups[:1])
+    beside_itself = pricer.mean_payouts(lineups[:1], lineups[:1])
+
+    assert beside_itself[0] == pytest.approx(alone[0])
+    assert beside_first[1] < alone[1] and beside_first[2] < alone[2]
 
 
 def _roi_options(**overrides: Any) -> OptimizeOptions:
