@@ -39,8 +39,9 @@ def _ignored_by_git(name: str) -> bool:
 @pytest.mark.timeout(120)
 @pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
 def test_readme_quickstart_runs_as_written(service_env: dict, tmp_path: Path) -> None:
-    """Upload, submit, wait, result and CSV: every command succeeds, the CSV is DraftKings', and
-    git ignores it where the quickstart leaves it (the working directory)."""
+    """Upload, submit, wait, result, CSV and contest: every command succeeds, the CSV is
+    DraftKings', git ignores it where the quickstart leaves it (the working directory), and the
+    contest of its lineups is accepted."""
     server = GunicornServer(tmp_path, service_env, app="webapp:create_app()", name="quickstart")
     server.start()
     workdir = tmp_path / "client"
@@ -67,5 +68,6 @@ def test_readme_quickstart_runs_as_written(service_env: dict, tmp_path: Path) ->
     uploaded = {line.split(",")[3] for line in salary_file[1:]}
     assert len(rows) == 4 and all(set(row.split(",")) <= uploaded for row in rows[1:])
     assert '"slate_id":"example"' in done.stdout and '"projection"' in done.stdout
+    assert '"self":"/contests/' in done.stdout
     inline_submit = json.loads(done.stdout[done.stdout.rindex('{"run_id"') :])
     assert inline_submit["status"] == "pending"
