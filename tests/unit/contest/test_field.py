@@ -26,7 +26,6 @@ def nfl_field(big_nfl: ContestSlate) -> tuple[Any, dict[str, Any], np.ndarray]:
     return built, summary, shares
 
 
-@pytest.mark.slow
 def test_field_ownership_is_within_two_points_of_the_projection(
     big_nfl: ContestSlate, nfl_field: tuple
 ) -> None:
@@ -42,7 +41,6 @@ def test_field_ownership_is_within_two_points_of_the_projection(
     assert summary["ownership_max_error"] == pytest.approx(error.max(), abs=1e-3)
 
 
-@pytest.mark.slow
 def test_field_lineups_keep_the_rules_and_most_use_the_cap(
     big_nfl: ContestSlate, nfl_field: tuple
 ) -> None:
@@ -58,7 +56,6 @@ def test_field_lineups_keep_the_rules_and_most_use_the_cap(
     assert sum(row["pct"] for row in summary["salary_histogram"]) == pytest.approx(100, abs=0.1)
 
 
-@pytest.mark.slow
 def test_field_stacks_and_optimizer_entries(big_nfl: ContestSlate, nfl_field: tuple) -> None:
     """Most NFL entries pair a QB with a pass catcher of his team, some are optimizer-built
     (and duplicated), and the field is stored as unique lineups with counts."""

@@ -48,7 +48,6 @@ def test_a_lineup_worse_in_every_sim_has_the_lower_roi(
     assert worse_row["mean_payout"] < better_row["mean_payout"]
 
 
-@pytest.mark.slow
 def test_roi_se_shrinks_like_one_over_root_n(
     small_nfl: list[dict], best_lineups: list[list[str]]
 ) -> None:
@@ -123,7 +122,6 @@ class _Memory:
         self.state = copy.deepcopy(state)
 
 
-@pytest.mark.slow
 def test_a_run_stopped_after_a_batch_resumes_to_the_same_result(
     small_nfl: list[dict], best_lineups: list[list[str]]
 ) -> None:
