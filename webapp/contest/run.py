@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from webapp.contest.field import FieldKnobs, field_summary, given_field, model_field
+from webapp.contest.field import Field, FieldKnobs, field_summary, given_field, model_field
 from webapp.contest.metrics import lineup_rows, player_rows, portfolio_row
 from webapp.contest.payouts import Payouts
 from webapp.contest.simulate import DEFAULT_OPTIMAL_SIMS, Contest, Tallies, simulate
@@ -101,7 +101,8 @@ def run_contest(
     return _document(slate, ours, the_field, contest, tallies, settings)
 
 
-def _field(slate: ContestSlate, request: Mapping[str, Any], entered: int, seed: int):
+def _field(slate: ContestSlate, request: Mapping[str, Any], entered: int, seed: int) -> Field:
+    """The given field, used exactly, or one modelled from the ownership."""
     spec = request["contest"]
     given = spec.get("field_lineups")
     if given is not None:
@@ -115,7 +116,14 @@ def _field(slate: ContestSlate, request: Mapping[str, Any], entered: int, seed: 
     return model_field(slate, spec["field_size"] - entered, knobs_of(spec), rng)
 
 
-def _document(slate, ours, the_field, contest: Contest, tallies: Tallies, settings) -> dict:
+def _document(
+    slate: ContestSlate,
+    ours: np.ndarray,
+    the_field: Field,
+    contest: Contest,
+    tallies: Tallies,
+    settings: dict[str, Any],
+) -> dict[str, Any]:
     summary, shares = field_summary(slate, the_field, contest.payouts.field_size)
     fee = contest.entry_fee
     return {
@@ -124,11 +132,12 @@ def _document(slate, ours, the_field, contest: Contest, tallies: Tallies, settin
         "portfolio": portfolio_row(tallies, fee),
         "field": summary,
         "settings": {**settings, "n_sims": tallies.sims, "optimal_sims": tallies.optimal_sims},
-        "warnings": _warnings(slate, the_field, settings),
+        "warnings": _warnings(slate, the_field),
     }
 
 
-def _warnings(slate: ContestSlate, the_field: Any, settings: dict[str, Any]) -> list[str]:
+def _warnings(slate: ContestSlate, the_field: Field) -> list[str]:
+    """Ownership missing, or summing to what no field can hold."""
     warnings = []
     missing = int((~slate.has_ownership).sum())
     if missing:

@@ -77,7 +77,9 @@ def _pick(weights: np.ndarray, count: int, rng: np.random.Generator) -> np.ndarr
 class _Draw:
     """One batch of lineups being filled; -1 marks an empty slot, `ok` the rows still alive."""
 
-    def __init__(self, tables: SlotTables, weights: np.ndarray, count: int, rng) -> None:
+    def __init__(
+        self, tables: SlotTables, weights: np.ndarray, count: int, rng: np.random.Generator
+    ) -> None:
         self.tables, self.weights, self.rng = tables, weights, rng
         self.slots = np.full((count, tables.size), -1, dtype=np.int64)
         self.ok = np.ones(count, dtype=bool)
