@@ -34,7 +34,7 @@ class Maintenance:
     owner: str
     lease_seconds: float
     recovery_scan_seconds: float
-    events: Callable[[], JobEvents]
+    events: JobEvents
     # Recover at start-up, then periodically.
     _next_scan: float = field(default_factory=time.monotonic, init=False)
 
@@ -47,7 +47,7 @@ class Maintenance:
                 if not stop_requested.is_set():
                     self.recover_if_due()
             except Exception as error:
-                self.reachability.absorb(error, self.events())
+                self.reachability.absorb(error, self.events)
                 log.warning("job_maintenance_failed", error=str(error))
             stopped.wait(min(heartbeat_s, max(self.seconds_to_next_scan(), 0.05)))
 
@@ -90,7 +90,7 @@ class Maintenance:
         not_after_ms = server_ms + int(self.reachability.stall_s * 1000)
         for run_id, outcome in store.reclaim_expired(not_after_ms=not_after_ms):
             log.warning("job_reclaimed", job_id=run_id, outcome=str(outcome))
-            self.events().reclaimed(str(outcome))
+            self.events.reclaimed(str(outcome))
         self._next_scan = time.monotonic() + self.recovery_scan_seconds * random.uniform(0.8, 1.2)
 
     def seconds_to_next_scan(self) -> float:
