@@ -7,14 +7,10 @@ from typing import Any
 
 import structlog
 
-from webapp.jobs.errors import is_transient_redis_error
+from webapp.jobs.errors import JobCancelledError, is_transient_redis_error
 from webapp.jobs.store import Claim, JobStore
 
 log = structlog.get_logger(__name__)
-
-
-class JobCancelledError(Exception):
-    """This attempt no longer owns its job (handed back or reclaimed): stop without writing."""
 
 
 class JobCheckpoint:

@@ -15,9 +15,8 @@ from webapp.jobs.context import JobContext
 from webapp.jobs.events import job_size
 from webapp.jobs.execution import BACKOFF_MAX_S, BACKOFF_MIN_S, Execution
 from webapp.jobs.reachability import Reachability
-from webapp.jobs.running import RunningJob, RunningJobs
-from webapp.jobs.store import JobStore
-from webapp.jobs.store_types import new_claim_token
+from webapp.jobs.running import RunningJob, RunningJobs, give_back_lost_claim
+from webapp.jobs.store import JobStore, new_claim_token
 
 log = structlog.get_logger(__name__)
 
@@ -72,6 +71,8 @@ class Dispatcher:
             finally:
                 if not claimed:
                     self._slots.release()
+        if token is not None:  # the last claim failed: its reply may have been lost
+            give_back_lost_claim(self.store_factory(), token)
 
     def _claim_one(self, token: str) -> bool:
         """Claim and start one job; on an empty queue, wait for a wake-up. True if claimed."""
@@ -89,6 +90,7 @@ class Dispatcher:
     def _try_claim(self, store: JobStore, token: str) -> RunningJob | None:
         """The next due pending job, claimed for this process and registered as running here."""
         if not self.running.begin_claim(self.is_accepting):
+            give_back_lost_claim(store, token)  # a failed claim before may have taken a job
             return None
         job = None
         try:

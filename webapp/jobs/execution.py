@@ -17,11 +17,10 @@ import structlog
 
 from webapp.jobs.context import JobCancelledError
 from webapp.jobs.durability import WaitPolicy
-from webapp.jobs.errors import JobFailedError, is_transient
+from webapp.jobs.errors import JobFailedError, TransitionRefusedError, is_transient
 from webapp.jobs.events import NO_EVENTS, JobEvents
 from webapp.jobs.kinds import JobKinds
 from webapp.jobs.reachability import Reachability
-from webapp.jobs.states import TransitionRefusedError
 from webapp.jobs.store import JobStore
 
 if TYPE_CHECKING:
