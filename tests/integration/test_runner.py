@@ -221,16 +221,25 @@ def test_lost_lease_fences_the_running_attempt(settings: Settings, real_redis: r
         close_app(app)
 
 
-def test_recovery_requeues_a_dead_owners_job(real_app: Flask, real_store: JobStore) -> None:
-    """A job left running by a process that died is reclaimed and completed here."""
-    run_id = _submit(real_store, "noop")
-    dead = real_store.claim_next("dead-process:1")
-    real_store.redis.zadd(real_store.keys.leases, {run_id: 0})
+def test_recovery_requeues_a_dead_owners_job(settings: Settings, real_redis: redis.Redis) -> None:
+    """A job left running by a process that died is reclaimed and completed here, once this
+    process has seen Redis steady for one and a half leases (from its start, not before)."""
+    options = {"job_lease_seconds": 1.0, "recovery_scan_seconds": 0.2}
+    app = create_app(replace(settings, **options), kinds=scripted_kinds())  # type: ignore[arg-type]
+    store = get_jobs(app).store()
+    run_id = _submit(store, "noop")
+    dead = store.claim_next("dead-process:1")
+    store.redis.zadd(store.keys.leases, {run_id: 0})
+    started = time.monotonic()
 
-    get_jobs(real_app).runner.start()
+    get_jobs(app).runner.start()
 
-    wait_until(lambda: _status(real_store, run_id) == JobStatus.COMPLETE, 5)
-    assert real_store.get(run_id).attempts == dead.attempt + 1
+    wait_until(lambda: _status(store, run_id) == JobStatus.COMPLETE, 5)
+    took = time.monotonic() - started
+    attempts = store.get(run_id).attempts
+    close_app(app)
+    assert took >= 1.5, f"reclaimed {took:.2f} s after the start, before 1.5 leases"
+    assert attempts == dead.attempt + 1
 
 
 def test_a_transient_error_requeues_the_job_instead_of_failing_it(

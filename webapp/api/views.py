@@ -15,8 +15,8 @@ from webapp.api.schemas import load_optimize_request
 from webapp.api.upload_csv import upload_csv
 from webapp.config import get_settings
 from webapp.jobs import service, status_wait
+from webapp.jobs.errors import TransitionRefusedError
 from webapp.jobs.extension import get_jobs
-from webapp.jobs.states import TransitionRefusedError
 from webapp.observability import correlation
 from webapp.observability.metrics.hooks import record_job_cancelled
 from webapp.runtime import lifecycle

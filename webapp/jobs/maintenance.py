@@ -1,8 +1,10 @@
 """Heartbeat and recovery: what each process's maintenance thread does on every tick.
 
-The heartbeat renews the leases of this process's running attempts and cancels the ones that
-lost their job. Recovery requeues the jobs of processes that died without a word (their leases
-ran out), but only while Redis has been reachable for a full lease (see `reachability`).
+The heartbeat renews the leases of this process's running attempts, writes back the jobs Redis
+lost while they ran, and cancels the attempts that lost their job. Recovery requeues the jobs of
+processes that died without a word (their leases ran out), but only once this process has seen
+Redis steady for one and a half leases, from its start or from its last trouble (see
+`reachability`).
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ class Maintenance:
     lease_seconds: float
     recovery_scan_seconds: float
     events: JobEvents
-    # Recover at start-up, then periodically.
+    # Due at start-up (where it first waits for Redis to be steady), then periodically.
     _next_scan: float = field(default_factory=time.monotonic, init=False)
 
     def loop(self, stop_requested: threading.Event, stopped: threading.Event) -> None:
@@ -52,15 +54,17 @@ class Maintenance:
             stopped.wait(min(heartbeat_s, max(self.seconds_to_next_scan(), 0.05)))
 
     def renew(self) -> None:
-        """Extend the leases of the running jobs; cancel the ones whose attempt lost its job."""
+        """Extend the leases of the running jobs, write back those Redis lost, and cancel the
+        ones whose attempt lost its job."""
         jobs = self.running.snapshot()
         if not jobs:
             return
         started = time.monotonic()
-        lost = set(
-            self.store_factory().renew_leases(self.owner, ((j.run_id, j.claim.token) for j in jobs))
-        )
+        renewal = self.store_factory().renew_leases(self.owner, (j.claim for j in jobs))
         self.reachability.took(started)
+        for run_id in renewal.restored:
+            log.warning("job_record_restored", job_id=run_id, reason="redis lost the running job")
+        lost = set(renewal.lost)
         for job in jobs:
             run_id = job.run_id
             # A job that ended while the heartbeat ran is not lost, just done.
@@ -77,14 +81,14 @@ class Maintenance:
         if time.monotonic() < self._next_scan:
             return
         store = self.store_factory()
-        # Steady before and after reading Redis's clock, and the scan bound to run soon after
-        # it: a Redis that stalls at any point in between makes the scan a no-op.
-        if self.reachability.is_steady():
-            started = time.monotonic()
-            server_ms = store.server_time_ms()
-            self.reachability.took(started)
+        # Reading Redis's clock is also this process's first answer after a start or trouble.
+        # Steady after reading it, and the scan bound to run soon after: a Redis that stalls
+        # at any point in between makes the scan a no-op.
+        started = time.monotonic()
+        server_ms = store.server_time_ms()
+        self.reachability.took(started)
         if not self.reachability.is_steady():
-            log.info("job_recovery_deferred", reason="redis was out of reach within a lease")
+            log.info("job_recovery_deferred", reason="redis not yet steady for 1.5 leases")
             self._next_scan = time.monotonic() + self.reachability.steady_after_s / 3
             return
         not_after_ms = server_ms + int(self.reachability.stall_s * 1000)

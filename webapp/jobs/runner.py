@@ -35,18 +35,23 @@ import structlog
 
 from webapp.compute.kind import ProcessKind
 from webapp.compute.supervisor import ComputeError, ComputeLimits, ComputeProcesses
-from webapp.jobs.context import JobCancelledError, JobContext
+from webapp.jobs.context import JobContext
 from webapp.jobs.durability import WaitPolicy
-from webapp.jobs.errors import ComputeCrashedError, JobFailedError, is_transient, public_error
+from webapp.jobs.errors import (
+    ComputeCrashedError,
+    JobCancelledError,
+    JobFailedError,
+    TransitionRefusedError,
+    is_transient,
+    public_error,
+)
 from webapp.jobs.events import NO_EVENTS, JobEvents, job_size
 from webapp.jobs.kinds import JobKinds
 from webapp.jobs.maintenance import Maintenance
 from webapp.jobs.priority import lower_current_thread
 from webapp.jobs.reachability import Reachability
-from webapp.jobs.running import RunningJob, RunningJobs
-from webapp.jobs.states import TransitionRefusedError
-from webapp.jobs.store import JobStore
-from webapp.jobs.store_types import new_claim_token
+from webapp.jobs.running import RunningJob, RunningJobs, give_back_lost_claim
+from webapp.jobs.store import JobStore, new_claim_token
 
 __all__ = ["JobRunner", "RunnerOptions"]
 
@@ -199,6 +204,8 @@ class JobRunner:
             finally:
                 if not claimed:
                     self._slots.release()
+        if token is not None:  # the last claim failed: its reply may have been lost
+            give_back_lost_claim(self._store_factory(), token)
 
     def _claim_one(self, token: str) -> bool:
         """Claim and start one job; on an empty queue, wait for a wake-up. True if claimed."""
@@ -217,6 +224,7 @@ class JobRunner:
     def _try_claim(self, store: JobStore, token: str) -> RunningJob | None:
         """The next due pending job, claimed for this process and registered as running here."""
         if not self._running.begin_claim(lambda: self.is_accepting):
+            give_back_lost_claim(store, token)  # a failed claim before may have taken a job
             return None
         job = None
         try:

@@ -8,17 +8,10 @@ from typing import Any
 from webapp.clock import now_iso
 from webapp.ids import new_ulid
 from webapp.jobs.durability import WaitPolicy
+from webapp.jobs.errors import ResultNotReadyError
 from webapp.jobs.record import JobRecord
 from webapp.jobs.states import JobStatus
 from webapp.jobs.store import JobStore, Submission
-
-
-class ResultNotReadyError(Exception):
-    """The job has no result (yet): it is pending or running, or it failed."""
-
-    def __init__(self, record: JobRecord) -> None:
-        self.record = record
-        super().__init__(f"job {record.run_id} is {record.status}")
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,40 @@
+local job, tombstone, pending, wake, idempotency = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+local job_prefix, run_id, digest, tombstone_ttl, hold_ms = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
+local fields = {unpack(ARGV, 6)}
+-- A new job: its record (`fields`), its tombstone (so that once the record is gone the job reads
+-- as expired, not unknown), its Idempotency-Key (`idempotency`, '' for none) and its place on
+-- the queue.
+-- With `hold_ms` > 0 the submitter WAITs for replicas before it answers: the job is marked
+-- unconfirmed and queued due `hold_ms` from now, so no process claims it before `confirm` or
+-- `withdraw` settles it (if the submitter dies in between, the job runs once the hold is over).
+-- A known Idempotency-Key answers for its job while that job exists; a replay of a job still
+-- unconfirmed writes to it, so the replay's own WAIT covers the job's writes. A key whose job is
+-- gone (withdrawn, or lost by Redis) is taken by this submit.
+-- Returns {'created', run_id} | {'exists', run_id} | {'idempotent', stored} | {'unconfirmed', stored}
+if idempotency ~= '' then
+  local stored = redis.call('GET', idempotency)
+  if stored then
+    local known = job_prefix .. string.sub(stored, 1, string.find(stored, '\n', 1, true) - 1)
+    local hold = redis.call('HGET', known, 'unconfirmed_until_ms')
+    if hold then
+      redis.call('HSET', known, 'unconfirmed_until_ms', hold)
+      return {'unconfirmed', stored}
+    end
+    if redis.call('EXISTS', known) == 1 then return {'idempotent', stored} end
+  end
+end
+if redis.call('EXISTS', job) == 1 then return {'exists', run_id} end
+local now = now_ms()
+redis.call('HSET', job, 'enqueued_ms', now, unpack(fields))
+redis.call('SET', tombstone, '1', 'EX', tombstone_ttl)
+if idempotency ~= '' then
+  redis.call('SET', idempotency, run_id .. '\n' .. digest)
+  redis.call('HSET', job, 'idem', idempotency, 'idem_digest', digest)
+end
+if tonumber(hold_ms) > 0 then
+  redis.call('HSET', job, 'unconfirmed_until_ms', now + tonumber(hold_ms))
+  redis.call('ZADD', pending, now + tonumber(hold_ms), run_id)
+else
+  queue(pending, wake, run_id, now)
+end
+return {'created', run_id}
