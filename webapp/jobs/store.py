@@ -23,7 +23,7 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -133,9 +133,32 @@ class JobStore:
 
     def _run(self, script: Script, run_id: str = "", *, client: Any = None, **inputs: Any) -> Any:
         """Run `script` with `inputs` by name; the key names and limits of this store (and of
-        the job `run_id`) are there for the asking."""
+        the job `run_id`) are there for the asking. With a pipeline as `client` it is queued
+        there as EVALSHA alone (see `_pipelined`)."""
         keys, args = script.inputs({**self._names(run_id), **inputs})
-        return self._scripts[script.name](keys=keys, args=args, client=client)
+        registered = self._scripts[script.name]
+        if isinstance(client, redis.client.Pipeline):
+            return client.evalsha(registered.sha, len(keys), *keys, *args)
+        return registered(keys=keys, args=args, client=client)
+
+    def _pipelined(self, queue: Callable[[Any], None]) -> list[Any]:
+        """Execute the commands `queue` adds to one pipeline (one connection, one round trip).
+
+        Its scripts go as EVALSHA only: redis-py's own pipelines first ask SCRIPT EXISTS, a
+        round trip more on every finish and confirmed submit. Redis that does not know a
+        script (restarted, SCRIPT FLUSH) refuses it before it runs anything, so the scripts are
+        loaded and the pipeline sent again."""
+        for attempt in range(2):
+            with self.redis.pipeline(transaction=False) as pipe:
+                queue(pipe)
+                try:
+                    return pipe.execute()
+                except redis.exceptions.NoScriptError:
+                    if attempt:
+                        raise
+            for registered in self._scripts.values():
+                self.redis.script_load(registered.script)
+        raise AssertionError("unreachable")
 
     def _names(self, run_id: str) -> dict[str, Any]:
         k = self.keys
@@ -222,11 +245,13 @@ class JobStore:
         if wait is None:
             outcome, value = self._run(scripts.SUBMIT, record.run_id, **inputs)
             return outcome.decode(), value.decode(), 0
-        # WAIT counts the writes of its own connection: one pipeline keeps both on one.
-        with self.redis.pipeline(transaction=False) as pipe:
+
+        def queue(pipe: Any) -> None:
+            # WAIT counts the writes of its own connection: one pipeline keeps both on one.
             self._run(scripts.SUBMIT, record.run_id, client=pipe, **inputs)
             pipe.wait(wait.replicas, wait.timeout_ms)
-            (outcome, value), acked = pipe.execute()
+
+        (outcome, value), acked = self._pipelined(queue)
         return outcome.decode(), value.decode(), acked
 
     def _accept(self, run_id: str, idem_key: str, acked: int, wait: WaitPolicy) -> None:
@@ -331,7 +356,9 @@ class JobStore:
         code: str = "",
         wait: WaitPolicy | None,
     ) -> None:
-        with self.redis.pipeline(transaction=False) as pipe:
+        result_blob = encode_blob(result) if result is not None else b""
+
+        def queue(pipe: Any) -> None:
             self._run(
                 scripts.FINISH,
                 run_id,
@@ -339,13 +366,14 @@ class JobStore:
                 token=token,
                 status=str(status),
                 message=message,
-                result_blob=encode_blob(result) if result is not None else b"",
+                result_blob=result_blob,
                 error_code=code,
             )
             if wait is not None:
                 # WAIT counts the writes of its own connection: the pipeline keeps both on one.
                 pipe.wait(wait.replicas, wait.timeout_ms)
-            finished, *acked = pipe.execute()
+
+        finished, *acked = self._pipelined(queue)
         if finished[0] == b"vanished":
             raise JobVanishedError(run_id)
         if finished[0] == b"refused":
