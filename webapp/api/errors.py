@@ -74,6 +74,17 @@ class MalformedJson(ApiError, status=400, code="malformed_json"):
     """The body is not JSON."""
 
 
+class Unauthorized(ApiError, status=401, code="unauthorized"):
+    """No valid credentials: the same answer for a missing key and a wrong one."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, headers={"WWW-Authenticate": "Bearer"})
+
+
+class TooManyRequests(ApiError, status=429, code="limit_reached"):
+    """A tenant is past one of its limits; `details.limit` names which."""
+
+
 class JobFinished(ApiError, status=409, code="job_finished"):
     """The job has ended, so it can no longer be changed."""
 
