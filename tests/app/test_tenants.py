@@ -21,7 +21,7 @@ def keyed_app(make_app: Callable[..., Flask]) -> Flask:
     return make_app(auth_mode="api_key")
 
 
-def _key(app: Flask, name: str, **limits: int) -> dict[str, str]:
+def _key(app: Flask, name: str, **limits: float) -> dict[str, str]:
     key = get_auth(app).api_keys.create(name, **limits)
     return {"Authorization": f"Bearer {key}"}
 
@@ -242,3 +242,54 @@ def test_mode_none_keeps_everything_shared(client: FlaskClient) -> None:
     run_id = _submit(client, {})
 
     assert client.get(f"/optimize/{run_id}").status_code == 200
+
+
+def test_a_tenant_at_its_pending_limit_gets_429_and_nothing_is_stored(keyed_app: Flask) -> None:
+    """The submit past --max-pending answers 429 with Retry-After; no job is made."""
+    client, headers = keyed_app.test_client(), _key(keyed_app, "acme", max_pending=2)
+    _submit(client, headers), _submit(client, headers)
+    store = get_jobs(keyed_app).store()
+    before = store.queue_stats().pending
+
+    response = client.post(
+        "/optimize", json={"slate_id": "noop", "players": valid_players()}, headers=headers
+    )
+
+    assert response.status_code == 429
+    assert response.json["error"]["details"]["limit"] == "max_pending"
+    assert int(response.headers["Retry-After"]) > 0
+    assert store.queue_stats().pending == before
+
+
+def test_a_job_that_left_the_queue_frees_its_place(keyed_app: Flask) -> None:
+    """Once one of its jobs is claimed, a tenant at its pending limit may submit again."""
+    client, headers = keyed_app.test_client(), _key(keyed_app, "acme", max_pending=1)
+    _submit(client, headers)
+    assert get_jobs(keyed_app).store().claim_next("test-owner") is not None
+
+    _submit(client, headers)
+
+
+def test_a_tenant_past_its_rate_gets_429_with_when_to_retry(
+    make_app: Callable[..., Flask],
+) -> None:
+    """Past the bucket's burst, a submit is 429 `rate` with a Retry-After of whole seconds."""
+    app = make_app(auth_mode="api_key", tenant_rate_burst=2)
+    client, headers = app.test_client(), _key(app, "acme", rate_per_s=0.5)
+    _submit(client, headers), _submit(client, headers)
+
+    response = client.post(
+        "/optimize", json={"slate_id": "noop", "players": valid_players()}, headers=headers
+    )
+
+    assert (response.status_code, response.json["error"]["details"]["limit"]) == (429, "rate")
+    assert response.headers["Retry-After"] == "2"
+
+
+def test_one_tenants_limit_leaves_another_alone(keyed_app: Flask) -> None:
+    """A tenant at its pending limit does not stop another tenant's submit."""
+    client = keyed_app.test_client()
+    full, other = _key(keyed_app, "full", max_pending=1), _key(keyed_app, "other")
+    _submit(client, full)
+
+    _submit(client, other)

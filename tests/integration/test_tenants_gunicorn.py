@@ -137,3 +137,22 @@ def test_tenants_through_gunicorn(
         assert key.encode() not in stored
         assert key not in first.log_text() + second.log_text() + listed
         assert not any(key in text for text in bodies)
+
+
+def test_a_tenant_at_its_pending_limit_gets_429_through_gunicorn(
+    start_gunicorn: Callable[..., GunicornServer], keyed_env: dict[str, str]
+) -> None:
+    """With no job slot free, the submit past --max-pending is 429 with Retry-After."""
+    key = _keys_command(keyed_env, "create", "acme", "--max-pending", "2").stdout.splitlines()[-1]
+    server = start_gunicorn({**keyed_env, "JOB_WORKERS": "1"})
+    body = {"slate_id": "sleep:30", "players": valid_players(), "n_scenarios": 0}
+    answers = [
+        requests.post(f"{server.url}/optimize", json=body, headers=_bearer(key), timeout=10)
+        for _ in range(4)
+    ]
+
+    codes = [answer.status_code for answer in answers]
+    # One job may be running already (no longer pending): 2 or 3 accepted, then 429.
+    assert codes[:2] == [202, 202] and codes[-1] == 429, codes
+    assert int(answers[-1].headers["Retry-After"]) > 0
+    assert answers[-1].json()["error"]["details"]["limit"] == "max_pending"

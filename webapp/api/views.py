@@ -22,7 +22,7 @@ from webapp.observability.metrics.hooks import record_job_cancelled
 from webapp.runtime import lifecycle
 from webapp.slates.repository import SlateNotFoundError
 from webapp.slates.store import get_slate_store
-from webapp.tenants.auth import current_tenant_name
+from webapp.tenants.auth import current_tenant, current_tenant_name
 
 # Crockford base32 ULID: 26 characters, the first at most 7 (128 bits).
 _RUN_ID = re.compile(r"[0-7][0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{25}")
@@ -113,6 +113,7 @@ def submit() -> tuple[Response, int, dict[str, str]]:
         user_id=correlation.current_user_id(),
         tenant=current_tenant_name(),
     )
+    tenant = current_tenant()
     submission = service.submit(
         jobs.store(),
         job_input,
@@ -120,6 +121,7 @@ def submit() -> tuple[Response, int, dict[str, str]]:
         idempotency_key=key,
         wait=jobs.wait_policy(),
         request=sent,
+        limits=tenant.limits if tenant is not None else None,
     )
     status = "pending"
     headers = {"Location": _links(submission.run_id)["self"]}

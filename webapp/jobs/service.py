@@ -9,6 +9,7 @@ from webapp.clock import now_iso
 from webapp.ids import new_ulid
 from webapp.jobs.durability import WaitPolicy
 from webapp.jobs.errors import JobNotFoundError, ResultNotReadyError
+from webapp.jobs.limits import Limits
 from webapp.jobs.record import JobRecord
 from webapp.jobs.states import JobStatus
 from webapp.jobs.store import JobStore, Submission
@@ -37,6 +38,7 @@ def submit(
     idempotency_key: str | None = None,
     wait: WaitPolicy | None = None,
     request: dict[str, Any] | None = None,
+    limits: Limits | None = None,
 ) -> Submission:
     """Store and queue a new job for `job_input` (already validated); Idempotency-Keys are
     scoped to the origin's user when there is one and tie the key to `request`, the request
@@ -61,6 +63,7 @@ def submit(
         user_id=origin.user_id,
         wait=wait,
         request=request,
+        limits=limits,
     )
 
 

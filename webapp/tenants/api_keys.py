@@ -21,6 +21,7 @@ import redis
 
 from webapp.clock import now_iso
 from webapp.jobs.keys import Keys
+from webapp.jobs.limits import Limits
 
 # What a tenant name may be: it goes into Redis key names and log lines as it is.
 TENANT_NAME = re.compile(r"[A-Za-z0-9._-]{1,64}")
@@ -32,16 +33,6 @@ LAST_USED_EVERY_S = 60.0
 
 class KeyExistsError(ValueError):
     """A tenant with this name already has a key."""
-
-
-@dataclass(frozen=True)
-class Limits:
-    """What one tenant may do: queued jobs, running jobs, submits per second (and burst)."""
-
-    max_pending: int
-    max_running: int
-    rate_per_s: float
-    burst: int
 
 
 @dataclass(frozen=True)

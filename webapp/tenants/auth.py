@@ -24,7 +24,8 @@ from webapp.clients.redis_client import get_redis
 from webapp.config import Settings
 from webapp.extensions import Key
 from webapp.jobs.keys import Keys
-from webapp.tenants.api_keys import TENANT_NAME, ApiKeys, Limits, Tenant, bearer_key
+from webapp.jobs.limits import Limits
+from webapp.tenants.api_keys import TENANT_NAME, ApiKeys, Tenant, bearer_key
 
 log = structlog.get_logger(__name__)
 
