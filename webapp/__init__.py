@@ -20,6 +20,7 @@ from webapp.jobs.kinds import JobKinds
 from webapp.observability import access_log, correlation
 from webapp.observability.logs import configure_logging
 from webapp.runtime import cli, dev_server, lifecycle
+from webapp.tenants import auth
 
 __all__ = ["create_app"]
 
@@ -66,6 +67,7 @@ def create_app(settings: Settings | None = None, *, kinds: JobKinds | None = Non
     lifecycle.init_app(app, jobs.runner)  # the drain flag pauses this runner
     dev_server.init_app(app)
     correlation.init_app(app, user_id_header=settings.user_id_header)
+    auth.init_app(app, settings)
     if settings.access_log and logging.getLevelName(settings.log_level) <= logging.INFO:
         access_log.init_app(app, include_probes=settings.access_log_probes)
     errors.register_error_handlers(app)

@@ -22,6 +22,7 @@ from webapp.observability.metrics.hooks import record_job_cancelled
 from webapp.runtime import lifecycle
 from webapp.slates.repository import SlateNotFoundError
 from webapp.slates.store import get_slate_store
+from webapp.tenants.auth import current_tenant, current_tenant_name
 
 # Crockford base32 ULID: 26 characters, the first at most 7 (128 bits).
 _RUN_ID = re.compile(r"[0-7][0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{25}")
@@ -53,7 +54,7 @@ def _players_from_slate(job_input: dict[str, Any], *, sport_given: bool) -> None
     that expired or changed after the submit."""
     slate_id = job_input["slate_id"]
     try:
-        slate = get_slate_store(current_app).load(slate_id)
+        slate = get_slate_store(current_app).load(slate_id, tenant=current_tenant_name())
     except SlateNotFoundError as error:
         raise Refused("slate_not_found", str(error), details={"slate_id": slate_id}) from None
     if sport_given and slate.sport and slate.sport != job_input["sport"]:
@@ -110,7 +111,9 @@ def submit() -> tuple[Response, int, dict[str, str]]:
     origin = service.Origin(
         request_id=correlation.current_correlation_id(),
         user_id=correlation.current_user_id(),
+        tenant=current_tenant_name(),
     )
+    tenant = current_tenant()
     submission = service.submit(
         jobs.store(),
         job_input,
@@ -118,6 +121,7 @@ def submit() -> tuple[Response, int, dict[str, str]]:
         idempotency_key=key,
         wait=jobs.wait_policy(),
         request=sent,
+        limits=tenant.limits if tenant is not None else None,
     )
     status = "pending"
     headers = {"Location": _links(submission.run_id)["self"]}
@@ -170,12 +174,13 @@ def get_status(run_id: str) -> Response:
     """The job's status document (everything but the result, and the input only with
     ?include=input); with ?wait=N, answered once the status changes or N seconds pass."""
     run_id, wait_s, with_input = _checked_run_id(run_id), _wait_seconds(), _with_input()
+    tenant = current_tenant_name()
     store = get_jobs(current_app).store()
     if wait_s:
         waiters = status_wait.get_waiters(current_app)
-        record, waited = waiters.wait(store, run_id, wait_s, with_input=with_input)
+        record, waited = waiters.wait(store, run_id, wait_s, with_input=with_input, tenant=tenant)
     else:
-        record, waited = service.status(store, run_id, with_input=with_input), True
+        record, waited = service.status(store, run_id, with_input=with_input, tenant=tenant), True
     document = record.to_status_document(with_input=with_input)
     document["links"] = _links(record.run_id)
     response = jsonify(document)
@@ -188,7 +193,8 @@ def get_status(run_id: str) -> Response:
 @bp.get("/optimize/<run_id>/input")
 def get_input(run_id: str) -> Response:
     """The job's input as stored (the request, with a slate's players resolved)."""
-    record = service.status(get_jobs(current_app).store(), _checked_run_id(run_id), with_input=True)
+    store, run_id = get_jobs(current_app).store(), _checked_run_id(run_id)
+    record = service.status(store, run_id, with_input=True, tenant=current_tenant_name())
     return jsonify({"run_id": record.run_id, "input": record.input})
 
 
@@ -199,6 +205,8 @@ def cancel(run_id: str) -> Response:
     cancelled one too, answers 409 job_finished."""
     run_id = _checked_run_id(run_id)
     store = get_jobs(current_app).store()
+    if (tenant := current_tenant_name()) is not None:
+        service.status(store, run_id, tenant=tenant)  # another tenant's job: 404
     try:
         store.cancel(run_id, "cancelled by the client")
     except TransitionRefusedError:
@@ -217,14 +225,16 @@ def cancel(run_id: str) -> Response:
 @bp.get("/optimize/<run_id>/result")
 def get_result(run_id: str) -> Response:
     """The result of a complete job; 409 while pending/running or when failed."""
-    record, result = service.result(get_jobs(current_app).store(), _checked_run_id(run_id))
+    store, run_id = get_jobs(current_app).store(), _checked_run_id(run_id)
+    record, result = service.result(store, run_id, tenant=current_tenant_name())
     return jsonify({"run_id": record.run_id, "status": str(record.status), "result": result})
 
 
 @bp.get("/optimize/<run_id>/result.csv")
 def get_result_csv(run_id: str) -> Response:
     """The lineups of a complete job in DraftKings' upload format."""
-    record, result = service.result(get_jobs(current_app).store(), _checked_run_id(run_id))
+    store, run_id = get_jobs(current_app).store(), _checked_run_id(run_id)
+    record, result = service.result(store, run_id, tenant=current_tenant_name())
     text = upload_csv(record.input.get("sport", "nfl"), result.get("lineups", ()))
     return Response(
         text,

@@ -157,3 +157,14 @@ def public_error(error: BaseException) -> str:
     if is_transient_redis_error(error):
         return f"the job store (Redis) could not be used ({type(error).__name__})"
     return f"an unexpected error ({type(error).__name__}) stopped the job"
+
+
+class LimitReachedError(Exception):
+    """A tenant's submit is past one of its limits (`limit`: max_pending or rate); nothing
+    was stored. `retry_after_s`: when trying again may succeed."""
+
+    def __init__(self, tenant: str, limit: str, retry_after_s: int) -> None:
+        super().__init__(f"the submit is past tenant {tenant}'s {limit} limit")
+        self.tenant = tenant
+        self.limit = limit
+        self.retry_after_s = retry_after_s

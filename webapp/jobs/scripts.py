@@ -89,10 +89,13 @@ def _prelude() -> str:
 # ---------------------------------------------------------------- a job enters the queue
 SUBMIT = Script(
     "submit",
-    keys=("job", "tombstone", "pending", "wake", "idempotency"),
-    args=("job_prefix", "run_id", "digest", "tombstone_ttl", "hold_ms"),
+    keys=("job", "tombstone", "pending", "wake", "idempotency", "tenant_pending", "bucket"),
+    args=(
+        "job_prefix", "run_id", "digest", "tombstone_ttl", "hold_ms", "max_pending",
+        "rate_per_s", "burst",
+    ),
     rest="fields",
-)
+)  # fmt: skip
 CONFIRM = Script("confirm", keys=("job", "pending", "wake"), args=("run_id",))
 WITHDRAW = Script("withdraw", keys=("job", "tombstone", "pending", "idempotency"), args=("run_id",))
 CLAIM = Script(

@@ -37,10 +37,12 @@ from webapp.jobs.errors import (
     JobExpiredError,
     JobNotFoundError,
     JobVanishedError,
+    LimitReachedError,
     ReplicationTimeoutError,
     TransitionRefusedError,
 )
 from webapp.jobs.keys import CHECKPOINT_SUFFIX, NOTIFY_SUFFIX, NOTIFY_TTL_MS, Keys
+from webapp.jobs.limits import PENDING_RETRY_AFTER_S, Limits
 from webapp.jobs.record import STATUS_FIELDS, JobRecord, decode_blob, encode_blob
 from webapp.jobs.scripts import Script
 from webapp.jobs.states import JobStatus
@@ -203,6 +205,7 @@ class JobStore:
         user_id: str | None = None,
         wait: WaitPolicy | None = None,
         request: object = None,
+        limits: Limits | None = None,
     ) -> Submission:
         """Store a new pending job and queue it, atomically; honour an Idempotency-Key (scoped
         to `user_id` when given) for `request`, the request as sent (default: the input).
@@ -210,13 +213,19 @@ class JobStore:
         With `wait`, WAIT on the same connection until that many replicas hold the job, which
         no process may claim meanwhile. Confirmed, it is queued; if not, it is withdrawn and
         ReplicationTimeoutError raised, so an unconfirmed job is never acknowledged. A replay of
-        a job still being confirmed by another request confirms it the same way, or raises."""
+        a job still being confirmed by another request confirms it the same way, or raises.
+
+        With `limits`, the record's tenant's: LimitReachedError past any, nothing stored."""
         wait = wait if wait is not None and wait.replicas > 0 else None
         # The body digest only matters when an Idempotency-Key ties this body to a run.
         sent = record.input if request is None else request
         digest = body_digest(sent) if idempotency_key else ""
         idem_key = self.keys.idempotency(idempotency_key, user_id) if idempotency_key else ""
-        outcome, value, acked = self._send_submit(record, idem_key, digest, wait)
+        outcome, value, acked = self._send_submit(record, idem_key, digest, wait, limits)
+        if outcome == "limited":
+            limit, _, retry_after = value.partition(":")
+            retry_after_s = int(retry_after or PENDING_RETRY_AFTER_S)
+            raise LimitReachedError(record.tenant or "", limit, retry_after_s)
         if outcome in ("idempotent", "unconfirmed"):
             run_id, stored_digest = value.split("\n", 1)
             if stored_digest != digest:
@@ -224,7 +233,12 @@ class JobStore:
             if outcome == "unconfirmed" and not self._confirm_replay(run_id, acked, wait):
                 # Its own submit withdrew it meanwhile: this request submits the job anew.
                 return self.submit(
-                    record, idempotency_key, user_id=user_id, wait=wait, request=request
+                    record,
+                    idempotency_key,
+                    user_id=user_id,
+                    wait=wait,
+                    request=request,
+                    limits=limits,
                 )
             return Submission(run_id=run_id, created=False)
         if outcome == "created" and wait is not None:
@@ -232,7 +246,12 @@ class JobStore:
         return Submission(run_id=value, created=outcome == "created")
 
     def _send_submit(
-        self, record: JobRecord, idem_key: str, digest: str, wait: WaitPolicy | None
+        self,
+        record: JobRecord,
+        idem_key: str,
+        digest: str,
+        wait: WaitPolicy | None,
+        limits: Limits | None,
     ) -> tuple[str, str, int]:
         """Run the submit script (then WAIT, on the same connection); its outcome, its value
         and how many replicas acknowledged it."""
@@ -241,6 +260,7 @@ class JobStore:
             "digest": digest,
             "hold_ms": wait.timeout_ms + CONFIRM_GRACE_MS if wait is not None else 0,
             "fields": [item for pair in record.to_hash().items() for item in pair],
+            **self._limit_inputs(record.tenant, limits),
         }
         if wait is None:
             outcome, value = self._run(scripts.SUBMIT, record.run_id, **inputs)
@@ -253,6 +273,24 @@ class JobStore:
 
         (outcome, value), acked = self._pipelined(queue)
         return outcome.decode(), value.decode(), acked
+
+    def _limit_inputs(self, tenant: str | None, limits: Limits | None) -> dict[str, Any]:
+        """The submit script's limit inputs: none ('' keys) without a tenant or limits."""
+        if tenant is None or limits is None:
+            return {
+                "tenant_pending": "",
+                "bucket": "",
+                "max_pending": 0,
+                "rate_per_s": 0,
+                "burst": 0,
+            }
+        return {
+            "tenant_pending": self.keys.tenant_pending(tenant),
+            "bucket": self.keys.tenant_bucket(tenant),
+            "max_pending": limits.max_pending,
+            "rate_per_s": repr(float(limits.rate_per_s)),
+            "burst": limits.burst,
+        }
 
     def _accept(self, run_id: str, idem_key: str, acked: int, wait: WaitPolicy) -> None:
         """Confirm a new job once `acked` replicas hold it; otherwise withdraw it and raise

@@ -107,6 +107,8 @@ def purge_command() -> None:
 def init_app(app: Flask) -> None:
     """Register the operator commands."""
     from webapp.slates.cli import slates_cli
+    from webapp.tenants.cli import keys_cli
 
     app.cli.add_command(jobs_cli)
     app.cli.add_command(slates_cli)
+    app.cli.add_command(keys_cli)

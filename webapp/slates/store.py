@@ -36,23 +36,33 @@ class SlateStore:
         """ "neo4j" or "redis": where slates go."""
         return "neo4j" if self.neo4j.is_configured else "redis"
 
-    def save(self, slate_id: str, sport: str, players: list[dict[str, Any]]) -> None:
-        """Store (or replace) the slate; Neo4jUnavailableError or a Redis error when the store
-        is out of reach."""
+    def save(
+        self, slate_id: str, sport: str, players: list[dict[str, Any]], *, tenant: str | None
+    ) -> None:
+        """Store (or replace) `tenant`'s slate; Neo4jUnavailableError or a Redis error when the
+        store is out of reach."""
         if self.neo4j.is_configured:
-            write_slate(self.neo4j, slate_id, sport, players)
+            write_slate(self.neo4j, _graph_id(slate_id, tenant), sport, players)
             return
         blob = encode_blob({"sport": sport, "players": players})
-        self.redis_client().set(self.keys.slate(slate_id), blob, ex=self.ttl_seconds)
+        self.redis_client().set(self.keys.slate(slate_id, tenant), blob, ex=self.ttl_seconds)
 
-    def load(self, slate_id: str) -> Slate:
-        """The stored slate; SlateNotFoundError when there is none."""
+    def load(self, slate_id: str, *, tenant: str | None) -> Slate:
+        """`tenant`'s stored slate; SlateNotFoundError when it has none by this id (another
+        tenant's slate of the same id is not seen)."""
         if self.neo4j.is_configured:
-            return load_slate(self.neo4j, slate_id)
-        stored = decode_blob(self.redis_client().get(self.keys.slate(slate_id)))
+            slate = load_slate(self.neo4j, _graph_id(slate_id, tenant))
+            return Slate(slate_id=slate_id, sport=slate.sport, players=slate.players)
+        stored = decode_blob(self.redis_client().get(self.keys.slate(slate_id, tenant)))
         if not stored or not stored.get("players"):
             raise SlateNotFoundError(slate_id)
         return Slate(slate_id=slate_id, sport=stored.get("sport"), players=stored["players"])
+
+
+def _graph_id(slate_id: str, tenant: str | None) -> str:
+    """The slate's id in Neo4j: a tenant's ids get its name and a '/' in front, which no
+    slate id holds, so two tenants' slates never share a node."""
+    return slate_id if tenant is None else f"{tenant}/{slate_id}"
 
 
 SLATES: Key[SlateStore] = Key("webapp.slates", "webapp.slates.store.init_app")

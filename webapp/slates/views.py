@@ -15,6 +15,7 @@ from webapp.ids import new_ulid
 from webapp.slates import store as slate_store
 from webapp.slates.importer import SlateFileError, read_dk_csv
 from webapp.slates.summary import summarize
+from webapp.tenants.auth import current_tenant_name
 
 CSV_TYPES = ("text/csv", "text/plain", "application/csv")
 _SLATE_ID = re.compile(ID_PATTERN)
@@ -68,7 +69,7 @@ def upload() -> tuple[Response, int, dict[str, str]]:
     slate_id = _checked_slate_id(request.args.get("slate_id") or new_ulid())
     parsed = read_dk_csv(_csv_text(), sport)
     store = slate_store.get_slate_store(current_app)
-    store.save(slate_id, sport, parsed.players)
+    store.save(slate_id, sport, parsed.players, tenant=current_tenant_name())
     body = {
         "slate_id": slate_id,
         "sport": sport,
@@ -83,7 +84,8 @@ def upload() -> tuple[Response, int, dict[str, str]]:
 @bp.get("/slates/<slate_id>")
 def show(slate_id: str) -> Response:
     """The stored slate with its players."""
-    slate = slate_store.get_slate_store(current_app).load(_checked_slate_id(slate_id))
+    store = slate_store.get_slate_store(current_app)
+    slate = store.load(_checked_slate_id(slate_id), tenant=current_tenant_name())
     body = {
         "slate_id": slate.slate_id,
         "sport": slate.sport,

@@ -47,6 +47,12 @@ class Instruments:
             "Attempts by how they ended: complete, failed, fenced, handed_back, lease_expired.",
             ["outcome"],
         )
+        # Labelled by tenant name (operators make the keys, so the names are few), never the key.
+        self.submits_limited = counter(
+            "webapp_submits_limited",
+            "Submits refused with 429 because their tenant was past a limit.",
+            ["tenant", "limit"],
+        )
         self.redis_errors = counter(
             "webapp_redis_errors",
             "Calls to Redis that failed (requests answered 503, runner calls, scrapes).",
