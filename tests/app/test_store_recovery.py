@@ -155,7 +155,13 @@ def _submit_held(store: JobStore) -> str:
     )
     fields = [item for pair in record.to_hash().items() for item in pair]
     outcome, _ = store._run(
-        scripts.SUBMIT, record.run_id, idempotency="", digest="", hold_ms=60_000, fields=fields
+        scripts.SUBMIT,
+        record.run_id,
+        idempotency="",
+        digest="",
+        hold_ms=60_000,
+        fields=fields,
+        **store._limit_inputs(None, None),
     )
     assert outcome == b"created"
     return record.run_id
