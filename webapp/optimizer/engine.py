@@ -49,7 +49,7 @@ def _exact_lineups(run: Run) -> list[list[int]]:
             on_lineup(found[:count])
         return found
     search = LineupSearch(slate, values, BoundsModel(slate), budget=run.budget)
-    return best_lineups(
+    lineups = best_lineups(
         search,
         options.n_lineups,
         options.min_unique,
@@ -59,6 +59,12 @@ def _exact_lineups(run: Run) -> list[list[int]]:
         on_lineup=lambda lineups: on_lineup(lineups, search.state()),
         teams=run.teams,
     )
+    if search.unproven:
+        run.warnings.append(
+            f"the solver stopped at its work limit {search.unproven} times: those lineups are "
+            "the best found, not proven the best"
+        )
+    return lineups
 
 
 def _exact(run: Run) -> tuple[list[list[int]], dict[str, Any]]:

@@ -16,7 +16,9 @@ from webapp.optimizer.slate import Slate
 logger = logging.getLogger(__name__)
 
 NO_FLOOR = -(2**62)
-SOLVE_TIME_LIMIT_S = 120.0  # per solve; only a pathological request gets near it
+# CP-SAT deterministic seconds per solve (counted work, so the same on a busy machine; about
+# a minute of one core): only a pathological request gets near it.
+SOLVE_WORK_LIMIT = 60.0
 
 
 class PoolModel:
@@ -41,6 +43,7 @@ class PoolModel:
         # The floor changes between solves, so it is one row whose bound is edited in place.
         self._floor = self.model.add(objective >= NO_FLOOR).proto.linear.domain
         self.model.maximize(objective)
+        self.unproven = 0  # lineups kept at the work limit without a proof that they are best
 
     def _sum(self, members: Iterable[int], weights: Sequence[int] | None = None) -> object:
         chosen = [i for i in members if i in self.var]
@@ -103,11 +106,13 @@ class PoolModel:
         for i, var in self.var.items():
             self.model.add_hint(var, i in chosen)
         solver = cp_model.CpSolver()
-        # One worker: the search is deterministic, so equal requests give equal lineups even
-        # among ties. Probing costs more than it saves on these small models (measured).
+        # One worker and a work limit rather than a clock: the search is deterministic, so
+        # equal requests give equal lineups even among ties and under load. Probing costs
+        # more than it saves on these small models (measured).
         solver.parameters.num_workers = 1
         solver.parameters.cp_model_probing_level = 0
-        solver.parameters.max_time_in_seconds = min(SOLVE_TIME_LIMIT_S, budget.remaining())
+        solver.parameters.max_deterministic_time = SOLVE_WORK_LIMIT
+        solver.parameters.max_time_in_seconds = budget.remaining()  # inf without a time budget
         return solver, solver.solve(self.model)
 
     def solve(
@@ -115,7 +120,9 @@ class PoolModel:
     ) -> tuple[list[int], int] | None:
         """(players, objective) of an optimal lineup worth at least `floor`; None only when
         proven infeasible. A solve that stops without a proof is tried once more without the
-        hint; raises BudgetSpent when the run's time budget ran out first."""
+        hint; a lineup it then finds is kept (counted in `unproven`); raises BudgetSpent when
+        the run's time budget ran out first, OptimizerError when the work limit ran out
+        before any lineup."""
         self._floor[0] = NO_FLOOR if floor <= NO_FLOOR else math.ceil(floor)
         solver, status = self._run(hint, budget)
         if status not in (cp_model.OPTIMAL, cp_model.INFEASIBLE):
@@ -126,8 +133,11 @@ class PoolModel:
             return None
         if status == cp_model.FEASIBLE:
             logger.warning("CP-SAT kept a lineup without a proof of optimality")
+            self.unproven += 1
         elif status != cp_model.OPTIMAL:
             budget.check()
-            raise OptimizerError(f"the solver stopped without a lineup ({status.name})")
+            raise OptimizerError(
+                f"the solver stopped at its work limit without a lineup ({status.name})"
+            )
         players = [i for i, var in self.var.items() if solver.boolean_value(var)]
         return players, round(solver.objective_value)

@@ -68,6 +68,7 @@ class LineupSearch:
         # No lineup is worth less than its `size` lowest values.
         self.lowest = float(np.sort(values)[: slate.rules.size].sum())
         self.hint: list[int] = []
+        self.unproven = 0  # lineups CP-SAT kept at its work limit, not proven the best
 
     def _pool_for(self, threshold: float) -> list[int]:
         keep = self.bounds.player_bounds >= threshold
@@ -124,7 +125,14 @@ class LineupSearch:
 
     def _cp_sat(self, pool: list[int]) -> Callable[[float], tuple[list[int], int] | None]:
         model = self._model_for(pool)
-        return lambda floor: model.solve(self.hint, floor, self.budget)
+
+        def solve(floor: float) -> tuple[list[int], int] | None:
+            found = model.solve(self.hint, floor, self.budget)
+            self.unproven += model.unproven
+            model.unproven = 0
+            return found
+
+        return solve
 
     def _branch_and_bound(self, pool: list[int]) -> Callable[[float], tuple[list[int], int] | None]:
         return lambda floor: best_lineup(
