@@ -151,10 +151,12 @@ def quality_table(sport: str, seed: int) -> list[str]:
 
 def _simulation_row(seed: int) -> str:
     from webapp.optimizer.players import to_players
+    from webapp.optimizer.rules import game_type
     from webapp.optimizer.simulation import Simulator
 
     players, start = to_players(nfl_slate(seed)), time.perf_counter()
-    assert sum(len(batch) for batch in Simulator(players, "nfl").batches(10_000, seed)) == 10_000
+    simulator = Simulator(players, game_type("nfl").outcomes)
+    assert sum(len(batch) for batch in simulator.batches(10_000, seed)) == 10_000
     return f"{f'(c) simulate 10,000 x {len(players)} players':<44} ours     {time.perf_counter() - start:8.2f} s"
 
 

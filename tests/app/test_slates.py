@@ -55,17 +55,18 @@ def test_a_bad_file_is_400_naming_line_and_column(client: FlaskClient) -> None:
 
 
 def test_an_unknown_sport_or_body_type_is_refused(client: FlaskClient) -> None:
-    """sport is nfl or nba; the body must be CSV."""
-    assert _upload(client, nfl_salary_csv(), "sport=nhl").status_code == 400
+    """sport is one the game types name; the body must be CSV."""
+    assert _upload(client, nfl_salary_csv(), "sport=cricket").status_code == 400
     as_json = client.post("/slates?sport=nfl", json={"players": []})
     assert as_json.status_code == 415
     assert as_json.json["error"]["code"] == "unsupported_media_type"
 
 
 def test_an_unknown_sport_is_one_error_wherever_it_is_sent(client: FlaskClient) -> None:
-    """nhl in the upload's query and in a request body: the same code and the same details."""
-    upload = _upload(client, nfl_salary_csv(), "sport=nhl")
-    submit = client.post("/optimize", json={"sport": "nhl", "players": valid_players()})
+    """cricket in the upload's query and in a request body: the same code and the same
+    details."""
+    upload = _upload(client, nfl_salary_csv(), "sport=cricket")
+    submit = client.post("/optimize", json={"sport": "cricket", "players": valid_players()})
 
     assert (upload.status_code, submit.status_code) == (400, 400)
     assert upload.json["error"]["code"] == submit.json["error"]["code"] == "invalid_request"

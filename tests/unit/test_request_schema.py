@@ -10,6 +10,7 @@ from webapp.api.openapi import build_spec
 from webapp.api.schemas import OptimizeRequest, load_optimize_request
 from webapp.optimizer import options as bounds
 from webapp.optimizer.options import OptimizeOptions, options_in
+from webapp.optimizer.rules import game_type
 
 PLAYERS = [
     {"id": f"p{i}", "name": f"Player {i}", "positions": [position], "salary": 5000 + i,
@@ -106,7 +107,7 @@ def test_options_out_of_bounds_are_refused(change: dict, field: str) -> None:
 def test_options_on_their_bounds_are_accepted() -> None:
     body = {
         **MINIMAL, "n_lineups": bounds.MAX_LINEUPS, "n_scenarios": bounds.MAX_SCENARIOS,
-        "seed": bounds.MAX_SEED, "min_unique": bounds.MAX_ROSTER, "max_exposure": 1,
+        "seed": bounds.MAX_SEED, "min_unique": game_type("nfl").size, "max_exposure": 1,
         "percentile": bounds.PERCENTILE_BOUNDS[1], "stack": {"qb_with": 4, "bring_back": 2},
     }  # fmt: skip
 

@@ -1,4 +1,5 @@
-"""DraftKings Classic lineup optimizer (numpy + OR-Tools; no web or storage code).
+"""DraftKings lineup optimizer for the game types of rules.py (numpy + OR-Tools; no web or
+storage code).
 
 `optimize(players, options, *, progress=None, checkpoint=None) -> dict` returns
 `{"lineups", "exposures", "settings", "n_candidates", "warnings"}`:
@@ -27,14 +28,16 @@ from webapp.optimizer.engine import optimize
 from webapp.optimizer.errors import InfeasibleError, OptimizerError
 from webapp.optimizer.options import OptimizeOptions
 from webapp.optimizer.players import check_players
-from webapp.optimizer.rules import RULES
+from webapp.optimizer.rules import GAME_TYPES, GameType, game_type
 
 __all__ = [
-    "RULES",
+    "GAME_TYPES",
     "Checkpoint",
+    "GameType",
     "InfeasibleError",
     "OptimizeOptions",
     "OptimizerError",
     "check_players",
+    "game_type",
     "optimize",
 ]

@@ -3,8 +3,10 @@
 The pool is grouped by slots (slot_groups.py); each player is put in or left out, groups
 with the fewest slots first. A branch is cut when its value plus the most the rest can add
 (the groups' knapsack bounds) is under the floor. Players that would break Hall's condition
-are not put in. Games, stacks and locks are checked on full lineups. The search is exact:
-it finds every lineup of the pool worth at least the floor (until `limit`).
+are not put in; rows allowing at most k of some players (a showdown player's two rows, a
+team's hitters, players against their own pitcher) are kept as players are put in, like the
+cuts against earlier lineups. Games, teams, stacks and locks are checked on full lineups. The
+search is exact: it finds every lineup of the pool worth at least the floor (until `limit`).
 
 With a stack there is one search per anchor (QB), and the LP bounds with that anchor fixed
 leave out the players who cannot reach the floor beside him (anchors.py). The same search
@@ -24,7 +26,6 @@ from webapp.optimizer.anchors import (
     AnchorBounds,
     anchor_members,
     first_groups,
-    lineup_legal,
     stack_demands,
 )
 from webapp.optimizer.budget import NO_BUDGET, TimeBudget
@@ -84,6 +85,8 @@ class Enumerator:
         self.cut_members: list[list[int]] = []  # each cut's lineup, pooled players only
         self.blocked = dict.fromkeys(self.cost_of, 0)  # full cuts holding the player
         self.team_rows: list[tuple[frozenset[int], int, int]] = []
+        # The game type's "at most k of these" rows are cuts like those against earlier lineups.
+        self.add_cuts(slate.limits)
 
     def add_cuts(self, cuts: Sequence[tuple[Sequence[int], int]]) -> None:
         """No lineup found shares more than `max_shared` players with a cut's lineup."""
@@ -139,9 +142,7 @@ class Enumerator:
         """Keep the lineup if it is legal and reaches the floor; True to stop the search."""
         lineup = list(self.chosen)
         # The bound only says a branch *may* reach the floor; the full lineup must.
-        legal = (
-            value >= self.floor and self.locked <= set(lineup) and lineup_legal(self.slate, lineup)
-        )
+        legal = value >= self.floor and self.locked <= set(lineup) and self.slate.legal(lineup)
         if self.best_only:  # never stops: a better lineup may follow
             if legal and all(
                 low <= len(m.intersection(lineup)) <= high for m, low, high in self.team_rows

@@ -6,7 +6,8 @@ any lineup using a left-out player is worth less than L; ties included, since su
 can't tie either. Otherwise L is lowered (the gap to the LP value doubles), the pool grows
 and the same step is solved again, until L is below every bound and the pool is everyone.
 A pool's optimum comes from branch_bound.best_lineup, or from CP-SAT for
-the largest pools and the last step over everyone.
+the largest pools, the last step over everyone, and slates whose rules the branch and bound
+only checks on full lineups (team stacks).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from webapp.optimizer.branch_bound import best_lineup
 from webapp.optimizer.budget import NO_BUDGET, BudgetSpent, TimeBudget
 from webapp.optimizer.errors import InfeasibleError
 from webapp.optimizer.model import PoolModel
+from webapp.optimizer.shares import most_lineups
 from webapp.optimizer.slate import SCALE, Slate
 from webapp.optimizer.teams import TeamLimit
 
@@ -107,9 +109,10 @@ class LineupSearch:
         the threshold. Pools up to DFS_POOL players are searched by branch and bound
         (branch_bound.py), larger ones, and the last step over every player (where proving that
         nothing is left is CP-SAT's strength), by CP-SAT."""
+        by_search = len(pool) <= DFS_POOL and threshold > -math.inf
         solve = (
             self._branch_and_bound(pool)
-            if len(pool) <= DFS_POOL and threshold > -math.inf
+            if by_search and not self.slate.needs_cp_sat
             else self._cp_sat(pool)
         )
         while True:
@@ -170,10 +173,11 @@ class LineupSearch:
 def exposure_limits(
     slate: Slate, n_lineups: int, max_exposure: float, overrides: dict[str, float]
 ) -> np.ndarray:
-    """How many lineups each player may appear in: floor(share * n), at least 1 unless 0."""
-    shares = np.array([overrides.get(p.id, max_exposure) for p in slate.players])
-    limits = np.floor(shares * n_lineups + 1e-9).astype(np.int64)
-    limits = np.where(shares > 0, np.maximum(limits, 1), 0)
+    """How many lineups each player may appear in (shares.most_lineups); locks in all."""
+    limits = np.array(
+        [most_lineups(overrides.get(p.id, max_exposure), n_lineups) for p in slate.players],
+        dtype=np.int64,
+    )
     limits[list(slate.locks)] = n_lineups
     return limits
 

@@ -19,6 +19,7 @@ from webapp.config import get_settings
 from webapp.extensions import Key
 from webapp.jobs.keys import Keys
 from webapp.jobs.record import decode_blob, encode_blob
+from webapp.optimizer.rules import CLASSIC
 from webapp.slates.repository import Slate, SlateNotFoundError, load_slate, write_slate
 
 
@@ -36,13 +37,22 @@ class SlateStore:
         """ "neo4j" or "redis": where slates go."""
         return "neo4j" if self.neo4j.is_configured else "redis"
 
-    def save(self, slate_id: str, sport: str, players: list[dict[str, Any]]) -> None:
+    def save(
+        self,
+        slate_id: str,
+        sport: str,
+        players: list[dict[str, Any]],
+        contest_type: str = CLASSIC,
+    ) -> None:
         """Store (or replace) the slate; Neo4jUnavailableError or a Redis error when the store
         is out of reach."""
         if self.neo4j.is_configured:
-            write_slate(self.neo4j, slate_id, sport, players)
+            write_slate(self.neo4j, slate_id, sport, players, contest_type)
             return
-        blob = encode_blob({"sport": sport, "players": players})
+        document = {"sport": sport, "players": players}
+        if contest_type != CLASSIC:  # a classic slate's blob stays as it was
+            document["contest_type"] = contest_type
+        blob = encode_blob(document)
         self.redis_client().set(self.keys.slate(slate_id), blob, ex=self.ttl_seconds)
 
     def load(self, slate_id: str) -> Slate:
@@ -52,7 +62,12 @@ class SlateStore:
         stored = decode_blob(self.redis_client().get(self.keys.slate(slate_id)))
         if not stored or not stored.get("players"):
             raise SlateNotFoundError(slate_id)
-        return Slate(slate_id=slate_id, sport=stored.get("sport"), players=stored["players"])
+        return Slate(
+            slate_id=slate_id,
+            sport=stored.get("sport"),
+            players=stored["players"],
+            contest_type=stored.get("contest_type") or CLASSIC,
+        )
 
 
 SLATES: Key[SlateStore] = Key("webapp.slates", "webapp.slates.store.init_app")

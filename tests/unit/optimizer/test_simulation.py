@@ -6,17 +6,17 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from webapp.optimizer.correlation import (
-    NFL_LOADINGS,
-    implied_correlation,
-    loading_problems,
-)
+from webapp.optimizer.correlation import implied_correlation, loading_problems
 from webapp.optimizer.players import Player, to_players
-from webapp.optimizer.simulation import BATCH, DEFAULT_STDEV_SHARE, Simulator, stdevs
+from webapp.optimizer.rules import NFL_OUTCOMES, game_type
+from webapp.optimizer.simulation import BATCH, Simulator, stdevs
+
+NFL_LOADINGS = NFL_OUTCOMES.loadings
 
 
 def _draw(players: list[Player], sport: str, n: int, seed: int, **kwargs) -> np.ndarray:
-    return np.concatenate(list(Simulator(players, sport, **kwargs).batches(n, seed)))
+    outcomes = game_type(sport).outcomes
+    return np.concatenate(list(Simulator(players, outcomes, **kwargs).batches(n, seed)))
 
 
 def test_same_seed_same_scenarios(nfl: list[dict]) -> None:
@@ -29,7 +29,7 @@ def test_same_seed_same_scenarios(nfl: list[dict]) -> None:
 def test_different_seed_or_stream_different_scenarios(nfl: list[dict]) -> None:
     """Another seed, or another stream of the same seed, draws other outcomes."""
     players = to_players(nfl)
-    simulator = Simulator(players, "nfl")
+    simulator = Simulator(players, NFL_OUTCOMES)
 
     assert not np.array_equal(_draw(players, "nfl", 500, 3), _draw(players, "nfl", 500, 4))
     assert not np.array_equal(simulator.rows(500, 3, 0), simulator.rows(500, 3, 1))
@@ -37,7 +37,7 @@ def test_different_seed_or_stream_different_scenarios(nfl: list[dict]) -> None:
 
 def test_batches_are_bounded_float32(nfl: list[dict]) -> None:
     """Scenarios come in float32 batches of at most BATCH rows, n rows in all."""
-    batches = list(Simulator(to_players(nfl), "nfl").batches(BATCH + 10, 1))
+    batches = list(Simulator(to_players(nfl), NFL_OUTCOMES).batches(BATCH + 10, 1))
 
     assert [len(b) for b in batches] == [BATCH, 10]
     assert {b.dtype for b in batches} == {np.dtype(np.float32)}
@@ -140,11 +140,13 @@ def test_user_loadings_override_the_defaults() -> None:
 )
 def test_bad_loadings_are_named(override: dict, message: str) -> None:
     """Unknown factors and loadings leaving no own variation are refused."""
-    assert any(message in problem for problem in loading_problems(override, "nfl"))
+    assert any(message in problem for problem in loading_problems(override, NFL_OUTCOMES))
 
 
 def test_missing_stdev_defaults_to_a_share_of_projection() -> None:
     """A player without stdev gets the documented share of his projection."""
     player = Player("a", "a", ("WR",), 5000, "A", "B", 20.0, None)
 
-    assert stdevs([player], "nfl")[0] == pytest.approx(20.0 * DEFAULT_STDEV_SHARE["nfl"]["WR"])
+    share = NFL_OUTCOMES.stdev_shares["WR"]
+
+    assert stdevs([player], NFL_OUTCOMES)[0] == pytest.approx(20.0 * share)
