@@ -89,6 +89,29 @@ BAD_OPTIONS = [
     ("lock-and-exclude", {"locks": ["p0"], "excludes": ["p0"]}, "locks"),
     ("too-many-locks", {"locks": [f"p{i}" for i in range(10)]}, "locks"),
     ("loading", {"correlation": {"QB": {"pass": 0.995}}}, "correlation"),
+    ("contest-type", {"contest_type": "tiers"}, "contest_type"),
+    ("mlb-showdown", {"sport": "mlb", "contest_type": "showdown", "players": None}, "contest_type"),
+    ("captain-with-classic", {"captain_with": 2}, "captain_with"),
+    (
+        "stack-showdown",
+        {"contest_type": "showdown", "stack": {"qb_with": 1}, "players": None},
+        "stack",
+    ),
+    ("showdown-row-kind", {"contest_type": "showdown"}, "players.0.roster_position"),
+    ("team-stack-nfl", {"team_stack": [3]}, "team_stack"),
+    ("team-stack-size", {"sport": "mlb", "team_stack": [6], "players": None}, "team_stack"),
+    ("team-stacks-overfull", {"sport": "mlb", "team_stack": [5, 4], "players": None}, "team_stack"),
+    (
+        "avoid-opposing-nba",
+        {"sport": "nba", "avoid_opposing": True, "players": None},
+        "avoid_opposing",
+    ),
+    ("loading-of-another-sport", {"correlation": {"QB": {"runs": 0.2}}}, "correlation"),
+    (
+        "locks-over-roster",
+        {"sport": "nba", "locks": [f"p{i}" for i in range(9)], "players": None},
+        "locks",
+    ),
 ]
 
 
