@@ -33,6 +33,16 @@ from webapp.optimizer.slate import Slate
 from webapp.optimizer.slot_groups import NEG, Group, hall_rows, knapsacks, later_tables, pool_groups
 
 BUDGET_CHECK_EVERY = 1024  # nodes between readings of the clock
+# Full lineups over the floor that break a rule checked only on full lineups (games, teams,
+# stacks) which one search may meet before it gives the pool up to CP-SAT, which states those
+# rules in its model: where two teams outscore the rest (an NHL slate, a simulated scenario) a
+# search whose bounds ignore "3 teams" meets millions of two-team lineups. A count, not a
+# clock, so the same request always takes the same path.
+MAX_REJECTED = 20_000
+
+
+class RulesBindError(Exception):
+    """The search met MAX_REJECTED lineups that break the rules it checks at the end."""
 
 
 class Enumerator:
@@ -85,6 +95,7 @@ class Enumerator:
         self.cut_members: list[list[int]] = []  # each cut's lineup, pooled players only
         self.blocked = dict.fromkeys(self.cost_of, 0)  # full cuts holding the player
         self.team_rows: list[tuple[frozenset[int], int, int]] = []
+        self.rejected = 0  # full lineups over the floor that broke a rule
         # The game type's "at most k of these" rows are cuts like those against earlier lineups.
         self.add_cuts(slate.limits)
 
@@ -142,7 +153,12 @@ class Enumerator:
         """Keep the lineup if it is legal and reaches the floor; True to stop the search."""
         lineup = list(self.chosen)
         # The bound only says a branch *may* reach the floor; the full lineup must.
-        legal = value >= self.floor and self.locked <= set(lineup) and self.slate.legal(lineup)
+        legal = value >= self.floor and self.locked <= set(lineup)
+        if legal and not self.slate.legal(lineup):
+            legal = False
+            self.rejected += 1
+            if self.rejected > MAX_REJECTED:
+                raise RulesBindError
         if self.best_only:  # never stops: a better lineup may follow
             if legal and all(
                 low <= len(m.intersection(lineup)) <= high for m, low, high in self.team_rows

@@ -7,7 +7,8 @@ its n best are the n best lineups of the slate. Otherwise F is lowered (the gap 
 value doubles) and the pass runs again; if a pass finds far more lineups than needed it is
 cut short and F is raised to the n-th best value seen. Ties are broken by player indices, so
 equal requests give equal lineups. Slates with rules the enumeration would only check on full
-lineups (team stacks) are searched lineup by lineup by CP-SAT instead (search.py).
+lineups (team stacks), and passes that meet too many lineups breaking the games or teams rules
+(branching.MAX_REJECTED), are searched lineup by lineup by CP-SAT instead (search.py).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import math
 import numpy as np
 
 from webapp.optimizer.bounds import BoundsModel
-from webapp.optimizer.branching import enumerate_pool
+from webapp.optimizer.branching import RulesBindError, enumerate_pool
 from webapp.optimizer.budget import NO_BUDGET, TimeBudget
 from webapp.optimizer.model import PoolModel
 from webapp.optimizer.search import FIRST_GAP_SHARE, GAP_GROWTH, LineupSearch, best_lineups
@@ -79,7 +80,12 @@ def top_lineups(
         keep = bounds.player_bounds >= floor
         keep[list(slate.locks)] = True
         pool = [i for i in np.flatnonzero(keep).tolist() if i not in forbidden]
-        found, complete = enumerate_pool(slate, pool, values, floor, limit, anchor_bounds, budget)
+        try:
+            found, complete = enumerate_pool(
+                slate, pool, values, floor, limit, anchor_bounds, budget
+            )
+        except RulesBindError:  # lineups breaking the games or teams rule swamp the search
+            return _searched(slate, values, n_lineups, forbidden, budget, bounds_model)
         ranked = _ranked(found, values)
         if complete and (len(ranked) >= n_lineups or floor == -math.inf):
             return [list(key) for _, key in ranked[:n_lineups]]

@@ -19,6 +19,7 @@ import numpy as np
 
 from webapp.optimizer.bounds import Bounds, BoundsModel
 from webapp.optimizer.branch_bound import best_lineup
+from webapp.optimizer.branching import RulesBindError
 from webapp.optimizer.budget import NO_BUDGET, BudgetSpent, TimeBudget
 from webapp.optimizer.errors import InfeasibleError
 from webapp.optimizer.model import PoolModel
@@ -70,6 +71,9 @@ class LineupSearch:
         # No lineup is worth less than its `size` lowest values.
         self.lowest = float(np.sort(values)[: slate.rules.size].sum())
         self.hint: list[int] = []
+        # Once the branch and bound met too many lineups breaking the rules it checks at the
+        # end (branching.MAX_REJECTED), CP-SAT solves every later pool.
+        self.cp_sat_only = slate.needs_cp_sat
 
     def _pool_for(self, threshold: float) -> list[int]:
         keep = self.bounds.player_bounds >= threshold
@@ -112,7 +116,7 @@ class LineupSearch:
         by_search = len(pool) <= DFS_POOL and threshold > -math.inf
         solve = (
             self._branch_and_bound(pool)
-            if by_search and not self.slate.needs_cp_sat
+            if by_search and not self.cp_sat_only
             else self._cp_sat(pool)
         )
         while True:
@@ -120,7 +124,12 @@ class LineupSearch:
             if floor <= self.lowest:
                 floor = threshold  # the floor no longer excludes anything
             self.budget.check()
-            found = solve(floor)
+            try:
+                found = solve(floor)
+            except RulesBindError:
+                self.cp_sat_only = True
+                solve = self._cp_sat(pool)
+                found = solve(floor)
             if found is not None or floor == threshold:
                 return found
             self.step *= GAP_GROWTH

@@ -154,7 +154,9 @@ def _hall_constraints(
     chosen players can be assigned to distinct slots", with one boolean per player and no
     symmetric player-slot solutions. The unions are built up key by key, so there are at most
     2^(kinds of slots) of them however many position lists a slate has (MLB's multi-position
-    players give some twenty lists, but seven kinds of slots).
+    players give some twenty lists, but seven kinds of slots). A union that splits into parts
+    no player's slots cross is the sum of its parts' conditions, so only connected ones are
+    kept: each pooled player then counts in a few rows, not in every union holding his slots.
     """
     groups: dict[frozenset[int], list[int]] = {}
     for index, slots in enumerate(eligible):
@@ -166,13 +168,27 @@ def _hall_constraints(
         unions |= {key} | {key | union for union in unions}
     seen: set[tuple[int, ...]] = set()
     for union in sorted(unions, key=lambda u: (len(u), sorted(u))):
-        if len(union) >= size:
+        inside = [key for key in keys if key <= union]
+        if len(union) >= size or not _connected(union, inside):
             continue
-        members = tuple(sorted(i for key in keys if key <= union for i in groups[key]))
+        members = tuple(sorted(i for key in inside for i in groups[key]))
         if len(members) > len(union) and members not in seen:
             seen.add(members)
             constraints.append((members, len(union)))
     return constraints
+
+
+def _connected(union: frozenset[int], keys: Sequence[frozenset[int]]) -> bool:
+    """Whether the keys within `union` cover it as one piece (joined by shared slots)."""
+    reached = set(keys[0]) if keys else set()
+    grew = True
+    while grew:
+        grew = False
+        for key in keys:
+            if key & reached and not key <= reached:
+                reached |= key
+                grew = True
+    return reached == union
 
 
 def _groups(keys: Sequence[object]) -> list[tuple[int, ...]]:

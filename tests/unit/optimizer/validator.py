@@ -40,6 +40,9 @@ class Contest:
     min_teams: int = 1
     team_positions: set[str] = field(default_factory=set)  # counted for min_teams; empty: all
     max_hitters: int | None = None  # MLB: hitters of one team
+    stack_positions: set[str] = field(default_factory=set)  # what a team stack counts
+    # avoid_opposing: (positions kept from facing, positions that may not face them)
+    opposing: tuple[set[str], set[str]] = (set(), set())
 
 
 CONTESTS = {
@@ -47,8 +50,17 @@ CONTESTS = {
     ("nba", "classic"): Contest(NBA_SLOTS, min_games=2),
     ("nfl", "showdown"): Contest([("CPT", ANY)] + [("FLEX", ANY)] * 5, min_teams=2),
     ("nba", "showdown"): Contest([("CPT", ANY)] + [("UTIL", ANY)] * 5, min_teams=2),
-    ("mlb", "classic"): Contest(MLB_SLOTS, min_games=2, max_hitters=5),
-    ("nhl", "classic"): Contest(NHL_SLOTS, min_games=2, min_teams=3, team_positions=SKATERS),
+    ("mlb", "classic"): Contest(
+        MLB_SLOTS, min_games=2, max_hitters=5, stack_positions=HITTERS, opposing=(PITCHERS, HITTERS)
+    ),
+    ("nhl", "classic"): Contest(
+        NHL_SLOTS,
+        min_games=2,
+        min_teams=3,
+        team_positions=SKATERS,
+        stack_positions=SKATERS,
+        opposing=({"G"}, SKATERS),
+    ),
 }
 SLOTS = {"nfl": NFL_SLOTS, "nba": NBA_SLOTS, "mlb": MLB_SLOTS, "nhl": NHL_SLOTS}
 
