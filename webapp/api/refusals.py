@@ -24,7 +24,7 @@ from webapp.optimizer.feasibility import (
     slot_problems,
 )
 from webapp.optimizer.players import Player, to_players
-from webapp.optimizer.rules import CLASSIC, GameType, game_type
+from webapp.optimizer.rules import CLASSIC, DEFAULT_SPORT, GameType, game_type
 from webapp.optimizer.shares import most_lineups
 
 
@@ -67,7 +67,8 @@ class _Request:
 
 def request_game_type(job_input: Mapping[str, Any]) -> GameType:
     """The game type a validated request names."""
-    return game_type(job_input.get("sport", "nfl"), job_input.get("contest_type") or CLASSIC)
+    sport = job_input.get("sport") or DEFAULT_SPORT
+    return game_type(sport, job_input.get("contest_type") or CLASSIC)
 
 
 @functools.cache

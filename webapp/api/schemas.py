@@ -207,7 +207,8 @@ def cross_field_errors(data: dict[str, Any]) -> dict[str, list[str]]:
     overlap = set(data.get("locks") or ()) & set(data.get("excludes") or ())
     if overlap:
         errors["locks"] = [f"players both locked and excluded: {sorted(overlap)}"]
-    sport, contest = data.get("sport", "nfl"), data.get("contest_type", DEFAULTS.contest_type)
+    sport = data.get("sport", DEFAULTS.sport)
+    contest = data.get("contest_type", DEFAULTS.contest_type)
     rules = GAME_TYPES.get((sport, contest))
     if rules is None:
         offered = ", ".join(contest_types(sport))

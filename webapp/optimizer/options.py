@@ -53,7 +53,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-from webapp.optimizer.rules import CLASSIC
+from webapp.optimizer.rules import CLASSIC, DEFAULT_SPORT
 from webapp.optimizer.rules import MAX_ROSTER as MAX_ROSTER  # bounds min_unique and locks
 
 MIN_LINEUPS = 1
@@ -78,7 +78,7 @@ MAX_CORRELATION_POSITIONS = 10
 class OptimizeOptions:
     """What a request asks of the optimizer; see the module docstring for every field."""
 
-    sport: str = "nfl"
+    sport: str = DEFAULT_SPORT
     contest_type: str = CLASSIC
     n_lineups: int = 1
     n_scenarios: int = DEFAULT_SCENARIOS

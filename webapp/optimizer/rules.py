@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 
 CLASSIC, SHOWDOWN = "classic", "showdown"
+DEFAULT_SPORT = "nfl"  # of a request that names none
 CONTEST_TYPES = (CLASSIC, SHOWDOWN)
 
 

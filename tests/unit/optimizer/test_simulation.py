@@ -150,3 +150,44 @@ def test_missing_stdev_defaults_to_a_share_of_projection() -> None:
     share = NFL_OUTCOMES.stdev_shares["WR"]
 
     assert stdevs([player], NFL_OUTCOMES)[0] == pytest.approx(20.0 * share)
+
+
+def _game(sport: str, rows: list[tuple[str, str, str]]) -> list[Player]:
+    """Players as the optimizer reads them for `sport` (SP as P, RW as W)."""
+    raw = [
+        {"id": f"p{i}", "positions": [pos], "salary": 5000, "team": team, "opponent": opp,
+         "projection": 20.0, "stdev": 6.0}
+        for i, (pos, team, opp) in enumerate(rows)
+    ]  # fmt: skip
+    return to_players(raw, game_type(sport))
+
+
+SPORT_PAIRS = [
+    ("mlb-hitter-teammates", "mlb", [("SS", "A", "B"), ("OF", "A", "B")], True, 0.2),
+    ("mlb-pitcher-against-hitter", "mlb", [("SP", "A", "B"), ("OF", "B", "A")], False, -0.2),
+    ("nhl-skater-teammates", "nhl", [("C", "A", "B"), ("RW", "A", "B")], True, 0.15),
+    ("nhl-goalie-against-skater", "nhl", [("G", "A", "B"), ("C", "B", "A")], False, -0.2),
+    ("nfl-kicker-and-his-qb", "nfl", [("K", "A", "B"), ("QB", "A", "B")], True, 0.15),
+]
+
+
+@pytest.mark.parametrize(
+    ("sport", "rows", "same_team", "sign_beyond"),
+    [p[1:] for p in SPORT_PAIRS],
+    ids=[p[0] for p in SPORT_PAIRS],
+)
+def test_each_sports_positions_correlate_as_its_loadings_say(
+    sport: str, rows: list, same_team: bool, sign_beyond: float
+) -> None:
+    """MLB hitters of a team move together and against the pitcher they face; NHL skaters
+    of a team together and against the goalie they face; a kicker with his QB. Simulated
+    pairs keep the implied value, which is beyond the documented size."""
+    outcomes = game_type(sport).outcomes
+    players = _game(sport, rows)
+    loads = [outcomes.loadings[p.positions[0]] for p in players]
+
+    points = _draw(players, sport, 60_000, 4)
+
+    expected = implied_correlation(loads[0], loads[1], same_team, outcomes.team_factors)
+    assert np.corrcoef(points[:, 0], points[:, 1])[0, 1] == pytest.approx(expected, abs=0.04)
+    assert abs(expected) > abs(sign_beyond) and np.sign(expected) == np.sign(sign_beyond)
