@@ -157,3 +157,21 @@ def test_the_openapi_document_shows_the_options_bounds() -> None:
     assert request["locks"]["maxItems"] == bounds.MAX_ROSTER
     assert request["selection"]["enum"] == list(bounds.SELECTIONS)
     assert request["percentile"]["maximum"] == bounds.PERCENTILE_BOUNDS[1]
+
+
+def test_the_openapi_document_lists_the_game_types_from_the_table() -> None:
+    """sport and contest_type take their values from the game types' table, and the document
+    names each game type's slots, in the request body and in POST /slates."""
+    spec = build_spec()
+    request = spec["components"]["schemas"]["OptimizeRequest"]["properties"]
+    upload = {p["name"]: p for p in spec["paths"]["/slates"]["post"]["parameters"]}
+
+    assert request["sport"]["enum"] == ["mlb", "nba", "nfl", "nhl"]
+    assert request["contest_type"]["enum"] == upload["contest_type"]["schema"]["enum"]
+    assert upload["contest_type"]["schema"]["enum"] == ["classic", "showdown"]
+    for described in (
+        request["contest_type"]["description"],
+        upload["contest_type"]["description"],
+    ):
+        assert "nfl showdown: CPT,FLEX,FLEX,FLEX,FLEX,FLEX" in described
+        assert "mlb classic: P,P,C,1B,2B,3B,SS,OF,OF,OF" in described
