@@ -15,10 +15,10 @@ from tests.support.dk_csv import nfl_salary_csv
 from tests.support.fake_redis import fake_connection_kwargs
 from tests.support.kinds import scripted_kinds
 from webapp import create_app
-from webapp.api.refusals import check_submission
 from webapp.clients.redis_client import get_redis
 from webapp.config import Settings
 from webapp.jobs.extension import get_jobs
+from webapp.lineups.refusals import check_submission
 
 SLATE = nfl_slate(seed=5, games=3)
 

@@ -6,8 +6,8 @@ import pytest
 from flask.testing import FlaskClient
 
 from tests.conftest import valid_players
-from webapp.api.upload_csv import upload_header
 from webapp.jobs.store import JobStore
+from webapp.lineups.upload_csv import upload_header
 from webapp.optimizer.rules import game_type
 
 NFL_SLOTS = ["QB", "RB", "RB", "WR", "WR", "WR", "TE", "FLEX", "DST"]

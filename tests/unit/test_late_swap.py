@@ -8,9 +8,9 @@ import pytest
 
 from tests.support.dk_csv import nfl_salary_csv
 from tests.unit.optimizer.validator import lineup_problems
-from webapp.api.job import make_optimize_job
-from webapp.api.late_swap import check_late_swap, place
-from webapp.api.refusals import SubmitRefusedError
+from webapp.lineups.job import make_optimize_job
+from webapp.lineups.late_swap import check_late_swap, place
+from webapp.lineups.refusals import SubmitRefusedError
 from webapp.optimizer import game_type
 from webapp.slates.importer import read_dk_csv
 

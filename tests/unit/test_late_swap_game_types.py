@@ -9,9 +9,9 @@ import pytest
 
 from tests.support.dk_csv import game_type_csv
 from tests.unit.optimizer.validator import lineup_problems
-from webapp.api.job import make_optimize_job
-from webapp.api.late_swap import check_late_swap
-from webapp.api.refusals import SubmitRefusedError
+from webapp.lineups.job import make_optimize_job
+from webapp.lineups.late_swap import check_late_swap
+from webapp.lineups.refusals import SubmitRefusedError
 from webapp.slates.importer import read_dk_csv
 
 # Games at 7:05 and 10:10 PM Eastern on 10/13/2024 (23:05 and 02:10 UTC); 8 PM is 00:00 UTC.

@@ -18,13 +18,13 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.utils import cached_property
 from werkzeug.wsgi import LimitedStream, get_input_stream
 
-from webapp.api.refusals import SubmitRefusedError
 from webapp.clients.neo4j_client import Neo4jUnavailableError
 from webapp.jobs.durability import ReplicationTimeoutError
 from webapp.jobs.errors import is_transient_redis_error
 from webapp.jobs.service import ResultNotReadyError
 from webapp.jobs.states import JobStatus
 from webapp.jobs.store_types import IdempotencyConflictError, JobExpiredError, JobNotFoundError
+from webapp.lineups.refusals import SubmitRefusedError
 from webapp.observability.metrics.hooks import record_redis_error
 from webapp.redaction import redact
 from webapp.slates.importer import PlayerBoundsError, SlateFileError, TooManyPlayersError

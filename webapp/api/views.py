@@ -12,13 +12,13 @@ from marshmallow import ValidationError
 from webapp.api import bp
 from webapp.api.errors import BadRequest, JobFinished, Refused, Unavailable
 from webapp.api.player_schema import MAX_PLAYERS, first_problem, player_problems
-from webapp.api.refusals import request_game_type
 from webapp.api.schemas import cross_field_errors, load_optimize_request
-from webapp.api.upload_csv import upload_csv
 from webapp.config import get_settings
 from webapp.jobs import service, status_wait
 from webapp.jobs.extension import get_jobs
 from webapp.jobs.states import TransitionRefusedError
+from webapp.lineups.refusals import request_game_type
+from webapp.lineups.upload_csv import upload_csv
 from webapp.observability import correlation
 from webapp.observability.metrics.hooks import record_job_cancelled
 from webapp.runtime import lifecycle

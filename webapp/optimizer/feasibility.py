@@ -3,8 +3,8 @@
 Every rule here counts (slots, salaries, games, teams, locks), never searches, so a problem it
 finds is always real and checking a 1,000-player slate takes milliseconds. The optimizer raises
 the first one as InfeasibleError before any heavy work; requests are refused with all of them at
-submit (webapp/api/refusals.py), each under its code. Requests these rules let through may still
-turn out infeasible when solved.
+submit (webapp/lineups/refusals.py), each under its code. Requests these rules let through may
+still turn out infeasible when solved.
 """
 
 from __future__ import annotations

@@ -168,7 +168,7 @@ def check_submission(job_input: Mapping[str, Any]) -> None:
     """Raise SubmitRefusedError listing every rule the request breaks (validated input with
     its players)."""
     if job_input.get("late_swap"):
-        from webapp.api.late_swap import check_late_swap
+        from webapp.lineups.late_swap import check_late_swap
 
         check_late_swap(job_input)
     request, refusals = _prepare(job_input)

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from webapp.api.late_swap import late_swap
-from webapp.api.lineups import describe_lineups
-from webapp.api.roundings import exposure_warnings
 from webapp.compute.kind import ProcessKind
 from webapp.jobs.errors import JobFailedError
+from webapp.lineups.describe import describe_lineups
+from webapp.lineups.late_swap import late_swap
+from webapp.lineups.roundings import exposure_warnings
 
 SlateLoader = Callable[[str], list[dict[str, Any]]]
 

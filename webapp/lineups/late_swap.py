@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from webapp.api.refusals import Refusal, SubmitRefusedError, request_game_type
+from webapp.lineups.refusals import Refusal, SubmitRefusedError, request_game_type
 from webapp.optimizer import InfeasibleError, OptimizeOptions, optimize
 from webapp.optimizer.rules import GameType
 from webapp.optimizer.shares import most_lineups
