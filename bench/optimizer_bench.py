@@ -182,7 +182,7 @@ def quality_table(sport: str, seed: int) -> list[str]:
 def _simulation_row(seed: int) -> str:
     from webapp.optimizer.players import to_players
     from webapp.optimizer.rules import game_type
-    from webapp.optimizer.simulation import Simulator
+    from webapp.optimizer.scenarios import Simulator
 
     players, start = to_players(nfl_slate(seed)), time.perf_counter()
     simulator = Simulator(players, game_type("nfl").outcomes)

@@ -20,7 +20,7 @@ from webapp.jobs.store_types import IdempotencyConflictError, JobExpiredError, J
 from webapp.lineups.refusals import Refusal, SubmitRefusedError
 from webapp.optimizer.errors import InfeasibleError
 from webapp.slates.importer import PlayerBoundsError, SlateFileError, TooManyPlayersError
-from webapp.slates.repository import SlateNotFoundError
+from webapp.slates.neo4j_slates import SlateNotFoundError
 
 RUN_ID = "01ARZ3NDEKTSV4RRFFQ69G5FAV"
 

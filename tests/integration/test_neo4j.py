@@ -20,7 +20,7 @@ from webapp.clients.neo4j_client import Neo4jClient, Neo4jUnavailableError
 from webapp.config import Settings
 from webapp.jobs.extension import get_jobs
 from webapp.slates import graph
-from webapp.slates.repository import SlateNotFoundError, load_slate, write_slate
+from webapp.slates.neo4j_slates import SlateNotFoundError, load_slate, write_slate
 
 pytestmark = pytest.mark.integration
 

@@ -28,7 +28,7 @@ from webapp.lineups.refusals import SubmitRefusedError
 from webapp.observability.metrics.hooks import record_redis_error
 from webapp.redaction import redact
 from webapp.slates.importer import PlayerBoundsError, SlateFileError, TooManyPlayersError
-from webapp.slates.repository import SlateNotFoundError
+from webapp.slates.neo4j_slates import SlateNotFoundError
 
 log = structlog.get_logger(__name__)
 

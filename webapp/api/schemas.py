@@ -22,7 +22,7 @@ from webapp.api.player_schema import (
     strict_int,
 )
 from webapp.optimizer import options as bounds
-from webapp.optimizer.correlation import FACTORS, loading_problems
+from webapp.optimizer.factors import FACTORS, loading_problems
 from webapp.optimizer.options import OptimizeOptions, options_in
 from webapp.optimizer.players import check_players
 from webapp.optimizer.rules import (

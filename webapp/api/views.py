@@ -22,7 +22,7 @@ from webapp.lineups.upload_csv import upload_csv
 from webapp.observability import correlation
 from webapp.observability.metrics.hooks import record_job_cancelled
 from webapp.runtime import lifecycle
-from webapp.slates.repository import SlateNotFoundError
+from webapp.slates.neo4j_slates import SlateNotFoundError
 from webapp.slates.store import get_slate_store
 
 # Crockford base32 ULID: 26 characters, the first at most 7 (128 bits).

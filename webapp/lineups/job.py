@@ -18,7 +18,7 @@ def _players(job_input: dict[str, Any], load_slate: SlateLoader | None) -> list[
     """The request's players, or (for jobs stored before slates were read at submit) its
     slate's, loaded now. Neo4j out of reach is transient (Neo4jUnavailableError): the job is
     retried later."""
-    from webapp.slates.repository import SlateNotFoundError
+    from webapp.slates.neo4j_slates import SlateNotFoundError
 
     players = job_input.get("players")
     if players is not None:

@@ -21,7 +21,7 @@ from webapp.lineups.refusals import Refusal, SubmitRefusedError, request_game_ty
 from webapp.optimizer import InfeasibleError, OptimizeOptions, optimize
 from webapp.optimizer.rules import GameType
 from webapp.optimizer.shares import most_lineups
-from webapp.optimizer.slots import assign_slots
+from webapp.optimizer.slot_matching import assign_slots
 
 # Lineups asked of the optimizer in turn until one fits around the started players.
 CANDIDATES_ASKED = (1, 10, 40)

@@ -14,9 +14,9 @@ storage code).
   returned rather than failing).
 
 With n_scenarios == 0 the lineups are the n best by projection: enumerated in one pass
-(enumeration.py, branching.py) when min_unique is 1, else found in turn (CP-SAT on LP-pruned
+(enumeration.py, enumerator.py) when min_unique is 1, else found in turn (CP-SAT on LP-pruned
 pools, search.py). Otherwise candidates are the best lineups of many objectives built on
-their own scenarios (candidates.py), scored on other scenarios (simulation.py,
+their own scenarios (candidates.py), scored on other scenarios (scenarios.py,
 selection.py) and chosen as one portfolio (portfolio.py). Options and their bounds:
 options.py; the bounds are checked where requests come in, and options are taken as given
 here. Invalid players raise OptimizerError; impossible requests InfeasibleError, said only

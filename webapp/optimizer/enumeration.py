@@ -8,7 +8,7 @@ value doubles) and the pass runs again; if a pass finds far more lineups than ne
 cut short and F is raised to the n-th best value seen. Ties are broken by player indices, so
 equal requests give equal lineups. Slates with rules the enumeration would only check on full
 lineups (team stacks), and passes that meet too many lineups breaking the games or teams rules
-(branching.MAX_REJECTED), are searched lineup by lineup by CP-SAT instead (search.py).
+(enumerator.MAX_REJECTED), are searched lineup by lineup by CP-SAT instead (search.py).
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ import math
 import numpy as np
 
 from webapp.optimizer.bounds import BoundsModel
-from webapp.optimizer.branching import RulesBindError, enumerate_pool
 from webapp.optimizer.budget import NO_BUDGET, TimeBudget
+from webapp.optimizer.enumerator import RulesBindError, enumerate_pool
 from webapp.optimizer.model import PoolModel
 from webapp.optimizer.search import FIRST_GAP_SHARE, GAP_GROWTH, LineupSearch, best_lineups
 from webapp.optimizer.slate import SCALE, Slate

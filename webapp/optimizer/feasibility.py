@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from webapp.optimizer.errors import InfeasibleError
 from webapp.optimizer.players import Player
 from webapp.optimizer.rules import GameType
-from webapp.optimizer.slots import match_slots
+from webapp.optimizer.slot_matching import match_slots
 
 MAX_LISTED_PLAYERS = 50  # ids listed per problem at most; the message gives the full count
 

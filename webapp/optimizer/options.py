@@ -25,7 +25,7 @@ Options (every field of `OptimizeOptions`):
   ceil(fraction * n_lineups) lineups (dropped with a warning when that cannot be met).
 - `correlation`: loadings by position overriding the factor model's defaults,
   {position: {factor: loading}}, at most `MAX_CORRELATION_POSITIONS` positions, loadings in
-  `LOADING_BOUNDS`; factors and defaults in correlation.py.
+  `LOADING_BOUNDS`; factors and defaults in factors.py.
 - `threads`: solver threads for simulation candidates (None: the CPU count). Does not
   change the result.
 - `stack`: NFL classic only, optional `{"qb_with": k, "bring_back": b}`: every lineup's QB comes

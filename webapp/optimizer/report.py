@@ -8,7 +8,7 @@ from typing import Any
 from webapp.optimizer.errors import OptimizerError
 from webapp.optimizer.selection import Scores
 from webapp.optimizer.slate import Slate
-from webapp.optimizer.slots import assign_slots
+from webapp.optimizer.slot_matching import assign_slots
 
 STAT_FIELDS = ("mean", "stdev", "p50", "p90", "p99", "best_frequency")
 

@@ -50,7 +50,7 @@ class OutcomeModel:
     """A sport's simulated outcomes: stdev shares and correlation loadings by position.
 
     `team_factors` name the factors each team has (besides the game's own `game` factor);
-    loadings name them, and `opp_<factor>` for the opposing team's (correlation.py).
+    loadings name them, and `opp_<factor>` for the opposing team's (factors.py).
     """
 
     team_factors: tuple[str, ...]

@@ -5,7 +5,7 @@ threshold L. If the pool's optimum is at least L it is the optimum over every pl
 any lineup using a left-out player is worth less than L; ties included, since such a lineup
 can't tie either. Otherwise L is lowered (the gap to the LP value doubles), the pool grows
 and the same step is solved again, until L is below every bound and the pool is everyone.
-A pool's optimum comes from branch_bound.best_lineup, or from CP-SAT for
+A pool's optimum comes from best_lineup.best_lineup, or from CP-SAT for
 the largest pools, the last step over everyone, and slates whose rules the branch and bound
 only checks on full lineups (team stacks).
 """
@@ -17,10 +17,10 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from webapp.optimizer.best_lineup import best_lineup
 from webapp.optimizer.bounds import Bounds, BoundsModel
-from webapp.optimizer.branch_bound import best_lineup
-from webapp.optimizer.branching import RulesBindError
 from webapp.optimizer.budget import NO_BUDGET, BudgetSpent, TimeBudget
+from webapp.optimizer.enumerator import RulesBindError
 from webapp.optimizer.errors import InfeasibleError
 from webapp.optimizer.model import PoolModel
 from webapp.optimizer.shares import most_lineups
@@ -72,7 +72,7 @@ class LineupSearch:
         self.lowest = float(np.sort(values)[: slate.rules.size].sum())
         self.hint: list[int] = []
         # Once the branch and bound met too many lineups breaking the rules it checks at the
-        # end (branching.MAX_REJECTED), CP-SAT solves every later pool.
+        # end (enumerator.MAX_REJECTED), CP-SAT solves every later pool.
         self.cp_sat_only = slate.needs_cp_sat
 
     def _pool_for(self, threshold: float) -> list[int]:
@@ -111,7 +111,7 @@ class LineupSearch:
         A floor just under the last lineup's value makes the proof quick; an optimum found
         above a floor is the pool's optimum, and an empty floor is lowered until it reaches
         the threshold. Pools up to DFS_POOL players are searched by branch and bound
-        (branch_bound.py), larger ones, and the last step over every player (where proving that
+        (best_lineup.py), larger ones, and the last step over every player (where proving that
         nothing is left is CP-SAT's strength), by CP-SAT."""
         by_search = len(pool) <= DFS_POOL and threshold > -math.inf
         solve = (

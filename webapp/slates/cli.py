@@ -16,7 +16,7 @@ from webapp.clients.neo4j_client import Neo4jUnavailableError, get_neo4j
 from webapp.optimizer.players import check_players
 from webapp.optimizer.rules import CLASSIC, CONTEST_TYPES, SPORTS
 from webapp.slates.importer import read_dk_csv
-from webapp.slates.repository import write_slate
+from webapp.slates.neo4j_slates import write_slate
 
 slates_cli = click.Group("slates", help="Load slates into Neo4j.")
 

@@ -1,6 +1,6 @@
 """Where uploaded slates live: Neo4j when it is configured, else Redis with its own TTL.
 
-Either way a slate reads back as `repository.Slate`, so a submission by slate id does not care
+Either way a slate reads back as `neo4j_slates.Slate`, so a submission by slate id does not care
 which store holds it.
 """
 
@@ -20,7 +20,7 @@ from webapp.extensions import Key
 from webapp.jobs.keys import Keys
 from webapp.jobs.record import decode_blob, encode_blob
 from webapp.optimizer.rules import CLASSIC
-from webapp.slates.repository import Slate, SlateNotFoundError, load_slate, write_slate
+from webapp.slates.neo4j_slates import Slate, SlateNotFoundError, load_slate, write_slate
 
 
 @dataclass

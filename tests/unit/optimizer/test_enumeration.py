@@ -10,11 +10,11 @@ import pytest
 from bench.slates import nba_slate, nfl_slate
 from tests.unit.optimizer.test_exact import _solve, _valid_lineups
 from webapp.optimizer import game_type
+from webapp.optimizer.best_lineup import best_lineup
 from webapp.optimizer.bounds import BoundsModel
-from webapp.optimizer.branch_bound import best_lineup
-from webapp.optimizer.branching import enumerate_pool
 from webapp.optimizer.budget import NO_BUDGET, BudgetSpent, TimeBudget
 from webapp.optimizer.enumeration import top_lineups
+from webapp.optimizer.enumerator import enumerate_pool
 from webapp.optimizer.players import to_players
 from webapp.optimizer.rules import GameType
 from webapp.optimizer.search import LineupSearch, best_lineups, exposure_limits

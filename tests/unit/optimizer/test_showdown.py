@@ -10,7 +10,7 @@ from tests.unit.optimizer.milp import best_total
 from tests.unit.optimizer.validator import lineup_problems
 from webapp.optimizer import InfeasibleError, OptimizeOptions, game_type, optimize
 from webapp.optimizer.players import to_players
-from webapp.optimizer.simulation import Simulator
+from webapp.optimizer.scenarios import Simulator
 from webapp.optimizer.slate import Slate
 
 NFL = showdown_slate("nfl", seed=4)

@@ -6,10 +6,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from webapp.optimizer.correlation import implied_correlation, loading_problems
+from webapp.optimizer.factors import implied_correlation, loading_problems
 from webapp.optimizer.players import Player, to_players
 from webapp.optimizer.rules import NFL_OUTCOMES, game_type
-from webapp.optimizer.simulation import BATCH, Simulator, stdevs
+from webapp.optimizer.scenarios import BATCH, Simulator, stdevs
 
 NFL_LOADINGS = NFL_OUTCOMES.loadings
 

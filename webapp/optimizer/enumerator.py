@@ -1,6 +1,6 @@
 """Every lineup of a pool worth at least a floor: depth-first search with a knapsack bound.
 
-The pool is grouped by slots (slot_groups.py); each player is put in or left out, groups
+The pool is grouped by slots (knapsacks.py); each player is put in or left out, groups
 with the fewest slots first. A branch is cut when its value plus the most the rest can add
 (the groups' knapsack bounds) is under the floor. Players that would break Hall's condition
 are not put in; rows allowing at most k of some players (a showdown player's two rows, a
@@ -10,7 +10,7 @@ search is exact: it finds every lineup of the pool worth at least the floor (unt
 
 With a stack there is one search per anchor (QB), and the LP bounds with that anchor fixed
 leave out the players who cannot reach the floor beside him (anchors.py). The same search
-finds the one best lineup by branch and bound (branch_bound.py).
+finds the one best lineup by branch and bound (best_lineup.py).
 """
 
 from __future__ import annotations
@@ -29,8 +29,8 @@ from webapp.optimizer.anchors import (
     stack_demands,
 )
 from webapp.optimizer.budget import NO_BUDGET, TimeBudget
+from webapp.optimizer.knapsacks import NEG, Group, hall_rows, knapsacks, later_tables, pool_groups
 from webapp.optimizer.slate import Slate
-from webapp.optimizer.slot_groups import NEG, Group, hall_rows, knapsacks, later_tables, pool_groups
 
 BUDGET_CHECK_EVERY = 1024  # nodes between readings of the clock
 # Full lineups over the floor that break a rule checked only on full lineups (games, teams,

@@ -20,8 +20,8 @@ from webapp.optimizer.errors import InfeasibleError
 from webapp.optimizer.portfolio import choose
 from webapp.optimizer.report import add_stats, lineup_document
 from webapp.optimizer.run import NO_LINEUP, Run
+from webapp.optimizer.scenarios import Simulator, slate_stdevs
 from webapp.optimizer.selection import score
-from webapp.optimizer.simulation import Simulator, slate_stdevs
 
 # Shares of the overall progress of a simulated run, by phase.
 SIMULATING_SHARE = 0.05

@@ -4,7 +4,7 @@ Marginals: each player's points are lognormal with mean = projection and sd = st
 share of the projection by position when none is given, the sport's `stdev_shares` in
 rules.py): DFS scoring is right-skewed, never negative. Players projected at 0 or less score 0
 and take no part in the correlation structure. Dependence: a Gaussian copula whose normal
-scores follow the factor model of correlation.py (a game factor, the sport's team factors,
+scores follow the factor model of factors.py (a game factor, the sport's team factors,
 loadings by position), valid by construction. In showdown a player's captain row and FLEX/UTIL
 row are one player drawn once; the captain's row scores 1.5 times the draw (`for_slate`).
 A batch is one matrix product (scenarios x factors times factors x players) plus own shocks
@@ -20,7 +20,7 @@ from collections.abc import Iterator, Sequence
 
 import numpy as np
 
-from webapp.optimizer.correlation import Loadings, loadings_for
+from webapp.optimizer.factors import Loadings, loadings_for
 from webapp.optimizer.players import Player
 from webapp.optimizer.rules import OutcomeModel
 from webapp.optimizer.slate import Slate
