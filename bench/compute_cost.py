@@ -16,9 +16,9 @@ from typing import Any
 
 from bench.slates import nfl_slate
 from bench.work import optimize_body
-from webapp.api.job import make_optimize_job
 from webapp.compute.kind import ProcessKind
 from webapp.compute.supervisor import ComputeLimits, ComputeProcesses
+from webapp.lineups.job import make_optimize_job
 
 
 class _Context:
@@ -60,7 +60,7 @@ def run(args: Any, tmp: Path) -> None:
     large = {**optimize_body(seed=2), "n_lineups": 150, "players": nfl_slate(seed=2)}
     limits = ComputeLimits()
     print(f"process boundary, medians of {rounds} rounds (ms):")
-    fresh = ComputeProcesses(limits, preload=["webapp.api.job"])
+    fresh = ComputeProcesses(limits, preload=["webapp.lineups.job"])
     fresh.warm_up()
     fresh.stop_all()
 
@@ -70,7 +70,7 @@ def run(args: Any, tmp: Path) -> None:
         processes.stop_all()
 
     print(f"  a new child's first job (fork, pipe, stop)  {_median_ms(new_child, rounds):8.2f}")
-    kept = ComputeProcesses(limits, preload=["webapp.api.job"])
+    kept = ComputeProcesses(limits, preload=["webapp.lineups.job"])
     kept.run(optimize, small, context)  # the child's imports and caches, as in a running worker
     empty_ms = _median_ms(lambda: kept.run(empty, {}, context), rounds)
     print(f"  an empty job on a kept child               {empty_ms:8.2f}")

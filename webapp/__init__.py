@@ -27,9 +27,9 @@ __all__ = ["create_app"]
 
 def default_kinds(neo4j: neo4j_client.Neo4jClient, settings: Settings) -> JobKinds:
     """The job kinds of the service."""
-    from webapp.api.job import make_optimize_job
-    from webapp.api.refusals import check_submission
-    from webapp.slates.repository import load_slate
+    from webapp.lineups.job import make_optimize_job
+    from webapp.lineups.refusals import check_submission
+    from webapp.slates.neo4j_slates import load_slate
 
     def players_of(slate_id: str) -> list[dict]:
         return load_slate(neo4j, slate_id).players

@@ -10,7 +10,6 @@ from marshmallow import ValidationError
 from werkzeug import exceptions as http
 
 from webapp.api import errors
-from webapp.api.refusals import Refusal, SubmitRefusedError
 from webapp.clients.neo4j_client import Neo4jUnavailableError
 from webapp.jobs.durability import WaitPolicy
 from webapp.jobs.errors import (
@@ -23,9 +22,10 @@ from webapp.jobs.errors import (
 )
 from webapp.jobs.record import JobRecord
 from webapp.jobs.states import JobStatus
+from webapp.lineups.refusals import Refusal, SubmitRefusedError
 from webapp.optimizer.errors import InfeasibleError
 from webapp.slates.importer import PlayerBoundsError, SlateFileError, TooManyPlayersError
-from webapp.slates.repository import SlateNotFoundError
+from webapp.slates.neo4j_slates import SlateNotFoundError
 
 RUN_ID = "01ARZ3NDEKTSV4RRFFQ69G5FAV"
 

@@ -18,7 +18,6 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.utils import cached_property
 from werkzeug.wsgi import LimitedStream, get_input_stream
 
-from webapp.api.refusals import SubmitRefusedError
 from webapp.clients.neo4j_client import Neo4jUnavailableError
 from webapp.jobs.errors import (
     IdempotencyConflictError,
@@ -30,10 +29,11 @@ from webapp.jobs.errors import (
     is_transient_redis_error,
 )
 from webapp.jobs.states import JobStatus
+from webapp.lineups.refusals import SubmitRefusedError
 from webapp.observability.metrics.hooks import record_redis_error, record_submit_limited
 from webapp.redaction import redact
 from webapp.slates.importer import PlayerBoundsError, SlateFileError, TooManyPlayersError
-from webapp.slates.repository import SlateNotFoundError
+from webapp.slates.neo4j_slates import SlateNotFoundError
 
 log = structlog.get_logger(__name__)
 

@@ -83,6 +83,15 @@ class PlayerSchema(Schema):
         validate=check_iso_time,
         metadata={"description": "kick-off / tip-off, ISO 8601; needed for late swap"},
     )
+    # No default: a classic player's document stays without it.
+    roster_position = fields.String(
+        allow_none=True,
+        validate=validate.Length(1, CODE_MAX),
+        metadata={
+            "description": "showdown: the slot kind this row fills, CPT or FLEX (NFL) / UTIL "
+            "(NBA); DraftKings lists each player once as each, with its own id and salary"
+        },
+    )
 
 
 _ID = re.compile(ID_PATTERN)
@@ -114,6 +123,7 @@ def plain_player(raw: object) -> dict[str, Any] | None:
         return None
     player_id, positions, salary = raw["id"], raw["positions"], raw["salary"]
     stdev, ownership, game_time = raw.get("stdev"), raw.get("ownership"), raw.get("game_time")
+    row = raw.get("roster_position")
     if not (
         type(player_id) is str
         and _ID.fullmatch(player_id)
@@ -129,9 +139,10 @@ def plain_player(raw: object) -> dict[str, Any] | None:
         and (stdev is None or _number_in(stdev, *STDEV_RANGE))
         and (ownership is None or _number_in(ownership, *OWNERSHIP_RANGE))
         and (game_time is None or is_iso_time(game_time))
+        and (row is None or _short_text(row, CODE_MAX))
     ):
         return None
-    return {
+    player = {
         "id": player_id,
         "name": raw["name"],
         "positions": list(positions),
@@ -143,6 +154,9 @@ def plain_player(raw: object) -> dict[str, Any] | None:
         "ownership": None if ownership is None else float(ownership),
         "game_time": game_time,
     }
+    if "roster_position" in raw:
+        player["roster_position"] = row
+    return player
 
 
 _player_schema = PlayerSchema()

@@ -7,20 +7,22 @@ from typing import Any
 
 from flask import Response, current_app, jsonify, request
 from flask.sansio.blueprints import BlueprintSetupState
+from marshmallow import ValidationError
 
 from webapp.api import bp
 from webapp.api.errors import BadRequest, JobFinished, Refused, Unavailable
 from webapp.api.player_schema import MAX_PLAYERS, first_problem, player_problems
-from webapp.api.schemas import load_optimize_request
-from webapp.api.upload_csv import upload_csv
+from webapp.api.schemas import cross_field_errors, load_optimize_request
 from webapp.config import get_settings
 from webapp.jobs import service, status_wait
 from webapp.jobs.errors import TransitionRefusedError
 from webapp.jobs.extension import get_jobs
+from webapp.lineups.refusals import request_game_type
+from webapp.lineups.upload_csv import upload_csv
 from webapp.observability import correlation
 from webapp.observability.metrics.hooks import record_job_cancelled
 from webapp.runtime import lifecycle
-from webapp.slates.repository import SlateNotFoundError
+from webapp.slates.neo4j_slates import SlateNotFoundError
 from webapp.slates.store import get_slate_store
 from webapp.tenants.auth import current_tenant, current_tenant_name
 
@@ -49,7 +51,9 @@ def _idempotency_key() -> str | None:
     return key
 
 
-def _players_from_slate(job_input: dict[str, Any], *, sport_given: bool) -> None:
+def _players_from_slate(
+    job_input: dict[str, Any], *, sport_given: bool, contest_given: bool
+) -> None:
     """Read the uploaded slate into the job's input now, so the job never waits on a slate
     that expired or changed after the submit."""
     slate_id = job_input["slate_id"]
@@ -57,14 +61,20 @@ def _players_from_slate(job_input: dict[str, Any], *, sport_given: bool) -> None
         slate = get_slate_store(current_app).load(slate_id, tenant=current_tenant_name())
     except SlateNotFoundError as error:
         raise Refused("slate_not_found", str(error), details={"slate_id": slate_id}) from None
-    if sport_given and slate.sport and slate.sport != job_input["sport"]:
+    asked = (job_input["sport"], job_input["contest_type"])
+    stored = (slate.sport or asked[0], slate.contest_type)
+    given = (sport_given, contest_given)
+    if any(g and a != b for g, a, b in zip(given, asked, stored, strict=True)):
         raise Refused(
             "sport_mismatch",
-            f"slate {slate_id!r} is {slate.sport}, the request asks for {job_input['sport']}",
+            f"slate {slate_id!r} is {' '.join(stored)}, the request asks for {' '.join(asked)}",
         )
     _check_slate_bounds(slate_id, slate.players)
-    job_input["sport"] = slate.sport or job_input["sport"]
     job_input["players"] = slate.players
+    if stored != asked:  # the options were checked against another game type
+        job_input["sport"], job_input["contest_type"] = stored
+        if errors := cross_field_errors(job_input):
+            raise ValidationError(errors)
 
 
 def _check_slate_bounds(slate_id: str, players: list[dict[str, Any]]) -> None:
@@ -105,7 +115,9 @@ def submit() -> tuple[Response, int, dict[str, str]]:
     # (an identical retry after the slate was uploaded again is the same request).
     sent = dict(job_input)
     if job_input["players"] is None:
-        _players_from_slate(job_input, sport_given="sport" in body)
+        _players_from_slate(
+            job_input, sport_given="sport" in body, contest_given="contest_type" in body
+        )
     jobs = get_jobs(current_app)
     jobs.kinds.check("optimize", job_input)
     origin = service.Origin(
@@ -235,7 +247,7 @@ def get_result_csv(run_id: str) -> Response:
     """The lineups of a complete job in DraftKings' upload format."""
     store, run_id = get_jobs(current_app).store(), _checked_run_id(run_id)
     record, result = service.result(store, run_id, tenant=current_tenant_name())
-    text = upload_csv(record.input.get("sport", "nfl"), result.get("lineups", ()))
+    text = upload_csv(request_game_type(record.input), result.get("lineups", ()))
     return Response(
         text,
         mimetype="text/csv",

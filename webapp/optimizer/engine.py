@@ -18,7 +18,7 @@ from webapp.optimizer.portfolio import choose
 from webapp.optimizer.report import add_stats, exposures, lineup_document
 from webapp.optimizer.run import NO_LINEUP, Progress, Run
 from webapp.optimizer.search import LineupSearch, best_lineups
-from webapp.optimizer.simulated import min_exposure_objectives, simulated, team_objectives
+from webapp.optimizer.simulation_mode import min_exposure_objectives, simulated, team_objectives
 
 
 def _one_pass(run: Run) -> bool:

@@ -22,7 +22,8 @@ SOLVE_WORK_LIMIT = 60.0
 
 
 class PoolModel:
-    """One boolean per pooled player; slots (Hall's condition), cap, games, locks, stacks.
+    """One boolean per pooled player; slots (Hall's condition), cap, games, teams, limit rows,
+    locks, stacks and team stacks.
 
     Cuts and exposure caps are added as lineups are found, so the model is reused from one
     lineup to the next.
@@ -35,7 +36,11 @@ class PoolModel:
         self.var = {i: self.model.new_bool_var(f"p{i}") for i in self.pool}
         self._add_roster()
         self._add_games()
+        self._add_teams()
+        for members, most in slate.limits:
+            self.add_row(members, 0, most)
         self._add_stacks()
+        self._add_team_stack()
         for i in slate.locks:
             self.model.add(self.var[i] == 1)
         objective = self._sum(self.pool, values[self.pool].tolist())
@@ -62,24 +67,45 @@ class PoolModel:
         self.model.add(self._sum(self.pool, salaries) <= slate.rules.salary_cap)
 
     def _add_games(self) -> None:
-        games = [[i for i in game if i in self.var] for game in self.slate.games]
-        games = [game for game in games if game]
-        needed = self.slate.rules.min_games
+        self._at_least_groups(self.slate.games, self.slate.rules.min_games)
+
+    def _add_teams(self) -> None:
+        self._at_least_groups(self.slate.counted_teams, self.slate.rules.min_teams)
+
+    def _at_least_groups(self, groups: Sequence[Sequence[int]], needed: int) -> None:
+        """Players of at least `needed` of the groups (games, teams) in the lineup."""
+        pooled = [[i for i in group if i in self.var] for group in groups]
+        pooled = [group for group in pooled if group]
         if needed <= 1:
             return
         if needed == 2:
-            # "At least two games" is "not all from one game": one row per game, no new variables.
-            for game in games:
-                inside = set(game)
-                self.model.add(self._sum(i for i in self.pool if i not in inside) >= 1)
+            # "At least two" is "not all from one": one row per group, no new variables.
+            counted = sorted(i for group in pooled for i in group)
+            for group in pooled:
+                inside = set(group)
+                self.model.add(self._sum(i for i in counted if i not in inside) >= 1)
             return
         present = []
-        for game in games:
+        for group in pooled:
             flag = self.model.new_bool_var("")
-            self.model.add(self._sum(game) >= 1).only_enforce_if(flag)
-            self.model.add(self._sum(game) == 0).only_enforce_if(~flag)
+            self.model.add(self._sum(group) >= 1).only_enforce_if(flag)
+            self.model.add(self._sum(group) == 0).only_enforce_if(~flag)
             present.append(flag)
         self.model.add(cp_model.LinearExpr.sum(present) >= needed)
+
+    def _add_team_stack(self) -> None:
+        """Each size of the team stack from its own team: a flag per team and size."""
+        sizes = self.slate.team_stack
+        if not sizes:
+            return
+        teams = [[i for i in team if i in self.var] for team in self.slate.stack_teams]
+        flags = [[self.model.new_bool_var("") for _ in sizes] for _ in teams]
+        for members, own in zip(teams, flags, strict=True):
+            weights = list(sizes)
+            self.model.add(self._sum(members) >= cp_model.LinearExpr.weighted_sum(own, weights))
+            self.model.add(cp_model.LinearExpr.sum(own) <= 1)
+        for s in range(len(sizes)):
+            self.model.add(cp_model.LinearExpr.sum([own[s] for own in flags]) == 1)
 
     def _add_stacks(self) -> None:
         stack = self.slate.stack
@@ -87,7 +113,7 @@ class PoolModel:
             if group.anchor not in self.var:
                 continue
             anchor = self.var[group.anchor]
-            self.model.add(self._sum(group.catchers) >= stack.qb_with).only_enforce_if(anchor)
+            self.model.add(self._sum(group.partners) >= stack.partners).only_enforce_if(anchor)
             if stack.bring_back:
                 need = stack.bring_back
                 self.model.add(self._sum(group.opponents) >= need).only_enforce_if(anchor)

@@ -1,6 +1,6 @@
 """Where uploaded slates live: Neo4j when it is configured, else Redis with its own TTL.
 
-Either way a slate reads back as `repository.Slate`, so a submission by slate id does not care
+Either way a slate reads back as `neo4j_slates.Slate`, so a submission by slate id does not care
 which store holds it.
 """
 
@@ -19,7 +19,8 @@ from webapp.config import get_settings
 from webapp.extensions import Key
 from webapp.jobs.keys import Keys
 from webapp.jobs.record import decode_blob, encode_blob
-from webapp.slates.repository import Slate, SlateNotFoundError, load_slate, write_slate
+from webapp.optimizer.rules import CLASSIC
+from webapp.slates.neo4j_slates import Slate, SlateNotFoundError, load_slate, write_slate
 
 
 @dataclass
@@ -37,14 +38,23 @@ class SlateStore:
         return "neo4j" if self.neo4j.is_configured else "redis"
 
     def save(
-        self, slate_id: str, sport: str, players: list[dict[str, Any]], *, tenant: str | None
+        self,
+        slate_id: str,
+        sport: str,
+        players: list[dict[str, Any]],
+        contest_type: str = CLASSIC,
+        *,
+        tenant: str | None,
     ) -> None:
         """Store (or replace) `tenant`'s slate; Neo4jUnavailableError or a Redis error when the
         store is out of reach."""
         if self.neo4j.is_configured:
-            write_slate(self.neo4j, _graph_id(slate_id, tenant), sport, players)
+            write_slate(self.neo4j, _graph_id(slate_id, tenant), sport, players, contest_type)
             return
-        blob = encode_blob({"sport": sport, "players": players})
+        document = {"sport": sport, "players": players}
+        if contest_type != CLASSIC:  # a classic slate's blob stays as it was
+            document["contest_type"] = contest_type
+        blob = encode_blob(document)
         self.redis_client().set(self.keys.slate(slate_id, tenant), blob, ex=self.ttl_seconds)
 
     def load(self, slate_id: str, *, tenant: str | None) -> Slate:
@@ -52,11 +62,21 @@ class SlateStore:
         tenant's slate of the same id is not seen)."""
         if self.neo4j.is_configured:
             slate = load_slate(self.neo4j, _graph_id(slate_id, tenant))
-            return Slate(slate_id=slate_id, sport=slate.sport, players=slate.players)
+            return Slate(
+                slate_id=slate_id,
+                sport=slate.sport,
+                players=slate.players,
+                contest_type=slate.contest_type,
+            )
         stored = decode_blob(self.redis_client().get(self.keys.slate(slate_id, tenant)))
         if not stored or not stored.get("players"):
             raise SlateNotFoundError(slate_id)
-        return Slate(slate_id=slate_id, sport=stored.get("sport"), players=stored["players"])
+        return Slate(
+            slate_id=slate_id,
+            sport=stored.get("sport"),
+            players=stored["players"],
+            contest_type=stored.get("contest_type") or CLASSIC,
+        )
 
 
 def _graph_id(slate_id: str, tenant: str | None) -> str:

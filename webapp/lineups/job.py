@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from webapp.api.late_swap import late_swap
-from webapp.api.lineups import describe_lineups
-from webapp.api.roundings import exposure_warnings
 from webapp.compute.kind import ProcessKind
 from webapp.jobs.errors import JobFailedError
+from webapp.lineups.describe import describe_lineups
+from webapp.lineups.late_swap import late_swap
+from webapp.lineups.roundings import exposure_warnings
 
 SlateLoader = Callable[[str], list[dict[str, Any]]]
 
@@ -18,7 +18,7 @@ def _players(job_input: dict[str, Any], load_slate: SlateLoader | None) -> list[
     """The request's players, or (for jobs stored before slates were read at submit) its
     slate's, loaded now. Neo4j out of reach is transient (Neo4jUnavailableError): the job is
     retried later."""
-    from webapp.slates.repository import SlateNotFoundError
+    from webapp.slates.neo4j_slates import SlateNotFoundError
 
     players = job_input.get("players")
     if players is not None:

@@ -1,14 +1,16 @@
 """Every lineup of a pool worth at least a floor: depth-first search with a knapsack bound.
 
-The pool is grouped by slots (slot_groups.py); each player is put in or left out, groups
+The pool is grouped by slots (knapsacks.py); each player is put in or left out, groups
 with the fewest slots first. A branch is cut when its value plus the most the rest can add
 (the groups' knapsack bounds) is under the floor. Players that would break Hall's condition
-are not put in. Games, stacks and locks are checked on full lineups. The search is exact:
-it finds every lineup of the pool worth at least the floor (until `limit`).
+are not put in; rows allowing at most k of some players (a showdown player's two rows, a
+team's hitters, players against their own pitcher) are kept as players are put in, like the
+cuts against earlier lineups. Games, teams, stacks and locks are checked on full lineups. The
+search is exact: it finds every lineup of the pool worth at least the floor (until `limit`).
 
 With a stack there is one search per anchor (QB), and the LP bounds with that anchor fixed
 leave out the players who cannot reach the floor beside him (anchors.py). The same search
-finds the one best lineup by branch and bound (branch_bound.py).
+finds the one best lineup by branch and bound (best_lineup.py).
 """
 
 from __future__ import annotations
@@ -24,14 +26,23 @@ from webapp.optimizer.anchors import (
     AnchorBounds,
     anchor_members,
     first_groups,
-    lineup_legal,
     stack_demands,
 )
 from webapp.optimizer.budget import NO_BUDGET, TimeBudget
+from webapp.optimizer.knapsacks import NEG, Group, hall_rows, knapsacks, later_tables, pool_groups
 from webapp.optimizer.slate import Slate
-from webapp.optimizer.slot_groups import NEG, Group, hall_rows, knapsacks, later_tables, pool_groups
 
 BUDGET_CHECK_EVERY = 1024  # nodes between readings of the clock
+# Full lineups over the floor that break a rule checked only on full lineups (games, teams,
+# stacks) which one search may meet before it gives the pool up to CP-SAT, which states those
+# rules in its model: where two teams outscore the rest (an NHL slate, a simulated scenario) a
+# search whose bounds ignore "3 teams" meets millions of two-team lineups. A count, not a
+# clock, so the same request always takes the same path.
+MAX_REJECTED = 20_000
+
+
+class RulesBindError(Exception):
+    """The search met MAX_REJECTED lineups that break the rules it checks at the end."""
 
 
 class Enumerator:
@@ -84,6 +95,9 @@ class Enumerator:
         self.cut_members: list[list[int]] = []  # each cut's lineup, pooled players only
         self.blocked = dict.fromkeys(self.cost_of, 0)  # full cuts holding the player
         self.team_rows: list[tuple[frozenset[int], int, int]] = []
+        self.rejected = 0  # full lineups over the floor that broke a rule
+        # The game type's "at most k of these" rows are cuts like those against earlier lineups.
+        self.add_cuts(slate.limits)
 
     def add_cuts(self, cuts: Sequence[tuple[Sequence[int], int]]) -> None:
         """No lineup found shares more than `max_shared` players with a cut's lineup."""
@@ -139,9 +153,12 @@ class Enumerator:
         """Keep the lineup if it is legal and reaches the floor; True to stop the search."""
         lineup = list(self.chosen)
         # The bound only says a branch *may* reach the floor; the full lineup must.
-        legal = (
-            value >= self.floor and self.locked <= set(lineup) and lineup_legal(self.slate, lineup)
-        )
+        legal = value >= self.floor and self.locked <= set(lineup)
+        if legal and not self.slate.legal(lineup):
+            legal = False
+            self.rejected += 1
+            if self.rejected > MAX_REJECTED:
+                raise RulesBindError
         if self.best_only:  # never stops: a better lineup may follow
             if legal and all(
                 low <= len(m.intersection(lineup)) <= high for m, low, high in self.team_rows

@@ -1,24 +1,22 @@
 """What the optimizer rounds in a request, said back to the client as warnings.
 
 Exposure caps become whole lineups: a player may appear in floor(share * n_lineups) lineups, and
-in at least one while his share is above zero (`optimizer.search.exposure_limits`). A cap that
+in at least one while his share is above zero (`optimizer.shares.most_lineups`). A cap that
 does not land on a whole number of lineups is not what was asked, so each such rounding is named.
 """
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
-# Products this close to a whole number are whole (0.3 * 10 is 2.9999999999999996).
-_EPSILON = 1e-9
+from webapp.optimizer.shares import EPSILON, most_lineups
 
 
 def _rounded(share: float, n_lineups: int) -> tuple[float, int] | None:
     """(asked lineups, allowed lineups) when `share` of n_lineups is not a whole number."""
     asked = share * n_lineups
-    allowed = max(math.floor(asked + _EPSILON), 1) if share > 0 else 0
-    if abs(asked - allowed) <= _EPSILON:
+    allowed = most_lineups(share, n_lineups)
+    if abs(asked - allowed) <= EPSILON:
         return None
     return asked, allowed
 

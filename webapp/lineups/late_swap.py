@@ -5,7 +5,9 @@ stay in their slots; the optimizer (its public `optimize`) fills the other slots
 game has not started, under the request's rules and options. Exposure caps count across the
 returned lineups; `min_unique` holds between them. The optimizer places players in slots itself,
 so its best lineups are asked for in growing numbers until one fits around the fixed slots. The
-FLEX/UTIL slot gets the latest-starting player that can take it, keeping later swaps open.
+game type's swap slot (FLEX in NFL, UTIL in NBA and NHL) gets the latest-starting player that can
+take it, keeping later swaps open. A showdown player's row keeps the slot kind it was made for
+(CPT or FLEX/UTIL): its id is the row's.
 """
 
 from __future__ import annotations
@@ -15,15 +17,14 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from webapp.api.refusals import Refusal, SubmitRefusedError
-from webapp.optimizer import RULES, InfeasibleError, OptimizeOptions, optimize
-from webapp.optimizer.rules import RosterRules
-from webapp.optimizer.slots import assign_slots
+from webapp.lineups.refusals import Refusal, SubmitRefusedError, request_game_type
+from webapp.optimizer import InfeasibleError, OptimizeOptions, optimize
+from webapp.optimizer.rules import GameType
+from webapp.optimizer.shares import most_lineups
+from webapp.optimizer.slot_matching import assign_slots
 
 # Lineups asked of the optimizer in turn until one fits around the started players.
 CANDIDATES_ASKED = (1, 10, 40)
-# Slots a late swap keeps for the latest-starting player.
-FLEX_SLOTS = ("FLEX", "UTIL")
 _NEVER = datetime.max.replace(tzinfo=UTC)
 
 Player = Mapping[str, Any]
@@ -42,7 +43,7 @@ def has_started(player: Player, now: datetime) -> bool:
 
 def check_late_swap(job_input: Mapping[str, Any]) -> None:
     """Refuse at submit lineups the slate cannot read: unknown ids, wrong sizes, wrong slots."""
-    rules = RULES[job_input.get("sport", "nfl")]
+    rules = request_game_type(job_input)
     by_id = {p["id"]: p for p in job_input["players"]}
     refusals = []
     for number, lineup in enumerate(job_input["late_swap"]["lineups"], start=1):
@@ -70,12 +71,12 @@ def check_late_swap(job_input: Mapping[str, Any]) -> None:
         raise SubmitRefusedError(refusals)
 
 
-def _slots_of(rules: RosterRules, player: Player) -> frozenset[int]:
-    return rules.eligible_slots(tuple(player["positions"]))
+def _slots_of(rules: GameType, player: Player) -> frozenset[int]:
+    return rules.eligible_slots(tuple(player["positions"]), player.get("roster_position"))
 
 
 def _assign(
-    rules: RosterRules, players: Sequence[Player], slots: Sequence[int]
+    rules: GameType, players: Sequence[Player], slots: Sequence[int]
 ) -> dict[int, str] | None:
     eligible = [
         frozenset(j for j, s in enumerate(slots) if s in _slots_of(rules, p)) for p in players
@@ -86,15 +87,13 @@ def _assign(
     return {slots[j]: players[k]["id"] for j, k in enumerate(order)}
 
 
-def place(
-    rules: RosterRules, chosen: Sequence[Player], fixed: Mapping[int, str]
-) -> list[str] | None:
-    """Ids per slot with `fixed` kept in their slots, the latest starter in FLEX/UTIL; None when
-    the chosen players cannot fill the other slots."""
+def place(rules: GameType, chosen: Sequence[Player], fixed: Mapping[int, str]) -> list[str] | None:
+    """Ids per slot with `fixed` kept in their slots, the latest starter in the swap slot;
+    None when the chosen players cannot fill the other slots."""
     fixed_ids = set(fixed.values())
     others = [p for p in chosen if p["id"] not in fixed_ids]
     free = [s for s in range(rules.size) if s not in fixed]
-    flex = [s for s in free if rules.slots[s].name in FLEX_SLOTS]
+    flex = [s for s in free if rules.slots[s].name == rules.swap_slot]
     attempts: list[tuple[Player | None, int | None]] = [
         (p, flex[0]) for p in sorted(others, key=lambda p: _time(p) or _NEVER, reverse=True)
         if flex and flex[0] in _slots_of(rules, p)
@@ -123,7 +122,7 @@ def _caps(
     caps = {}
     for player in players:
         player_share = 1.0 if player["id"] in locks else exposure.get(player["id"], share)
-        caps[player["id"]] = max(int(player_share * n_lineups + 1e-9), 1) if player_share > 0 else 0
+        caps[player["id"]] = most_lineups(player_share, n_lineups)
     return caps
 
 
@@ -137,7 +136,7 @@ class _Swap:
         options: Mapping[str, Any],
         report: Callable[[float, str], None],
     ) -> None:
-        self.rules = RULES[job_input.get("sport", "nfl")]
+        self.rules = request_game_type(job_input)
         self.by_id = {p["id"]: p for p in players}
         self.now = datetime.fromisoformat(job_input["late_swap"]["now"])
         self.given = [list(lineup) for lineup in job_input["late_swap"]["lineups"]]
@@ -216,6 +215,7 @@ def late_swap(
     total = len(job_input["late_swap"]["lineups"])
     swap = _Swap(players, job_input, options, lambda i, phase: progress(i / total, phase))
     lineups, warnings = swap.run()
+    rules = swap.rules
     documents = []
     for lineup in lineups:
         chosen = [swap.by_id[pid] for pid in lineup]
@@ -223,10 +223,15 @@ def late_swap(
             {
                 "players": [
                     {"slot": slot.name, "id": pid}
-                    for slot, pid in zip(swap.rules.slots, lineup, strict=True)
+                    for slot, pid in zip(rules.slots, lineup, strict=True)
                 ],
                 "salary": sum(p["salary"] for p in chosen),
-                "projection": round(sum(p["projection"] for p in chosen), 4),
+                "projection": round(
+                    sum(
+                        p["projection"] * rules.multiplier(p.get("roster_position")) for p in chosen
+                    ),
+                    4,
+                ),
                 **dict.fromkeys(("mean", "stdev", "p50", "p90", "p99", "best_frequency")),
             }
         )

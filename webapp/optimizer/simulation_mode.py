@@ -20,9 +20,8 @@ from webapp.optimizer.errors import InfeasibleError
 from webapp.optimizer.portfolio import choose
 from webapp.optimizer.report import add_stats, lineup_document
 from webapp.optimizer.run import NO_LINEUP, Run
+from webapp.optimizer.scenarios import Simulator, slate_stdevs
 from webapp.optimizer.selection import score
-from webapp.optimizer.simulation import Simulator, stdevs
-from webapp.optimizer.slate import Slate
 
 # Shares of the overall progress of a simulated run, by phase.
 SIMULATING_SHARE = 0.05
@@ -37,10 +36,9 @@ SCORE_MATRIX_BYTES = 200_000_000
 def min_exposure_objectives(run: Run) -> list[Objective]:
     """For each player with a minimum exposure, his best lineups by projection."""
     slate = run.slate
-    locks = frozenset(slate.players[i].id for i in slate.locks)
     found = []
     for player in np.flatnonzero(run.min_counts).tolist():
-        locked = Slate(slate.players, slate.rules, locks | {slate.players[player].id}, slate.stack)
+        locked = slate.variant(slate.lock_ids | {slate.players[player].id}, slate.stack)
         found.append(Objective(slate.projections, locked, int(run.min_counts[player]) + 2))
     return found
 
@@ -66,7 +64,7 @@ def _candidates(run: Run, simulator: Simulator) -> list[list[int]]:
     options, slate = run.options, run.slate
     build = simulator.rows(build_rows_needed(options.n_lineups), run.seed, BUILD_STREAM)
     run.report(SIMULATING_SHARE, "simulating")
-    sigma = stdevs(slate.players, options.sport)
+    sigma = slate_stdevs(slate)
     targets = objectives(
         slate,
         stacked_slates(slate),
@@ -108,7 +106,7 @@ def simulated(run: Run) -> tuple[list[list[int]], dict[str, Any]]:
     if not first:  # an impossible request fails here, before simulating
         raise InfeasibleError(NO_LINEUP)
     run.report(0.0, "simulating")
-    simulator = Simulator(slate.players, options.sport, options.correlation)
+    simulator = Simulator.for_slate(slate, options.correlation)
     candidates = _bounded(run, _candidates(run, simulator) or first)
     start = SIMULATING_SHARE + BUILDING_SHARE
 

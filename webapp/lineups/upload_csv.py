@@ -1,4 +1,5 @@
-"""Lineups as DraftKings' upload file: a header of the sport's roster slots, a row of ids each."""
+"""Lineups as DraftKings' upload file: a header of the game type's roster slots, a row of ids
+each (in showdown the id of the row made for the slot: the captain's CPT row, FLEX/UTIL rows)."""
 
 from __future__ import annotations
 
@@ -7,12 +8,12 @@ import io
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from webapp.optimizer.rules import RULES
+from webapp.optimizer.rules import GameType
 
 
-def upload_header(sport: str) -> list[str]:
+def upload_header(rules: GameType) -> list[str]:
     """The roster slots in DraftKings' order, e.g. QB,RB,RB,WR,WR,WR,TE,FLEX,DST."""
-    return [slot.name for slot in RULES[sport].slots]
+    return [slot.name for slot in rules.slots]
 
 
 def slot_ordered_ids(header: Sequence[str], players: Sequence[Mapping[str, Any]]) -> list[str]:
@@ -26,9 +27,9 @@ def slot_ordered_ids(header: Sequence[str], players: Sequence[Mapping[str, Any]]
         raise ValueError(f"a lineup does not fill the slots {list(header)}") from None
 
 
-def upload_csv(sport: str, lineups: Sequence[Mapping[str, Any]]) -> str:
+def upload_csv(rules: GameType, lineups: Sequence[Mapping[str, Any]]) -> str:
     """The CSV text DraftKings accepts as a lineup upload."""
-    header = upload_header(sport)
+    header = upload_header(rules)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(header)

@@ -1,4 +1,4 @@
-"""The one best lineup of a pool: the depth-first search (branching.py) as a branch and bound.
+"""The one best lineup of a pool: the depth-first search (enumerator.py) as a branch and bound.
 
 The floor rises to each lineup found. The lineup must also keep clear of earlier lineups (at
 most so many players shared, checked as each player is put in) and hold low..high players of
@@ -13,8 +13,8 @@ from collections.abc import Sequence
 import numpy as np
 
 from webapp.optimizer.anchors import AnchorBounds, anchor_members, first_groups
-from webapp.optimizer.branching import Enumerator
 from webapp.optimizer.budget import NO_BUDGET, TimeBudget
+from webapp.optimizer.enumerator import Enumerator
 from webapp.optimizer.slate import Slate
 
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from webapp.clients.neo4j_client import Neo4jClient
+from webapp.optimizer.rules import CLASSIC
 from webapp.slates import graph
 
 
@@ -18,11 +19,12 @@ class SlateNotFoundError(LookupError):
 
 @dataclass(frozen=True)
 class Slate:
-    """A slate as stored: its sport and players in the request format, ordered by id."""
+    """A slate as stored: its game type and players in the request format, ordered by id."""
 
     slate_id: str
     sport: str | None
     players: list[dict[str, Any]]
+    contest_type: str = CLASSIC
 
 
 def load_slate(client: Neo4jClient, slate_id: str) -> Slate:
@@ -31,18 +33,28 @@ def load_slate(client: Neo4jClient, slate_id: str) -> Slate:
     if not rows or not rows[0]["players"]:
         raise SlateNotFoundError(slate_id)
     players = [_player(row) for row in rows[0]["players"] if row is not None]
-    return Slate(slate_id=slate_id, sport=rows[0].get("sport"), players=players)
+    return Slate(
+        slate_id=slate_id,
+        sport=rows[0].get("sport"),
+        players=players,
+        contest_type=rows[0].get("contest_type") or CLASSIC,
+    )
 
 
 def write_slate(
-    client: Neo4jClient, slate_id: str, sport: str, players: list[dict[str, Any]]
+    client: Neo4jClient,
+    slate_id: str,
+    sport: str,
+    players: list[dict[str, Any]],
+    contest_type: str = CLASSIC,
 ) -> None:
     """Replace the slate's players with `players` in one transaction (idempotent)."""
-    client.write(graph.WRITE_SLATE, {"slate_id": slate_id, "sport": sport, "players": players})
+    parameters = {"slate_id": slate_id, "sport": sport, "contest_type": contest_type}
+    client.write(graph.WRITE_SLATE, {**parameters, "players": players})
 
 
 def _player(row: dict[str, Any]) -> dict[str, Any]:
-    return {
+    player = {
         "id": str(row["id"]),
         "name": row.get("name") or str(row["id"]),
         "positions": list(row["positions"]),
@@ -54,3 +66,6 @@ def _player(row: dict[str, Any]) -> dict[str, Any]:
         "ownership": None if row.get("ownership") is None else float(row["ownership"]),
         "game_time": row.get("game_time"),
     }
+    if row.get("roster_position") is not None:
+        player["roster_position"] = row["roster_position"]
+    return player
