@@ -24,7 +24,7 @@ from webapp.optimizer.budget import NO_BUDGET
 from webapp.optimizer.model import PoolModel
 from webapp.optimizer.players import to_players
 from webapp.optimizer.portfolio import Rules, choose
-from webapp.optimizer.rules import RULES
+from webapp.optimizer.rules import game_type
 from webapp.optimizer.slate import Slate
 from webapp.optimizer.teams import TeamLimit
 
@@ -157,7 +157,7 @@ def test_selection_has_no_wall_clock_limit(nfl: list[dict], solver_parameters: l
 
 def test_lineup_model_has_no_wall_clock_limit(nfl: list[dict], solver_parameters: list) -> None:
     """The lineup model's CP-SAT runs one worker under a work limit and no clock limit."""
-    slate = Slate(to_players(nfl), RULES["nfl"])
+    slate = Slate(to_players(nfl), game_type("nfl"))
 
     PoolModel(slate, range(len(slate)), slate.scaled(slate.projections)).solve()
 
@@ -172,7 +172,7 @@ def test_starved_lineup_model_is_an_error_not_infeasible(
     nfl: list[dict], starve_cp_sat: Callable[[], None]
 ) -> None:
     """A lineup solve stopped before any lineup fails as such, never as "infeasible"."""
-    slate = Slate(to_players(nfl), RULES["nfl"])
+    slate = Slate(to_players(nfl), game_type("nfl"))
     model = PoolModel(slate, range(len(slate)), slate.scaled(slate.projections))
     starve_cp_sat()
 
