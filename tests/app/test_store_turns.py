@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 from tests.conftest import valid_players
 from webapp.jobs import service
+from webapp.jobs.durability import WaitPolicy
+from webapp.jobs.errors import ReplicationTimeoutError
 from webapp.jobs.limits import Limits
 from webapp.jobs.service import Origin
 from webapp.jobs.states import JobStatus
 from webapp.jobs.store import JobStore
+
+ONE_REPLICA = WaitPolicy(replicas=1, timeout_ms=100)
 
 
 def _limits(max_running: int = 100) -> Limits:
@@ -97,3 +103,31 @@ def test_a_requeued_job_counts_no_longer_as_running(store: JobStore) -> None:
     assert _claimed(store, 1) == [first]
     assert store.claim_next("owner") is None
     assert store.get(second).status == JobStatus.PENDING
+
+
+def test_a_withdrawn_job_leaves_its_tenant_queue(real_store: JobStore) -> None:
+    """A submit no replica confirmed (real Redis: WAIT) is withdrawn from the global and the
+    tenant queues."""
+    job_input = {"slate_id": "noop", "players": valid_players()}
+    with pytest.raises(ReplicationTimeoutError):
+        service.submit(
+            real_store, job_input, origin=Origin(tenant="a"), limits=_limits(), wait=ONE_REPLICA
+        )
+
+    assert real_store.redis.zcard(real_store.keys.tenant_queue("a")) == 0
+    assert real_store.queue_stats().pending == 0 and real_store.claim_next("owner") is None
+
+
+def test_recovery_and_an_operator_retry_queue_a_job_in_its_tenant_turn(store: JobStore) -> None:
+    """A job requeued by recovery, and a failed one an operator retries, go back on their
+    tenant's queue and are claimed in its turn."""
+    crashed, other = _submit(store, "a"), _submit(store, "b")
+    store.claim_next("gone:1")
+    store.redis.zadd(store.keys.leases, {crashed: 0})  # its process died
+    store.reclaim_expired()
+
+    assert store.redis.zscore(store.keys.tenant_queue("a"), crashed) is not None
+    assert _claimed(store, 2) == [other, crashed]
+    store.cancel(crashed, "by an operator", code="operator")
+    store.retry_failed(crashed)
+    assert _claimed(store, 1) == [crashed]

@@ -42,13 +42,10 @@ end
 
 local function start(run_id, job, tenant)
   unqueue(job, pending, run_id)
-  local clock = pending .. TURNS_CLOCK_SUFFIX
-  local turn = redis.call('ZSCORE', turns, tenant) or redis.call('GET', clock) or '0'
-  redis.call('SET', clock, turn)
+  local clock_key = pending .. TURNS_CLOCK_SUFFIX
+  local turn = redis.call('ZSCORE', turns, tenant) or redis.call('GET', clock_key) or '0'
+  redis.call('SET', clock_key, turn)
   redis.call('ZADD', turns, tonumber(turn) + 1, tenant)
-  if redis.call('ZCARD', tenant_queue(pending, tenant)) == 0 then
-    redis.call('ZREM', turns, tenant)
-  end
   redis.call('HINCRBY', job, 'attempts', 1)
   redis.call('HSET', job, 'status', 'running', 'claim', token, 'started_at', now_iso,
     'updated_at', now_iso, 'owner', owner, 'progress', '0.0', 'phase', '')
@@ -61,13 +58,18 @@ end
 
 -- An entry whose job is no longer pending (ended, expired) is dropped from both queues; one off
 -- the global queue is dropped from its tenant's.
+-- A tenant with nothing queued leaves the turns once the clock has reached its turn: until
+-- then it keeps its place, so a tenant whose queue runs dry now and then gains no turns by it.
 local budget = 100
-for _, tenant in ipairs(redis.call('ZRANGE', turns, 0, -1)) do
+local clock = tonumber(redis.call('GET', pending .. TURNS_CLOCK_SUFFIX) or '0')
+local waiting = redis.call('ZRANGE', turns, 0, -1, 'WITHSCORES')
+for i = 1, #waiting, 2 do
+  local tenant, turn = waiting[i], tonumber(waiting[i + 1])
   local own = tenant_queue(pending, tenant)
   while budget > 0 do
     local due = redis.call('ZRANGEBYSCORE', own, '-inf', now, 'LIMIT', 0, 1)
     if #due == 0 then
-      if redis.call('ZCARD', own) == 0 then redis.call('ZREM', turns, tenant) end
+      if turn <= clock and redis.call('ZCARD', own) == 0 then redis.call('ZREM', turns, tenant) end
       break
     end
     local run_id = due[1]

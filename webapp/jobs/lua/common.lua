@@ -49,8 +49,8 @@ local function place(job, pending, run_id, due_ms)
   redis.call('ZADD', pending .. TURNS_SUFFIX, 'NX', clock, tenant)
 end
 
--- Takes a job off the global and its tenant's queue (its tenant leaves the turns once the
--- claim finds its queue empty).
+-- Takes a job off the global and its tenant's queue (the claim drops a tenant with nothing
+-- queued from the turns once its turn has come round).
 local function unqueue(job, pending, run_id)
   redis.call('ZREM', pending, run_id)
   redis.call('ZREM', tenant_queue(pending, tenant_of(job)), run_id)
