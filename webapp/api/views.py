@@ -228,7 +228,7 @@ def cancel(run_id: str) -> Response:
             f"job {run_id} has already ended ({ended}); nothing to cancel",
             details={"status": str(record.status), "error_code": record.error_code},
         ) from None
-    record_job_cancelled(current_app)
+    record_job_cancelled(current_app, tenant)
     document = store.get(run_id, with_input=False).to_status_document()
     document["links"] = _links(run_id)
     return jsonify(document)

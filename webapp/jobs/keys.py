@@ -17,6 +17,13 @@ CHECKPOINT_SUFFIX = ":checkpoint"
 # a job only while running append the suffix to its record key; it is spelled only here.
 NOTIFY_SUFFIX = ":notify"
 NOTIFY_TTL_MS = 2000
+# What follows the global queue's key in a tenant's own queue (the tenant's name after it, ''
+# for jobs without a tenant), in the set of tenants taking turns, and in the turns' clock (see
+# `tenant_queue`, `turns`, `turns_clock`). Scripts find a job's tenant only while running, so
+# they get these from the prelude.
+TENANT_QUEUE_INFIX = ":t:"
+TURNS_SUFFIX = ":turns"
+TURNS_CLOCK_SUFFIX = ":turns:clock"
 
 
 @dataclass(frozen=True)
@@ -103,6 +110,23 @@ class Keys:
     def pending(self) -> str:
         """Sorted set of pending run ids, scored by when they may run (ms): the global queue."""
         return f"{self.prefix}:queue:pending"
+
+    def tenant_queue(self, tenant: str | None) -> str:
+        """Sorted set of one tenant's pending run ids, scored as on the global queue (None: the
+        jobs without a tenant): the order within the tenant when it takes its turn."""
+        return f"{self.pending}{TENANT_QUEUE_INFIX}{tenant or ''}"
+
+    @property
+    def turns(self) -> str:
+        """Sorted set of tenants with queued jobs ('' for jobs without one), scored by their
+        turn (jobs claimed so far, counted from the turn they joined at): the claim serves the
+        lowest first."""
+        return f"{self.pending}{TURNS_SUFFIX}"
+
+    @property
+    def turns_clock(self) -> str:
+        """String holding the turn of the tenant served last: where a tenant joins the turns."""
+        return f"{self.pending}{TURNS_CLOCK_SUFFIX}"
 
     @property
     def leases(self) -> str:

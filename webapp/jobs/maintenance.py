@@ -20,6 +20,7 @@ import structlog
 from webapp.jobs.events import JobEvents
 from webapp.jobs.reachability import Reachability
 from webapp.jobs.running import RunningJobs
+from webapp.jobs.states import JobStatus
 from webapp.jobs.store import JobStore
 
 log = structlog.get_logger(__name__)
@@ -94,8 +95,16 @@ class Maintenance:
         not_after_ms = server_ms + int(self.reachability.stall_s * 1000)
         for run_id, outcome in store.reclaim_expired(not_after_ms=not_after_ms):
             log.warning("job_reclaimed", job_id=run_id, outcome=str(outcome))
-            self.events.reclaimed(str(outcome))
+            self.events.reclaimed(str(outcome), self._tenant(store, outcome, run_id))
         self._next_scan = time.monotonic() + self.recovery_scan_seconds * random.uniform(0.8, 1.2)
+
+    @staticmethod
+    def _tenant(store: JobStore, outcome: JobStatus, run_id: str) -> str | None:
+        """The tenant of a job recovery failed (read only then: the one count that needs it)."""
+        if outcome is not JobStatus.FAILED:
+            return None
+        [(tenant,)] = store.read_fields([run_id], ["tenant"])
+        return tenant.decode() if tenant else None
 
     def seconds_to_next_scan(self) -> float:
         """How long until recovery is due again."""

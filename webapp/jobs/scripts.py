@@ -19,7 +19,12 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from webapp.jobs.keys import NOTIFY_TTL_MS
+from webapp.jobs.keys import (
+    NOTIFY_TTL_MS,
+    TENANT_QUEUE_INFIX,
+    TURNS_CLOCK_SUFFIX,
+    TURNS_SUFFIX,
+)
 
 
 class Script:
@@ -83,7 +88,13 @@ def _read(filename: str) -> str:
 
 @cache
 def _prelude() -> str:
-    return f"local NOTIFY_TTL_MS = {NOTIFY_TTL_MS}\n" + _read("common.lua")
+    constants = (
+        f"local NOTIFY_TTL_MS = {NOTIFY_TTL_MS}\n"
+        f"local TENANT_QUEUE_INFIX = '{TENANT_QUEUE_INFIX}'\n"
+        f"local TURNS_SUFFIX = '{TURNS_SUFFIX}'\n"
+        f"local TURNS_CLOCK_SUFFIX = '{TURNS_CLOCK_SUFFIX}'\n"
+    )
+    return constants + _read("common.lua")
 
 
 # ---------------------------------------------------------------- a job enters the queue

@@ -259,7 +259,10 @@ class JobStore:
             "idempotency": idem_key,
             "digest": digest,
             "hold_ms": wait.timeout_ms + CONFIRM_GRACE_MS if wait is not None else 0,
-            "fields": [item for pair in record.to_hash().items() for item in pair],
+            "fields": [
+                *(item for pair in record.to_hash().items() for item in pair),
+                *self._running_limit(record.tenant, limits),
+            ],
             **self._limit_inputs(record.tenant, limits),
         }
         if wait is None:
@@ -273,6 +276,13 @@ class JobStore:
 
         (outcome, value), acked = self._pipelined(queue)
         return outcome.decode(), value.decode(), acked
+
+    @staticmethod
+    def _running_limit(tenant: str | None, limits: Limits | None) -> list[Any]:
+        """The record field the claim reads its tenant's running limit from (none without)."""
+        if tenant is None or limits is None:
+            return []
+        return ["max_running", limits.max_running]
 
     def _limit_inputs(self, tenant: str | None, limits: Limits | None) -> dict[str, Any]:
         """The submit script's limit inputs: none ('' keys) without a tenant or limits."""
@@ -318,7 +328,9 @@ class JobStore:
     # ------------------------------------------------------------ claiming
 
     def claim_next(self, owner: str, token: str | None = None) -> Claim | None:
-        """Start the oldest due pending job for `token` (attempts+1, lease taken), or None.
+        """Start the next due pending job for `token` (attempts+1, lease taken), or None: the
+        oldest due job of the tenant served longest ago, among tenants below their running
+        limit (claim.lua).
 
         Calling again with the same token after a lost reply returns the same job."""
         token = token or new_claim_token()

@@ -7,7 +7,7 @@ local run_id, message, error_code, now_iso, ttl, tombstone_ttl = ARGV[1], ARGV[2
 local status = redis.call('HGET', job, 'status')
 if not status then return {'missing'} end
 if status ~= 'pending' and status ~= 'running' then return {'final', status} end
-redis.call('ZREM', pending, run_id)
+unqueue(job, pending, run_id)
 redis.call('ZREM', leases, run_id)
 redis.call('HSET', job, 'status', 'failed', 'finished_at', now_iso, 'updated_at', now_iso,
   'owner', '', 'error', message, 'error_code', error_code)

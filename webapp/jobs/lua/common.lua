@@ -26,9 +26,39 @@ local function end_job(job, tombstone, checkpoint, ttl, tombstone_ttl)
   redis.call('DEL', checkpoint)
 end
 
--- Puts a job (back) on the queue, due at `due_ms`, and wakes one idle dispatcher.
-local function queue(pending, wake, run_id, due_ms)
+-- Every pending job is on the global queue (`pending`: what counts, lists and ages read) and on
+-- its tenant's queue, with the same score; tenants with queued jobs take turns (`turns`, see
+-- claim.lua). A job without a tenant is on the queue of tenant ''.
+local function tenant_of(job)
+  return redis.call('HGET', job, 'tenant') or ''
+end
+
+local function tenant_queue(pending, tenant)
+  return pending .. TENANT_QUEUE_INFIX .. tenant
+end
+
+-- Puts a job (back) on the global and its tenant's queue, due at `due_ms`. A tenant not taking
+-- turns yet joins at the turn of the tenant served last (the clock), so it goes before any
+-- tenant served since that turn: before the tenant whose job now runs, never ahead of others
+-- still waiting for their turn.
+local function place(job, pending, run_id, due_ms)
+  local tenant = tenant_of(job)
   redis.call('ZADD', pending, due_ms, run_id)
+  redis.call('ZADD', tenant_queue(pending, tenant), due_ms, run_id)
+  local clock = redis.call('GET', pending .. TURNS_CLOCK_SUFFIX) or '0'
+  redis.call('ZADD', pending .. TURNS_SUFFIX, 'NX', clock, tenant)
+end
+
+-- Takes a job off the global and its tenant's queue (the claim drops a tenant with nothing
+-- queued from the turns once its turn has come round).
+local function unqueue(job, pending, run_id)
+  redis.call('ZREM', pending, run_id)
+  redis.call('ZREM', tenant_queue(pending, tenant_of(job)), run_id)
+end
+
+-- Puts a job (back) on the queue, due at `due_ms`, and wakes one idle dispatcher.
+local function queue(job, pending, wake, run_id, due_ms)
+  place(job, pending, run_id, due_ms)
   redis.call('LPUSH', wake, '1')
   redis.call('LTRIM', wake, 0, 63)
 end
@@ -37,7 +67,7 @@ end
 -- off the queue again, and the failed attempt recovery charged is refunded.
 local function take_back(job, notice, pending, run_id)
   if redis.call('HGET', job, 'status') ~= 'pending' then return false end
-  redis.call('ZREM', pending, run_id)
+  unqueue(job, pending, run_id)
   notify(notice)
   if tonumber(redis.call('HGET', job, 'failed_attempts') or '0') > 0 then
     redis.call('HINCRBY', job, 'failed_attempts', -1)

@@ -6,6 +6,6 @@ local run_id = ARGV[1]
 if redis.call('EXISTS', job) == 0 then return 'missing' end
 if redis.call('HDEL', job, 'unconfirmed_until_ms') == 1
    and redis.call('HGET', job, 'status') == 'pending' then
-  queue(pending, wake, run_id, redis.call('HGET', job, 'enqueued_ms'))
+  queue(job, pending, wake, run_id, redis.call('HGET', job, 'enqueued_ms'))
 end
 return 'confirmed'

@@ -9,6 +9,6 @@ redis.call('HSET', job, 'status', 'pending', 'updated_at', now_iso, 'owner', '')
 redis.call('HDEL', job, 'claim')
 redis.call('HINCRBY', job, 'handbacks', 1)
 redis.call('ZREM', leases, run_id)
-queue(pending, wake, run_id, redis.call('HGET', job, 'enqueued_ms') or '0')
+queue(job, pending, wake, run_id, redis.call('HGET', job, 'enqueued_ms') or '0')
 notify(notice)
 return 1

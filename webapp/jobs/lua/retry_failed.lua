@@ -16,5 +16,5 @@ redis.call('PERSIST', job)
 local idem = redis.call('HGET', job, 'idem')
 if idem then redis.call('PERSIST', idem) end
 redis.call('SET', tombstone, '1', 'EX', tombstone_ttl)
-queue(pending, wake, run_id, now)
+queue(job, pending, wake, run_id, now)
 return 1

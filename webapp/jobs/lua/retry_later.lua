@@ -22,6 +22,6 @@ end
 redis.call('HSET', job, 'status', 'pending', 'updated_at', now_iso, 'owner', '',
   'error', 'will retry: ' .. message)
 redis.call('HDEL', job, 'claim')
-queue(pending, wake, run_id, now_ms() + tonumber(delay_ms))
+queue(job, pending, wake, run_id, now_ms() + tonumber(delay_ms))
 notify(notice)
 return 'pending'

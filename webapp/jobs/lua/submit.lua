@@ -58,8 +58,8 @@ if idempotency ~= '' then
 end
 if tonumber(hold_ms) > 0 then
   redis.call('HSET', job, 'unconfirmed_until_ms', now + tonumber(hold_ms))
-  redis.call('ZADD', pending, now + tonumber(hold_ms), run_id)
+  place(job, pending, run_id, now + tonumber(hold_ms))
 else
-  queue(pending, wake, run_id, now)
+  queue(job, pending, wake, run_id, now)
 end
 return {'created', run_id}

@@ -11,8 +11,8 @@ if not redis.call('HGET', job, 'unconfirmed_until_ms')
    or redis.call('HGET', job, 'status') ~= 'pending' then
   return 'stands'
 end
+unqueue(job, pending, run_id)
 redis.call('DEL', job, tombstone)
-redis.call('ZREM', pending, run_id)
 if idempotency ~= '' then
   local stored = redis.call('GET', idempotency)
   if stored and string.sub(stored, 1, #run_id + 1) == run_id .. '\n' then

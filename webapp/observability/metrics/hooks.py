@@ -35,9 +35,12 @@ def record_submit_limited(app: Flask, tenant: str, limit: str) -> None:
         metrics.instruments.submits_limited.labels(tenant, limit).inc()
 
 
-def record_job_cancelled(app: Flask) -> None:
-    """Count a job a client's DELETE ended, as finished with status `cancelled` (no-op when
-    metrics are off). The runner never writes its outcome, so it cannot count it."""
+def record_job_cancelled(app: Flask, tenant: str | None = None) -> None:
+    """Count a job a client's DELETE ended, as finished with status `cancelled`, also under
+    its tenant when it has one (no-op when metrics are off). The runner never writes its
+    outcome, so it cannot count it."""
     metrics = METRICS.find(app)
     if metrics is not None:
         metrics.instruments.jobs_finished.labels("cancelled").inc()
+        if tenant:
+            metrics.instruments.tenant_jobs_finished.labels(tenant, "cancelled").inc()
