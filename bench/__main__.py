@@ -5,6 +5,7 @@
   http       HTTP req/s and latency of the service's endpoints (wrk when installed)
   shutdown   SIGTERM to exit when idle, a drain past its deadline, recovery after kill -9
   soak       mixed traffic on two instances while one is killed and the other drained
+  compute    what a job's compute in a child process costs over running it on the job thread
   contest    a contest simulation: 150 lineups against a 100,000-entry field, 10,000 sims
 
 Every subcommand but contest starts its own redis-server and gunicorn processes and stops them
@@ -38,6 +39,7 @@ COMMANDS = {  # subcommand: (function, [(option, default, help)])
         ("--python-client", False, "the Python client even when wrk is installed")]),
     "shutdown": ("bench.service:shutdown", [("--rounds", 3, "rounds of each timing")]),
     "soak": ("bench.service:soak", [("--minutes", 2.0, "duration"), ("--clients", 8, "client threads")]),
+    "compute": ("bench.compute_cost:run", [("--rounds", 15, "jobs timed per figure")]),
     "contest": ("bench.contest_bench:run", [
         ("--lineups", 150, "our lineups (exact optimizer, max_exposure 0.5)"),
         ("--field", 100_000, "entries of the contest"), ("--sims", 10_000, "sims"),

@@ -3,7 +3,7 @@
 A Gaussian copula with its own factors and loadings (game, team passing, team rushing,
 plus a per-team "usage" factor that makes NBA teammates compete), and gamma marginals with
 mean = projection and sd = stdev (by the Wilson-Hilferty transform of the normal score),
-so it shares neither code nor parameters with webapp.optimizer.simulation. Used by the
+so it shares neither code nor parameters with webapp.optimizer.scenarios. Used by the
 acceptance tests and bench/optimizer_bench.py.
 """
 

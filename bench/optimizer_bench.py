@@ -1,8 +1,9 @@
 """Optimizer benchmarks, side by side in one run; prints tables.
 
 (a) Exact lineups (n_scenarios=0): ours 20 and 150 against pydfs-lineup-optimizer 20 on the
-    same NFL and NBA slates and rules: wall time, ours 150 / pydfs 20, best lineup's total.
-    Needs `pip install pydfs-lineup-optimizer` (benchmark-only; skipped with a message without).
+    same slate and rules, for every game type (NFL and NBA classic and showdown, MLB, NHL):
+    wall time, ours 150 / pydfs 20, best lineup's total. Needs pydfs-lineup-optimizer importable
+    (benchmark-only, never a dependency; skipped with a message without).
 (b) Simulation: 150 lineups from 1,000 and 10,000 scenarios (NFL), as a multiple of exact 150.
 (c) 10,000 scenarios x ~460 NFL players drawn (wall time).
 (d) Peak RSS growth of a 100,000-scenario, 150-lineup NFL job, in a fresh subprocess.
@@ -11,6 +12,7 @@
     exact + stacks and each selection, with the acceptance ratios.
 
 Usage: python bench/optimizer_bench.py [--seed 1] [--parts abcdq] [--pydfs-timeout 600]
+       [--game-types nfl,nba,nfl-showdown,nba-showdown,mlb,nhl]
 Each pydfs run happens in its own subprocess, stopped after --pydfs-timeout seconds.
 """
 
@@ -25,11 +27,12 @@ import sys
 import time
 from pathlib import Path
 
+# The project's modules are imported where used: the pydfs worker runs in a python that may
+# have pydfs-lineup-optimizer but not the service's dependencies.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.independent_model import lineup_ids, outcomes, portfolio_stats
-from bench.slates import nba_slate, nfl_slate
-from webapp.optimizer import OptimizeOptions, optimize
+from bench.slates import mlb_slate, nba_slate, nfl_slate, nhl_slate, showdown_slate
 
 LINEUPS, QUALITY_LINEUPS, JUDGE_SCENARIOS, SIM = 150, 20, 20_000, {"n_scenarios": 1000}
 EXACT = {"n_scenarios": 0}
@@ -46,34 +49,56 @@ SIMULATED = [("sim mean", {**SIM, "selection": "mean"}),
              ("sim percentile 90, min_unique 3", {**SIM, "selection": "percentile", "min_unique": 3})]  # fmt: skip
 
 
-def _slate(sport: str, seed: int) -> list[dict]:
-    return nfl_slate(seed) if sport == "nfl" else nba_slate(seed)
+# game type -> (sport, contest_type, slate, pydfs site and sport names)
+GAME_TYPES = {
+    "nfl": ("nfl", "classic", nfl_slate, "DRAFTKINGS", "FOOTBALL"),
+    "nba": ("nba", "classic", nba_slate, "DRAFTKINGS", "BASKETBALL"),
+    "nfl-showdown": ("nfl", "showdown", lambda seed: showdown_slate("nfl", seed),
+                     "DRAFTKINGS_CAPTAIN_MODE", "FOOTBALL"),
+    "nba-showdown": ("nba", "showdown", lambda seed: showdown_slate("nba", seed),
+                     "DRAFTKINGS_CAPTAIN_MODE", "BASKETBALL"),
+    "mlb": ("mlb", "classic", mlb_slate, "DRAFTKINGS", "BASEBALL"),
+    "nhl": ("nhl", "classic", nhl_slate, "DRAFTKINGS", "HOCKEY"),
+}  # fmt: skip
 
 
-def _ours(sport: str, seed: int, n: int, scenarios: int = 0) -> tuple[float, dict]:
-    options = OptimizeOptions(sport=sport, n_lineups=n, n_scenarios=scenarios, seed=seed)
-    players, start = _slate(sport, seed), time.perf_counter()
+def _slate(game: str, seed: int) -> list[dict]:
+    return GAME_TYPES[game][2](seed)
+
+
+def _ours(game: str, seed: int, n: int, scenarios: int = 0) -> tuple[float, dict]:
+    from webapp.optimizer import OptimizeOptions, optimize
+
+    sport, contest = GAME_TYPES[game][:2]
+    options = OptimizeOptions(
+        sport=sport, contest_type=contest, n_lineups=n, n_scenarios=scenarios, seed=seed
+    )
+    players, start = _slate(game, seed), time.perf_counter()
     result = optimize(players, options)
     return time.perf_counter() - start, result
 
 
-def _pydfs_worker(sport: str, seed: int, n: int) -> dict:
+def _pydfs_worker(game_type: str, seed: int, n: int) -> dict:
     """Run pydfs in this process: {"seconds", "best", "count"}."""
     from pydfs_lineup_optimizer import Player, Site, Sport, get_optimizer
     from pydfs_lineup_optimizer.player import GameInfo
 
-    optimizer = get_optimizer(
-        Site.DRAFTKINGS, Sport.FOOTBALL if sport == "nfl" else Sport.BASKETBALL
-    )
+    site, sport = GAME_TYPES[game_type][3:]
+    optimizer = get_optimizer(getattr(Site, site), getattr(Sport, sport))
     games: dict[tuple[str, str], GameInfo] = {}
     players = []
-    for p in _slate(sport, seed):
+    for p in _slate(game_type, seed):
         # pydfs keys games by GameInfo identity: one shared object per game, or every player
-        # becomes his own game. Its LP files also refuse '-' and ' ' in names.
+        # becomes his own game. Its LP files also refuse '-' and ' ' in names. In captain mode
+        # a row's positions are its slot kind, a CPT row's points 1.5 times (as its importer
+        # reads DraftKings' file), and rows of one name are one player.
         home, away = sorted((p["team"], p["opponent"]))
         game = games.setdefault((home, away), GameInfo(home, away, None))
-        players.append(Player(p["id"].replace("-", "_"), p["name"].replace(" ", "_"), "", list(p["positions"]),
-                              p["team"], p["salary"], p["projection"], game_info=game))  # fmt: skip
+        row = p.get("roster_position")
+        positions = [row] if row else list(p["positions"])
+        points = p["projection"] * (1.5 if row == "CPT" else 1.0)
+        players.append(Player(p["id"].replace("-", "_"), p["name"].replace(" ", "_"), "", positions,
+                              p["team"], p["salary"], points, game_info=game))  # fmt: skip
     optimizer.player_pool.load_players(players)
     start = time.perf_counter()
     lineups = list(optimizer.optimize(n=n))
@@ -83,6 +108,8 @@ def _pydfs_worker(sport: str, seed: int, n: int) -> dict:
 
 def _memory_worker(seed: int, n: int, scenarios: int) -> dict:
     """Run one big job in this fresh process: peak RSS growth in MB."""
+    from webapp.optimizer import OptimizeOptions, optimize
+
     players = nfl_slate(seed)
     optimize(players, OptimizeOptions(n_lineups=1, n_scenarios=10, seed=seed))  # warm imports
     before, start = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, time.perf_counter()
@@ -91,8 +118,12 @@ def _memory_worker(seed: int, n: int, scenarios: int) -> dict:
     return {"peak_mb": (after - before) / 1024, "rss_mb": after / 1024, "seconds": time.perf_counter() - start}  # fmt: skip
 
 
-def _in_subprocess(worker: str, *args: object, timeout: float | None = None) -> dict | str:
-    command = [sys.executable, __file__, f"--{worker}", *map(str, args)]
+def _in_subprocess(
+    worker: str, *args: object, timeout: float | None = None, python: str | None = None
+) -> dict | str:
+    """Run a worker of this file in another process; `python` (one with pydfs installed)
+    imports the project from this checkout."""
+    command = [python or sys.executable, __file__, f"--{worker}", *map(str, args)]
     try:
         done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=True)
     except subprocess.TimeoutExpired:
@@ -102,19 +133,16 @@ def _in_subprocess(worker: str, *args: object, timeout: float | None = None) -> 
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def _compare(sport: str, args: argparse.Namespace) -> tuple[list[str], float]:
-    """Rows of (a) for one sport, and our exact-150 time."""
+def _compare(game: str, args: argparse.Namespace) -> tuple[list[str], float]:
+    """Rows of (a) for one game type, and our exact-150 time."""
     rows, times = [], {}
     for n in (20, LINEUPS):
-        times[n], result = _ours(sport, args.seed, n)
-        label, best = f"(a) {sport.upper()} exact {n} lineups", result["lineups"][0]["projection"]
+        times[n], result = _ours(game, args.seed, n)
+        label, best = f"(a) {game.upper()} exact {n} lineups", result["lineups"][0]["projection"]
         rows.append(f"{label:<44} ours     {times[n]:8.2f} s   best {best:.2f}")
-    try:
-        import pydfs_lineup_optimizer  # noqa: F401
-
-        theirs = _in_subprocess("pydfs-worker", sport, args.seed, 20, timeout=args.pydfs_timeout)
-    except ImportError:
-        theirs = "skipped: pip install pydfs-lineup-optimizer"
+    theirs = _in_subprocess(
+        "pydfs-worker", game, args.seed, 20, timeout=args.pydfs_timeout, python=args.pydfs_python
+    )
     if isinstance(theirs, str):
         return [*rows, f"{'':<44} pydfs 20  {theirs}"], times[LINEUPS]
     ratio = times[LINEUPS] / theirs["seconds"]
@@ -125,6 +153,8 @@ def _compare(sport: str, args: argparse.Namespace) -> tuple[list[str], float]:
 
 def quality_table(sport: str, seed: int) -> list[str]:
     """(q): each portfolio's statistics on the independent model's outcomes, then the ratios."""
+    from webapp.optimizer import OptimizeOptions, optimize
+
     players = _slate(sport, seed)
     points = outcomes(players, sport, JUDGE_SCENARIOS, seed=seed + 98)
     lines = [f"(q) {sport.upper()} {len(players)} players, {QUALITY_LINEUPS} lineups, scored on {JUDGE_SCENARIOS:,} independent outcomes",
@@ -151,10 +181,12 @@ def quality_table(sport: str, seed: int) -> list[str]:
 
 def _simulation_row(seed: int) -> str:
     from webapp.optimizer.players import to_players
-    from webapp.optimizer.simulation import Simulator
+    from webapp.optimizer.rules import game_type
+    from webapp.optimizer.scenarios import Simulator
 
     players, start = to_players(nfl_slate(seed)), time.perf_counter()
-    assert sum(len(batch) for batch in Simulator(players, "nfl").batches(10_000, seed)) == 10_000
+    simulator = Simulator(players, game_type("nfl").outcomes)
+    assert sum(len(batch) for batch in simulator.batches(10_000, seed)) == 10_000
     return f"{f'(c) simulate 10,000 x {len(players)} players':<44} ours     {time.perf_counter() - start:8.2f} s"
 
 
@@ -162,13 +194,20 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--pydfs-timeout", type=float, default=600.0)
+    parser.add_argument(
+        "--pydfs-python",
+        default=None,
+        help="a python that has pydfs-lineup-optimizer (and numpy, ortools) installed; "
+        "default: this one",
+    )
+    parser.add_argument("--game-types", default="nfl,nba", help=f"of {','.join(GAME_TYPES)}")
     parser.add_argument("--parts", default="abcdq", help="which of (a)-(d), (q) to run")
     parser.add_argument("--pydfs-worker", nargs=3, help=argparse.SUPPRESS)
     parser.add_argument("--memory-worker", nargs=3, type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.pydfs_worker:  # the subprocesses of _in_subprocess
-        sport, seed, n = args.pydfs_worker
-        print(json.dumps(_pydfs_worker(sport, int(seed), int(n))))
+        game, seed, n = args.pydfs_worker
+        print(json.dumps(_pydfs_worker(game, int(seed), int(n))))
         return
     if args.memory_worker:
         print(json.dumps(_memory_worker(*args.memory_worker)))
@@ -177,8 +216,10 @@ def main() -> None:
     rows: list[str] = []
     exact_150 = None
     if "a" in args.parts:
-        nfl_rows, exact_150 = _compare("nfl", args)
-        rows += nfl_rows + _compare("nba", args)[0]
+        for game in args.game_types.split(","):
+            game_rows, seconds = _compare(game, args)
+            rows += game_rows
+            exact_150 = seconds if game == "nfl" else exact_150
     if "b" in args.parts:
         exact_150 = exact_150 or _ours("nfl", args.seed, LINEUPS)[0]
         for scenarios in (1000, 10_000):

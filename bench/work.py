@@ -54,10 +54,10 @@ def create_service_app() -> Flask:
     in child processes), except that a job whose slate_id is "noop" returns at once, on the
     job thread, and "sleep:<seconds>" sleeps in its compute process."""
     from webapp import create_app
-    from webapp.api.job import make_optimize_job
     from webapp.compute.kind import Done, ProcessKind
     from webapp.config import Settings
     from webapp.jobs.kinds import JobKinds
+    from webapp.lineups.job import make_optimize_job
 
     optimize_job = make_optimize_job(None)
 
@@ -76,7 +76,7 @@ def create_service_app() -> Flask:
 
 def compute_service_job(payload: dict[str, Any], context: Any) -> Any:
     """The compute part of the service's benchmark job (runs in a compute process)."""
-    from webapp.api.job import compute_optimize
+    from webapp.lineups.job import compute_optimize
 
     if "sleep_s" in payload:
         time.sleep(payload["sleep_s"])

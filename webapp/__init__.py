@@ -15,21 +15,23 @@ from webapp.api.json_provider import OrjsonProvider
 from webapp.clients import neo4j_client, redis_client
 from webapp.config import SETTINGS, Settings
 from webapp.jobs import extension as jobs_extension
+from webapp.jobs.events import NO_EVENTS
 from webapp.jobs.kinds import JobKinds
 from webapp.observability import access_log, correlation
 from webapp.observability.logs import configure_logging
 from webapp.runtime import cli, dev_server, lifecycle
+from webapp.tenants import auth
 
 __all__ = ["create_app"]
 
 
 def default_kinds(neo4j: neo4j_client.Neo4jClient, settings: Settings) -> JobKinds:
     """The job kinds of the service."""
-    from webapp.api.job import make_optimize_job
-    from webapp.api.refusals import check_submission
     from webapp.contest.checks import check_contest
     from webapp.contest.job import make_contest_job
-    from webapp.slates.repository import load_slate
+    from webapp.lineups.job import make_optimize_job
+    from webapp.lineups.refusals import check_submission
+    from webapp.slates.neo4j_slates import load_slate
 
     def players_of(slate_id: str) -> list[dict]:
         return load_slate(neo4j, slate_id).players
@@ -59,14 +61,16 @@ def create_app(settings: Settings | None = None, *, kinds: JobKinds | None = Non
     connections = redis_client.init_app(app, settings)
     neo4j = neo4j_client.init_app(app, settings)
     kinds = kinds or default_kinds(neo4j, settings)
-    jobs = jobs_extension.init_app(app, settings, connections, kinds)
-    lifecycle.init_app(app, jobs.runner)  # the drain flag pauses this runner
-    dev_server.init_app(app)
+    events = NO_EVENTS
     if settings.metrics_enabled:
         from webapp.observability.metrics import extension as metrics_extension
 
-        metrics_extension.init_app(app)
+        events = metrics_extension.init_app(app).job_events
+    jobs = jobs_extension.init_app(app, settings, connections, kinds, events)
+    lifecycle.init_app(app, jobs.runner)  # the drain flag pauses this runner
+    dev_server.init_app(app)
     correlation.init_app(app, user_id_header=settings.user_id_header)
+    auth.init_app(app, settings)
     if settings.access_log and logging.getLevelName(settings.log_level) <= logging.INFO:
         access_log.init_app(app, include_probes=settings.access_log_probes)
     errors.register_error_handlers(app)

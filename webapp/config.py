@@ -113,6 +113,23 @@ def _header_name(raw: str) -> str:
     return raw
 
 
+def _auth_mode(raw: str) -> str:
+    value = raw.strip().lower()
+    if value not in {"none", "api_key", "header"}:
+        raise ValueError
+    return value
+
+
+def _networks(raw: str) -> tuple[str, ...]:
+    """Comma-separated IP addresses or networks (CIDR), checked here, kept as text."""
+    import ipaddress
+
+    items = tuple(item.strip() for item in raw.split(",") if item.strip())
+    for item in items:
+        ipaddress.ip_network(item, strict=False)
+    return items
+
+
 def _log_format(raw: str) -> str:
     value = raw.strip().lower()
     if value not in {"auto", "json", "console"}:
@@ -137,6 +154,8 @@ _EXPECTED = {
     _neo4j_uri: "empty or a bolt://, neo4j:// (+s/+ssc) URI",
     _header_name: "empty or an HTTP header name",
     _log_format: "one of auto, json, console",
+    _auth_mode: "one of none, api_key, header",
+    _networks: "comma-separated IP addresses or networks (CIDR)",
 }
 
 
@@ -198,6 +217,22 @@ class Settings:
     access_log: bool = _env("ACCESS_LOG", True, _bool)
     access_log_probes: bool = _env("ACCESS_LOG_PROBES", False, _bool)
     user_id_header: str = _env("USER_ID_HEADER", "", _header_name)
+
+    # Tenants: who may call the API. none: anyone (local development; a warning at start);
+    # api_key: `Authorization: Bearer <key>` made by `flask keys create`; header: a gateway
+    # sets USER_ID_HEADER, trusted only from TRUSTED_PROXIES.
+    auth_mode: str = _env("AUTH_MODE", "none", _auth_mode)
+    trusted_proxies: tuple[str, ...] = _env("TRUSTED_PROXIES", ("127.0.0.1", "::1"), _networks)
+    # Limits of a tenant whose key sets none (and of every tenant in header mode): queued jobs,
+    # running jobs, and submits per second (a token bucket holding `tenant_rate_burst`)
+    tenant_max_pending: int = _env("TENANT_MAX_PENDING", 100, _positive_int)
+    tenant_max_running: int = _env("TENANT_MAX_RUNNING", 4, _positive_int)
+    tenant_rate_per_s: float = _env("TENANT_RATE_PER_SECOND", 5.0, _positive_float)
+    tenant_rate_burst: int = _env("TENANT_RATE_BURST", 20, _positive_int)
+    # Empty: /metrics is open. Otherwise it asks for `Authorization: Bearer <METRICS_TOKEN>`.
+    metrics_token: str = field(
+        default="", repr=False, metadata={"env": "METRICS_TOKEN", "parse": None}
+    )
 
     # Identity of this deployment, shown by the health endpoints
     release_id: str = _env("RELEASE_ID", "")

@@ -156,13 +156,14 @@ def test_a_cancelled_job_stops_its_child_within_a_second(
 def test_checkpoints_are_written_on_a_cadence_and_flushed(
     compute: ComputeProcesses, store: JobStore
 ) -> None:
-    """Every save of the child is kept; the held state reaches Redis when flushed, and the next
-    attempt's child starts from it."""
-    context = _claimed(store, "steps:3:0.05")
+    """The child sends a save at most once a second and the thread keeps the latest; it reaches
+    Redis when flushed, and the next attempt's child starts from it."""
+    script = "steps:2:1.1"  # a save after 1.1 s and after 2.2 s: both sent
+    context = _claimed(store, script)
 
-    first = _run(compute, context, "steps:3:0.05")
+    first = _run(compute, context, script)
     context.checkpoint.flush()
 
-    assert first == {"lineups": [], "resumed_from": 0, "ran": 3}
-    assert store.load_checkpoint(context.run_id) == {"done": 3}
-    assert _run(compute, context, "steps:3:0.05")["resumed_from"] == 3
+    assert first == {"lineups": [], "resumed_from": 0, "ran": 2}
+    assert store.load_checkpoint(context.run_id) == {"done": 2}
+    assert _run(compute, context, script)["resumed_from"] == 2

@@ -10,17 +10,22 @@ from marshmallow import ValidationError
 from werkzeug import exceptions as http
 
 from webapp.api import errors
-from webapp.api.refusals import Refusal, SubmitRefusedError
 from webapp.clients.neo4j_client import Neo4jUnavailableError
-from webapp.jobs.durability import ReplicationTimeoutError, WaitPolicy
-from webapp.jobs.errors import TransientJobError
+from webapp.jobs.durability import WaitPolicy
+from webapp.jobs.errors import (
+    IdempotencyConflictError,
+    JobExpiredError,
+    JobNotFoundError,
+    ReplicationTimeoutError,
+    ResultNotReadyError,
+    TransientJobError,
+)
 from webapp.jobs.record import JobRecord
-from webapp.jobs.service import ResultNotReadyError
 from webapp.jobs.states import JobStatus
-from webapp.jobs.store_types import IdempotencyConflictError, JobExpiredError, JobNotFoundError
+from webapp.lineups.refusals import Refusal, SubmitRefusedError
 from webapp.optimizer.errors import InfeasibleError
 from webapp.slates.importer import PlayerBoundsError, SlateFileError, TooManyPlayersError
-from webapp.slates.repository import SlateNotFoundError
+from webapp.slates.neo4j_slates import SlateNotFoundError
 
 RUN_ID = "01ARZ3NDEKTSV4RRFFQ69G5FAV"
 

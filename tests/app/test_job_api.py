@@ -15,9 +15,9 @@ from tests.conftest import close_app, valid_players
 from tests.support.kinds import scripted_kinds
 from webapp import create_app
 from webapp.config import Settings
-from webapp.jobs.context import JobCancelledError, JobContext
+from webapp.jobs.context import JobContext
+from webapp.jobs.errors import JobCancelledError, TransitionRefusedError
 from webapp.jobs.extension import get_jobs
-from webapp.jobs.states import TransitionRefusedError
 from webapp.jobs.store import JobStore
 
 
@@ -52,7 +52,7 @@ def test_cancelling_a_running_job_fences_its_attempt(client: FlaskClient, store:
 
     with pytest.raises(JobCancelledError):
         context.progress(0.5, "building")
-    assert store.renew_leases("test", [(run_id, claim.token)]) == [run_id]
+    assert store.renew_leases("test", [claim]).lost == [run_id]
     with pytest.raises(TransitionRefusedError):
         store.complete(run_id, claim.token, {"lineups": []})
     assert store.get(run_id).error_code == "cancelled"

@@ -9,16 +9,16 @@ import fakeredis
 import pytest
 from flask.testing import FlaskClient
 
-from bench.slates import nfl_slate
+from bench.slates import mlb_slate, nfl_slate, nhl_slate, showdown_slate
 from tests.conftest import close_app
 from tests.support.dk_csv import nfl_salary_csv
 from tests.support.fake_redis import fake_connection_kwargs
 from tests.support.kinds import scripted_kinds
 from webapp import create_app
-from webapp.api.refusals import check_submission
 from webapp.clients.redis_client import get_redis
 from webapp.config import Settings
 from webapp.jobs.extension import get_jobs
+from webapp.lineups.refusals import check_submission
 
 SLATE = nfl_slate(seed=5, games=3)
 
@@ -120,4 +120,100 @@ def test_a_stored_slate_is_checked_at_submit(checked_client: FlaskClient) -> Non
 
     assert response.status_code == 422
     assert response.json["error"]["code"] == "locks_exceed_position"
+    assert _queued(checked_client) == 0
+
+
+SHOWDOWN = showdown_slate("nfl", seed=5)
+MLB = mlb_slate(seed=5, games=4)
+NHL = nhl_slate(seed=5, games=3)
+
+
+def _mlb_hitters(team: str, count: int) -> list[str]:
+    return [p["id"] for p in MLB if p["team"] == team and p["positions"][0] not in ("SP", "RP")][
+        :count
+    ]
+
+
+def _one_a_slot(team: str) -> list[str]:
+    """Six hitters of a team who fit six different slots."""
+    return [
+        next(p["id"] for p in MLB if p["team"] == team and p["positions"] == [position])
+        for position in ("C", "1B", "2B", "3B", "SS", "OF")
+    ]
+
+
+def _opposing_pair() -> list[str]:
+    pitcher = next(p for p in MLB if p["positions"] == ["SP"])
+    return [pitcher["id"], _mlb_hitters(pitcher["opponent"], 1)[0]]
+
+
+GAME_TYPE_CASES = [
+    (
+        "showdown-both-rows",
+        {"contest_type": "showdown", "players": SHOWDOWN, "locks": [p["id"] for p in SHOWDOWN[:2]]},
+        "locks_same_player",
+        2,
+    ),
+    (
+        "showdown-one-team",
+        {
+            "contest_type": "showdown",
+            "players": [p for p in SHOWDOWN if p["team"] == SHOWDOWN[0]["team"]],
+        },
+        "too_few_teams",
+        0,
+    ),
+    (
+        "mlb-six-hitters-of-a-team",
+        {"sport": "mlb", "players": MLB, "locks": _one_a_slot(MLB[0]["team"])},
+        "locks_exceed_team",
+        6,
+    ),
+    (
+        "mlb-hitter-against-own-pitcher",
+        {"sport": "mlb", "players": MLB, "locks": _opposing_pair(), "avoid_opposing": True},
+        "locks_opposing",
+        2,
+    ),
+    (
+        "mlb-one-game",
+        {
+            "sport": "mlb",
+            "players": [p for p in MLB if p["team"] in MLB[0]["team"] + MLB[0]["opponent"]],
+        },
+        "single_game",
+        0,
+    ),
+    (
+        "nhl-skaters-of-two-teams",
+        {
+            "sport": "nhl",
+            "players": [
+                p
+                for p in NHL
+                if p["positions"] == ["G"] or p["team"] in (NHL[0]["team"], NHL[0]["opponent"])
+            ],
+        },
+        "too_few_teams",
+        0,
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("extra", "code", "n_players"),
+    [c[1:] for c in GAME_TYPE_CASES],
+    ids=[c[0] for c in GAME_TYPE_CASES],
+)
+def test_each_game_type_refuses_with_its_own_rules(
+    checked_client: FlaskClient, extra: dict, code: str, n_players: int
+) -> None:
+    """Showdown, MLB and NHL requests that break their game type's rules are refused at submit
+    with the rule's code and the players involved."""
+    response = checked_client.post("/optimize", json={"n_scenarios": 0, **extra})
+
+    assert response.status_code == 422, response.json
+    refusals = response.json["error"]["details"]["refusals"]
+    assert code in [r["code"] for r in refusals]
+    assert len(next(r for r in refusals if r["code"] == code)["players"]) == n_players
     assert _queued(checked_client) == 0

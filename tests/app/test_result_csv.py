@@ -6,8 +6,9 @@ import pytest
 from flask.testing import FlaskClient
 
 from tests.conftest import valid_players
-from webapp.api.upload_csv import upload_header
 from webapp.jobs.store import JobStore
+from webapp.lineups.upload_csv import upload_header
+from webapp.optimizer.rules import game_type
 
 NFL_SLOTS = ["QB", "RB", "RB", "WR", "WR", "WR", "TE", "FLEX", "DST"]
 
@@ -29,7 +30,7 @@ def _complete(client: FlaskClient, store: JobStore, lineups: list[dict], sport: 
 )
 def test_upload_header_is_draftkings_slot_order(sport: str, header: str) -> None:
     """The header lists the sport's roster slots as DraftKings' upload template does."""
-    assert ",".join(upload_header(sport)) == header
+    assert ",".join(upload_header(game_type(sport))) == header
 
 
 def test_one_row_of_ids_per_lineup_with_a_file_name(client: FlaskClient, store: JobStore) -> None:

@@ -85,7 +85,7 @@ def test_an_upload_with_a_player_out_of_bounds_is_422_naming_line_column_and_rul
 
 def _store_slate(app: Flask, slate_id: str, players: list[dict]) -> None:
     """A slate written to the store directly, as an older version or a Neo4j load could."""
-    get_slate_store(app).save(slate_id, "nfl", players)
+    get_slate_store(app).save(slate_id, "nfl", players, tenant=None)
 
 
 def test_submit_by_a_slate_over_max_players_is_422(

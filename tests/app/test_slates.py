@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
 from flask.testing import FlaskClient
 
 from tests.conftest import valid_players
-from tests.support.dk_csv import nfl_salary_csv
+from tests.support.dk_csv import game_type_csv, nfl_salary_csv
+from webapp.jobs.extension import get_jobs
 from webapp.jobs.store import JobStore
 
 CSV = {"content_type": "text/csv"}
@@ -55,17 +57,18 @@ def test_a_bad_file_is_400_naming_line_and_column(client: FlaskClient) -> None:
 
 
 def test_an_unknown_sport_or_body_type_is_refused(client: FlaskClient) -> None:
-    """sport is nfl or nba; the body must be CSV."""
-    assert _upload(client, nfl_salary_csv(), "sport=nhl").status_code == 400
+    """sport is one the game types name; the body must be CSV."""
+    assert _upload(client, nfl_salary_csv(), "sport=cricket").status_code == 400
     as_json = client.post("/slates?sport=nfl", json={"players": []})
     assert as_json.status_code == 415
     assert as_json.json["error"]["code"] == "unsupported_media_type"
 
 
 def test_an_unknown_sport_is_one_error_wherever_it_is_sent(client: FlaskClient) -> None:
-    """nhl in the upload's query and in a request body: the same code and the same details."""
-    upload = _upload(client, nfl_salary_csv(), "sport=nhl")
-    submit = client.post("/optimize", json={"sport": "nhl", "players": valid_players()})
+    """cricket in the upload's query and in a request body: the same code and the same
+    details."""
+    upload = _upload(client, nfl_salary_csv(), "sport=cricket")
+    submit = client.post("/optimize", json={"sport": "cricket", "players": valid_players()})
 
     assert (upload.status_code, submit.status_code) == (400, 400)
     assert upload.json["error"]["code"] == submit.json["error"]["code"] == "invalid_request"
@@ -109,3 +112,45 @@ def test_inline_players_need_no_slate_id(client: FlaskClient) -> None:
     response = client.post("/optimize", json={"players": valid_players()})
 
     assert response.status_code == 202
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("sport=nfl&contest_type=tiers", "contest_type"),
+        ("sport=mlb&contest_type=showdown", "contest_type"),
+    ],
+    ids=["unknown-contest-type", "mlb-has-no-showdown"],
+)
+def test_a_game_type_the_table_lacks_is_400(client: FlaskClient, query: str, field: str) -> None:
+    """contest_type is classic or showdown, and only for the sports that offer it."""
+    response = _upload(client, game_type_csv("nfl", "showdown"), query)
+
+    assert response.status_code == 400
+    assert response.json["error"]["code"] == "invalid_request"
+    assert field in response.json["error"]["details"]
+
+
+def test_a_showdown_slate_names_its_game_type_and_fills_the_request(client: FlaskClient) -> None:
+    """A showdown upload keeps its contest type; a submit naming only the slate takes it, one
+    asking for classic is refused with sport_mismatch."""
+    _upload(client, game_type_csv("nba", "showdown"), "sport=nba&contest_type=showdown&slate_id=g1")
+
+    plain = client.post("/optimize", json={"slate_id": "g1"})
+    classic = client.post("/optimize", json={"slate_id": "g1", "contest_type": "classic"})
+
+    assert client.get("/slates/g1").json["contest_type"] == "showdown"
+    assert plain.status_code == 202
+    record = get_jobs(client.application).store().get(plain.json["run_id"], with_input=True)
+    assert (record.input["sport"], record.input["contest_type"]) == ("nba", "showdown")
+    assert classic.status_code == 422 and classic.json["error"]["code"] == "sport_mismatch"
+
+
+def test_options_of_the_slates_game_type_are_checked_against_it(client: FlaskClient) -> None:
+    """A submit naming a showdown slate but no contest_type is checked as showdown: the NFL
+    classic stack is refused there."""
+    _upload(client, game_type_csv("nfl", "showdown"), "sport=nfl&contest_type=showdown&slate_id=g2")
+
+    response = client.post("/optimize", json={"slate_id": "g2", "stack": {"qb_with": 1}})
+
+    assert response.status_code == 400 and "stack" in response.json["error"]["details"]

@@ -6,7 +6,8 @@ import pytest
 
 from tests.conftest import valid_players
 from webapp.jobs import service
-from webapp.jobs.states import JobStatus, TransitionRefusedError
+from webapp.jobs.errors import TransitionRefusedError
+from webapp.jobs.states import JobStatus
 from webapp.jobs.store import JobStore
 
 
@@ -161,9 +162,9 @@ def test_renew_leases_reports_lost_attempts(store: JobStore) -> None:
     store.hand_back(lost, lost_claim.token)
     store.redis.zadd(store.keys.leases, {kept: 0})
 
-    result = store.renew_leases("me", [(kept, kept_claim.token), (lost, lost_claim.token)])
+    renewal = store.renew_leases("me", [kept_claim, lost_claim])
 
-    assert result == [lost]
+    assert renewal.lost == [lost]
     assert store.redis.zscore(store.keys.leases, kept) > 0
 
 
@@ -260,7 +261,7 @@ def test_an_owner_cut_off_by_an_outage_takes_its_job_back(store: JobStore) -> No
     assert store.reclaim_expired() == [(run_id, JobStatus.PENDING)]
     assert store.get(run_id).failed_attempts == 1
 
-    assert store.renew_leases("owner", [(run_id, claim.token)]) == []
+    assert store.renew_leases("owner", [claim]).lost == []
 
     record = store.get(run_id)
     assert record.status == JobStatus.RUNNING and record.failed_attempts == 0
@@ -295,7 +296,7 @@ def test_a_finished_job_is_not_reported_lost(store: JobStore) -> None:
     claim = store.claim_next("owner")
     store.complete(run_id, claim.token, {})
 
-    assert store.renew_leases("owner", [(run_id, claim.token)]) == []
+    assert store.renew_leases("owner", [claim]).lost == []
 
 
 def test_a_transient_failure_requeues_with_a_delay_then_fails(store: JobStore) -> None:

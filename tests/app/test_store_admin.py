@@ -8,8 +8,9 @@ import pytest
 
 from tests.conftest import valid_players
 from webapp.jobs import service
-from webapp.jobs.states import JobStatus, TransitionRefusedError
-from webapp.jobs.store import JobExpiredError, JobNotFoundError, JobStore
+from webapp.jobs.errors import JobExpiredError, JobNotFoundError, TransitionRefusedError
+from webapp.jobs.states import JobStatus
+from webapp.jobs.store import JobStore
 
 
 def _submit(store: JobStore) -> str:
@@ -37,7 +38,7 @@ def test_read_fields_keeps_the_order_across_batches(
     store: JobStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Fields come back in the order of the ids asked for, missing records as None."""
-    monkeypatch.setattr("webapp.jobs.store_admin.READ_BATCH", 2)
+    monkeypatch.setattr("webapp.jobs.store.READ_BATCH", 2)
     run_ids = [_submit(store) for _ in range(3)]
 
     rows = list(store.read_fields([*run_ids, "gone"], ("run_id", "status")))

@@ -8,7 +8,7 @@ import pytest
 
 from tests.conftest import valid_players
 from webapp.jobs import service
-from webapp.jobs.store import JobStore
+from webapp.jobs.store import Claim, JobStore
 
 
 def _running(store: JobStore) -> tuple[str, str]:
@@ -26,7 +26,8 @@ def _reclaim(store: JobStore, run_id: str, token: str) -> None:
 def _take_back(store: JobStore, run_id: str, token: str) -> None:
     _reclaim(store, run_id, token)
     store.redis.delete(store.keys.notify(run_id))
-    store.renew_leases("test", [(run_id, token)])  # the attempt was alive: running again
+    claim = Claim(record=store.get(run_id), token=token)
+    store.renew_leases("test", [claim])  # the attempt was alive: running again
 
 
 CHANGES: dict[str, Callable[[JobStore, str, str], object]] = {

@@ -39,9 +39,14 @@ def _submit(url: str, players: list[dict], **options: object) -> str:
     return response.json()["run_id"]
 
 
-def _failed_job(url: str) -> str:
+def _long_job(url: str) -> str:
+    """A job that runs for a long while: a big simulation."""
+    return _submit(url, nfl_slate(seed=3, games=2), n_scenarios=100_000, n_lineups=20)
+
+
+def _cancelled_job(url: str) -> str:
     """A job that ended failed: a long simulation, cancelled at once (code `cancelled`)."""
-    run_id = _submit(url, nfl_slate(seed=3, games=2), n_scenarios=100_000, n_lineups=20)
+    run_id = _long_job(url)
     response = requests.delete(f"{url}/optimize/{run_id}", timeout=10)
     assert response.status_code == 200, response.text
     return run_id
@@ -59,14 +64,16 @@ def _wait_for(url: str, run_id: str, status: str) -> dict:
 
 @pytest.mark.timeout(180)
 def test_operator_sees_runs_and_requeues_jobs_in_the_browser(server: GunicornServer) -> None:
-    """Log in, see a job just submitted, open it, read its lineups by player name, then
-    retry a failed job with the button."""
+    """Log in, see a job just submitted, open it, read its lineups by player name; find no
+    retry for a job its client cancelled; fail a stuck job with a reason, then retry it."""
     players = nfl_slate(seed=3, games=2)
     names = {p["id"]: p["name"] for p in players}
     good = _submit(server.url, players)
     _wait_for(server.url, good, "complete")
-    bad = _failed_job(server.url)
-    failed = _wait_for(server.url, bad, "failed")
+    cancelled = _cancelled_job(server.url)
+    _wait_for(server.url, cancelled, "failed")
+    bad = _long_job(server.url)
+    _wait_for(server.url, bad, "running")
     lineups = requests.get(f"{server.url}/optimize/{good}/result", timeout=10).json()["result"]
     first_lineup = [names[p["id"]] for p in lineups["lineups"][0]["players"]]
 
@@ -92,12 +99,19 @@ def test_operator_sees_runs_and_requeues_jobs_in_the_browser(server: GunicornSer
         assert len(shown) == 3 * 9 and shown[:9] == first_lineup
         screenshot(browser, SHOTS, "3-job-with-lineups")
 
+        browser.get(f"{server.url}/admin/jobs/{cancelled}")
+        assert browser.find_element(By.ID, "job-error").text == "cancelled by the client"
+        assert not browser.find_elements(By.ID, "requeue")
+        screenshot(browser, SHOTS, "4-cancelled-job")
+
         browser.get(f"{server.url}/admin/jobs/{bad}")
-        assert browser.find_element(By.ID, "job-error").text == failed["error"]
-        screenshot(browser, SHOTS, "4-failed-job")
+        browser.find_element(By.NAME, "reason").send_keys("stuck")
+        browser.find_element(By.ID, "fail").click()
+        assert browser.find_element(By.ID, "job-error").text == "operator: stuck"
+        screenshot(browser, SHOTS, "5-failed-job")
         browser.find_element(By.ID, "requeue").click()
         assert "requeued (was failed)" in browser.find_element(By.ID, "notice").text
-        screenshot(browser, SHOTS, "5-after-requeue")
+        screenshot(browser, SHOTS, "6-after-requeue")
 
     retried = wait_until(lambda: (d := _status(server.url, bad))["attempts"] == 2 and d, 30)
     assert retried["status"] in {"pending", "running", "complete", "failed"}
@@ -107,7 +121,7 @@ def test_operator_sees_runs_and_requeues_jobs_in_the_browser(server: GunicornSer
 def test_plain_http_refusals(server: GunicornServer) -> None:
     """Without credentials 401 with a Basic challenge; a post without a CSRF token 403."""
     auth = {"Authorization": "Basic " + base64.b64encode(f"admin:{PASSWORD}".encode()).decode()}
-    run_id = _failed_job(server.url)
+    run_id = _cancelled_job(server.url)
     _wait_for(server.url, run_id, "failed")
 
     anonymous = requests.get(f"{server.url}/admin/", timeout=10)

@@ -14,6 +14,7 @@ import pytest
 import requests
 
 from tests.support.processes import free_port, kill_group, port_answers, start_group
+from webapp.jobs import scripts
 
 pytestmark = pytest.mark.integration
 
@@ -105,7 +106,14 @@ def test_install_cmd_and_healthcheck_in_a_fresh_venv(tmp_path: Path, real_redis)
     finally:
         kill_group(server)
     unhealthy = subprocess.run(healthcheck, env=env, cwd=app_dir, timeout=10)
+    # The installed package, not this checkout, must carry the job scripts (package data).
+    load_scripts = "from webapp.jobs import scripts; print(len([s.source() for s in scripts.ALL]))"
+    loaded = subprocess.run(
+        [python, "-c", load_scripts], env=env, cwd=app_dir, capture_output=True, text=True
+    )
 
     assert healthy.returncode == 0
     assert unhealthy.returncode == 1
     assert (app_dir / "var" / "log" / "webapp.log").exists()
+    assert loaded.returncode == 0, loaded.stderr
+    assert loaded.stdout.strip() == str(len(scripts.ALL))

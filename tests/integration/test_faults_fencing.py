@@ -142,3 +142,75 @@ def test_a_lost_reply_to_the_claim_after_a_finish_does_not_idle_the_next_job(
     took = time.monotonic() - started
     assert took < 4.0, f"the second job completed {took:.1f} s after the first began (lease 10 s)"
     assert counts(real_redis, prefix, "starts", run_ids) == [1, 1]
+
+
+def test_a_running_job_survives_a_rollback_that_lost_its_record(
+    start_redis_server: Callable[..., RedisServer],
+    make_service: Callable[..., Flask],
+    real_redis: redis.Redis,
+    settings: Settings,
+    fault_report: FaultReport,
+) -> None:
+    """SAVE before the job is submitted; the job runs; Redis is killed and restarts from the
+    snapshot, which never had the job. Its owner still holds the input and the claim: it writes
+    the record back and completes the job, with a single start."""
+    server = start_redis_server(appendonly=False)
+    prefix = settings.redis_key_prefix
+    app = make_service(
+        redis_url=server.url, job_workers=1, job_lease_seconds=3.0, recovery_scan_seconds=0.5
+    )
+    server.client().save()  # a snapshot without the job
+    run_id = submit_in_process(app, "sleep:4")
+    fault_report.watch(server.client(), real_redis, prefix, [run_id])
+    get_jobs(app).runner.start()
+    wait_until(lambda: counts(real_redis, prefix, "starts", [run_id]) == [1], 5)
+
+    server.kill()
+    server.start()
+    assert statuses(server.client(), prefix, [run_id]) == [""]  # the rollback lost the job
+
+    wait_until(
+        lambda: statuses(server.client(), prefix, [run_id]) == ["complete"],
+        15,
+        message=lambda: f"status {statuses(server.client(), prefix, [run_id])}",
+    )
+    assert counts(real_redis, prefix, "starts", [run_id]) == [1]
+
+
+def test_a_claim_whose_reply_was_lost_at_stop_is_handed_back(
+    start_redis_server: Callable[..., RedisServer],
+    make_proxy: Callable[[int], TcpProxy],
+    make_service: Callable[..., Flask],
+    real_redis: redis.Redis,
+    settings: Settings,
+    fault_report: FaultReport,
+) -> None:
+    """Redis runs a claim whose reply never comes (the read times out), and the process stops
+    taking jobs before it claims again. It retries the same claim before it leaves and hands
+    the job back: another process runs it at once (its lease is 10 s), uncharged, once."""
+    server = start_redis_server(appendonly=False)
+    proxy = make_proxy(server.port)
+    prefix = settings.redis_key_prefix
+    options = {"job_workers": 1, "job_lease_seconds": 10.0, "recovery_scan_seconds": 1.0}
+    stopping = make_service(redis_url=proxy.url(), redis_socket_timeout_s=2.0, **options)
+    run_id = submit_in_process(stopping, "noop")
+    fault_report.watch(server.client(), real_redis, prefix, [run_id])
+    # Every claim reply names the job it claimed: swallow the first one that does.
+    proxy.drop_reply_containing(run_id.encode(), reset=False)
+    get_jobs(stopping).runner.start()
+    wait_until(proxy.dropped.is_set, 5, message="the claim reply was never sent")
+    started = time.monotonic()
+
+    get_jobs(stopping).runner.stop_accepting()
+    get_jobs(make_service(redis_url=server.url, **options)).runner.start()
+
+    wait_until(
+        lambda: statuses(server.client(), prefix, [run_id]) == ["complete"],
+        20,
+        message=lambda: f"status {statuses(server.client(), prefix, [run_id])}",
+    )
+    took = time.monotonic() - started
+    record = get_jobs(stopping).store().get(run_id)
+    assert took < 6.0, f"the job completed {took:.1f} s after its lost claim (lease 10 s)"
+    assert record.failed_attempts == 0
+    assert counts(real_redis, prefix, "starts", [run_id]) == [1]

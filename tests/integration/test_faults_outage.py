@@ -12,15 +12,17 @@ from collections.abc import Callable
 
 import pytest
 import redis
+from flask import Flask
 
 from tests.conftest import SHARED_REDIS_URL
 from tests.support.fault_summary import FaultReport
 from tests.support.gunicorn_server import GunicornServer
-from tests.support.jobs_view import child_pids, counts, post_job, statuses
+from tests.support.jobs_view import child_pids, counts, post_job, statuses, submit_in_process
 from tests.support.redis_server import RedisServer
 from tests.support.tcp_proxy import TcpProxy
 from tests.support.waiting import wait_until
 from webapp.config import Settings
+from webapp.jobs.extension import get_jobs
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -135,3 +137,42 @@ def _runs_on(server: GunicornServer, counters: redis.Redis, prefix: str, run_id:
     assert server.process is not None
     pid = counters.get(f"{prefix}:test:pid:{run_id}")
     return pid is not None and int(pid) in child_pids(server.process.pid)
+
+
+def test_a_process_started_after_an_outage_leaves_live_owners_their_jobs(
+    start_redis_server: Callable[..., RedisServer],
+    make_proxy: Callable[[int], TcpProxy],
+    make_service: Callable[..., Flask],
+    real_redis: redis.Redis,
+    settings: Settings,
+    fault_report: FaultReport,
+) -> None:
+    """Process A runs a job and loses Redis for three leases; a new process B starts while A
+    is still cut off, and A gets back to Redis 1 s after B started (well within a lease). B
+    does not requeue A's job before it has seen Redis steady for as long as A waits: the job
+    completes with a single start."""
+    server = start_redis_server(appendonly=False)
+    path_a = make_proxy(server.port)
+    prefix = settings.redis_key_prefix
+    options = {"job_workers": 1, "job_lease_seconds": LEASE_S, "recovery_scan_seconds": 0.5}
+    owner = make_service(redis_url=path_a.url(), redis_socket_timeout_s=2.0, **options)
+    run_id = submit_in_process(owner, "sleep:10")
+    fault_report.watch(server.client(), real_redis, prefix, [run_id])
+    get_jobs(owner).runner.start()
+    wait_until(lambda: counts(real_redis, prefix, "starts", [run_id]) == [1], 5)
+
+    path_a.hold()
+    time.sleep(3 * LEASE_S)
+    get_jobs(make_service(redis_url=server.url, **options)).runner.start()
+    time.sleep(1.0)
+    path_a.release()
+
+    client = server.client()
+    wait_until(
+        lambda: statuses(client, prefix, [run_id])[0] in {"complete", "failed"},
+        20,
+        interval_s=0.2,
+        message=lambda: f"status {statuses(client, prefix, [run_id])}",
+    )
+    assert counts(real_redis, prefix, "starts", [run_id]) == [1]
+    assert statuses(client, prefix, [run_id]) == ["complete"]

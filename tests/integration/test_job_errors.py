@@ -21,7 +21,7 @@ from tests.support.kinds import scripted_kinds
 from tests.support.waiting import wait_until
 from webapp import create_app
 from webapp.config import Settings
-from webapp.jobs import execution as execution_module
+from webapp.jobs import runner as runner_module
 from webapp.jobs import service
 from webapp.jobs.extension import get_jobs
 from webapp.jobs.states import JobStatus
@@ -44,7 +44,7 @@ def failing_app(
 ) -> Iterator[Flask]:
     """The service on the real Redis with two attempts a job and short retry delays; its log
     events go to `log_capture`."""
-    monkeypatch.setattr(execution_module, "RETRY_DELAY_MIN_S", 0.05)
+    monkeypatch.setattr(runner_module, "RETRY_DELAY_MIN_S", 0.05)
     kinds = scripted_kinds()
     kinds.register("unreachable", _no_route)
     app = create_app(replace(settings, max_attempts=2), kinds=kinds)

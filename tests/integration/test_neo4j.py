@@ -20,7 +20,7 @@ from webapp.clients.neo4j_client import Neo4jClient, Neo4jUnavailableError
 from webapp.config import Settings
 from webapp.jobs.extension import get_jobs
 from webapp.slates import graph
-from webapp.slates.repository import SlateNotFoundError, load_slate, write_slate
+from webapp.slates.neo4j_slates import SlateNotFoundError, load_slate, write_slate
 
 pytestmark = pytest.mark.integration
 
@@ -140,7 +140,12 @@ def test_write_slate_sends_one_unwind_query(make_client) -> None:
 
     ((query, params),) = peer.runs
     assert query == graph.WRITE_SLATE and "UNWIND $players" in query
-    assert params == {"slate_id": "main", "sport": "nfl", "players": [PLAYER]}
+    assert params == {
+        "slate_id": "main",
+        "sport": "nfl",
+        "contest_type": "classic",
+        "players": [PLAYER],
+    }
 
 
 def test_slates_load_command(tmp_path: Path, make_app) -> None:

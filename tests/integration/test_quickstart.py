@@ -68,6 +68,7 @@ def test_readme_quickstart_runs_as_written(service_env: dict, tmp_path: Path) ->
     uploaded = {line.split(",")[3] for line in salary_file[1:]}
     assert len(rows) == 4 and all(set(row.split(",")) <= uploaded for row in rows[1:])
     assert '"slate_id":"example"' in done.stdout and '"projection"' in done.stdout
+    assert '"contest_type":"showdown"' in done.stdout and '"slate_id":"mnf"' in done.stdout
     assert '"self":"/contests/' in done.stdout
     inline_submit = json.loads(done.stdout[done.stdout.rindex('{"run_id"') :])
     assert inline_submit["status"] == "pending"

@@ -16,8 +16,8 @@ from tests.support.kinds import scripted_kinds
 from tests.support.waiting import wait_until
 from webapp import create_app
 from webapp.config import Settings
-from webapp.jobs import execution as execution_module
-from webapp.jobs import service, supervision
+from webapp.jobs import runner as runner_module
+from webapp.jobs import service
 from webapp.jobs.extension import get_jobs
 from webapp.jobs.states import JobStatus
 from webapp.jobs.store import JobStore
@@ -99,7 +99,7 @@ def test_a_thread_that_fails_after_the_final_write_keeps_its_slot(
     the executor slot: the next jobs still run."""
     app = create_app(replace(settings, job_workers=1), kinds=scripted_kinds())
     store = get_jobs(app).store()
-    real_log = execution_module.log
+    real_log = runner_module.log
 
     class FailingCompletedLine:
         def __getattr__(self, name: str) -> object:
@@ -110,7 +110,7 @@ def test_a_thread_that_fails_after_the_final_write_keeps_its_slot(
                 raise RuntimeError("log sink down")
             real_log.info(event, **fields)
 
-    monkeypatch.setattr(execution_module, "log", FailingCompletedLine())
+    monkeypatch.setattr(runner_module, "log", FailingCompletedLine())
     try:
         run_ids = [_submit(store, "noop") for _ in range(3)]
         get_jobs(app).runner.start()
@@ -221,23 +221,32 @@ def test_lost_lease_fences_the_running_attempt(settings: Settings, real_redis: r
         close_app(app)
 
 
-def test_recovery_requeues_a_dead_owners_job(real_app: Flask, real_store: JobStore) -> None:
-    """A job left running by a process that died is reclaimed and completed here."""
-    run_id = _submit(real_store, "noop")
-    dead = real_store.claim_next("dead-process:1")
-    real_store.redis.zadd(real_store.keys.leases, {run_id: 0})
+def test_recovery_requeues_a_dead_owners_job(settings: Settings, real_redis: redis.Redis) -> None:
+    """A job left running by a process that died is reclaimed and completed here, once this
+    process has seen Redis steady for one and a half leases (from its start, not before)."""
+    options = {"job_lease_seconds": 1.0, "recovery_scan_seconds": 0.2}
+    app = create_app(replace(settings, **options), kinds=scripted_kinds())  # type: ignore[arg-type]
+    store = get_jobs(app).store()
+    run_id = _submit(store, "noop")
+    dead = store.claim_next("dead-process:1")
+    store.redis.zadd(store.keys.leases, {run_id: 0})
+    started = time.monotonic()
 
-    get_jobs(real_app).runner.start()
+    get_jobs(app).runner.start()
 
-    wait_until(lambda: _status(real_store, run_id) == JobStatus.COMPLETE, 5)
-    assert real_store.get(run_id).attempts == dead.attempt + 1
+    wait_until(lambda: _status(store, run_id) == JobStatus.COMPLETE, 5)
+    took = time.monotonic() - started
+    attempts = store.get(run_id).attempts
+    close_app(app)
+    assert took >= 1.5, f"reclaimed {took:.2f} s after the start, before 1.5 leases"
+    assert attempts == dead.attempt + 1
 
 
 def test_a_transient_error_requeues_the_job_instead_of_failing_it(
     real_app: Flask, real_store: JobStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A dependency out of reach in the first attempt: the job waits, runs again, completes."""
-    monkeypatch.setattr(execution_module, "RETRY_DELAY_MIN_S", 0.2)
+    monkeypatch.setattr(runner_module, "RETRY_DELAY_MIN_S", 0.2)
     run_id = _submit(real_store, "transient:1")
 
     get_jobs(real_app).runner.start()
@@ -251,7 +260,7 @@ def test_a_job_whose_dependency_stays_down_fails_with_the_cause(
     real_app: Flask, real_store: JobStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Transient errors are retried up to MAX_ATTEMPTS, then the job fails naming the cause."""
-    monkeypatch.setattr(execution_module, "RETRY_DELAY_MIN_S", 0.1)
+    monkeypatch.setattr(runner_module, "RETRY_DELAY_MIN_S", 0.1)
     run_id = _submit(real_store, "transient:99")
 
     get_jobs(real_app).runner.start()
@@ -266,7 +275,7 @@ def test_a_dispatcher_loop_that_raises_is_restarted(
     real_app: Flask, real_store: JobStore, monkeypatch: pytest.MonkeyPatch, log_capture: LogCapture
 ) -> None:
     """A bug outside Redis in the dispatcher is logged, and the loop runs again."""
-    monkeypatch.setattr(supervision, "RESTART_DELAY_S", 0.05)
+    monkeypatch.setattr(runner_module, "RESTART_DELAY_S", 0.05)
     claim_next = JobStore.claim_next
     calls = []
 
@@ -293,8 +302,8 @@ def test_readiness_restarts_a_thread_that_died(real_app: Flask, real_store: JobS
     dead = threading.Thread(target=lambda: None)
     dead.start()
     dead.join()
-    original = runner._threads._threads["job-dispatcher"]
-    runner._threads._threads["job-dispatcher"] = dead  # as if it had died
+    original = runner._threads["job-dispatcher"]
+    runner._threads["job-dispatcher"] = dead  # as if it had died
     assert not runner.threads_alive()
 
     assert runner.ensure_threads() and runner.threads_alive()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -19,7 +20,6 @@ from tests.support.redis_server import RedisServer
 from tests.support.waiting import wait_until
 from webapp import create_app
 from webapp.config import Settings
-from webapp.jobs.durability import WaitPolicy
 from webapp.jobs.extension import get_jobs
 from webapp.jobs.keys import Keys
 
@@ -151,6 +151,49 @@ def test_a_claimed_job_is_not_withdrawn(pair, app_on) -> None:
     run_id = _post(app.test_client()).json["run_id"]
     store.claim_next("owner-a")
 
-    store._withdraw_unconfirmed(run_id, "", 0, WaitPolicy(replicas=1, timeout_ms=1))
+    outcome = store._withdraw(run_id, "")
 
+    assert outcome == "stands"
     assert primary.client().hget(KEYS.job(run_id), "status") == b"running"
+
+
+def test_a_job_waiting_for_its_replica_is_not_claimed_and_a_replay_confirms_it(
+    pair, app_on
+) -> None:
+    """Replica frozen: the submit waits, and no process can claim the job meanwhile; a replay
+    with the same Idempotency-Key waits too. Once the replica is back both answer 202 for the
+    one job, which the replica holds and which is then claimed at once."""
+    primary, replica = pair
+    app = app_on(primary, redis_min_replicas=1, redis_wait_timeout_ms=5000)
+    store = get_jobs(app).store()
+    answers: list = []
+    with _Frozen(replica):
+        posts = [
+            threading.Thread(target=lambda: answers.append(_post(app.test_client(), "k-2")))
+            for _ in range(2)
+        ]
+        posts[0].start()
+        wait_until(lambda: primary.client().keys(f"{KEYS.job_prefix}*"), 5)
+        scripts_run = _scripts_run(primary)
+        posts[1].start()
+        wait_until(lambda: _scripts_run(primary) > scripts_run, 5)  # the replay's submit ran
+        claimed_while_unconfirmed = store.claim_next("owner-a")
+    for post in posts:
+        post.join(timeout=10)
+
+    assert claimed_while_unconfirmed is None
+    assert sorted(a.status_code for a in answers) == [202, 202]
+    run_ids = {a.json["run_id"] for a in answers}
+    assert (
+        len(run_ids) == 1
+        and [a.headers.get("Idempotent-Replayed") for a in answers].count("true") == 1
+    )
+    (run_id,) = run_ids
+    wait_until(lambda: replica.client().hget(KEYS.job(run_id), "status") == b"pending", 5)
+    claim = store.claim_next("owner-a")
+    assert claim is not None and claim.record.run_id == run_id
+
+
+def _scripts_run(server: RedisServer) -> int:
+    """How many EVALSHA calls the server has run."""
+    return server.client().info("commandstats").get("cmdstat_evalsha", {}).get("calls", 0)

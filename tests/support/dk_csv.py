@@ -1,11 +1,12 @@
-"""DraftKings salary CSVs for tests: a seeded real-size slate written in DraftKings' format."""
+"""DraftKings salary CSVs for tests: seeded real-size slates written in DraftKings' format."""
 
 from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Sequence
 
-from bench.slates import nfl_slate
+from bench.slates import mlb_slate, nfl_slate, nhl_slate, showdown_slate
 
 HEADER = [
     "Position", "Name + ID", "Name", "ID", "Roster Position", "Salary", "Game Info",
@@ -61,3 +62,53 @@ def with_players(text: str, count: int) -> str:
         row[1], row[3] = f"{row[2]} ({dk_id})", dk_id
         writer.writerow(row)
     return out.getvalue()
+
+
+def salary_csv(players: Sequence[dict], kickoffs: Sequence[str] = ("07:05PM",)) -> str:
+    """`players` (the request format, showdown rows with their roster_position) as a DraftKings
+    salary export: one row each, the games on SUNDAY at `kickoffs` in turn, projections as
+    AvgPointsPerGame (a showdown CPT row lists the player's own, as DraftKings does)."""
+    games = sorted({tuple(sorted((p["team"], p["opponent"]))) for p in players})
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(HEADER)
+    for player in players:
+        away, home = game = tuple(sorted((player["team"], player["opponent"])))
+        kickoff = kickoffs[games.index(game) % len(kickoffs)]
+        position = "/".join(player["positions"])
+        writer.writerow(
+            [
+                position,
+                f"{player['name']} ({player['id']})",
+                player["name"],
+                player["id"],
+                player.get("roster_position") or position,
+                player["salary"],
+                f"{away}@{home} {SUNDAY} {kickoff} ET",
+                player["team"],
+                player["projection"],
+            ]
+        )
+    return out.getvalue()
+
+
+def _numbered(players: list[dict], first: int) -> list[dict]:
+    """The players under DraftKings-like numeric ids."""
+    return [{**p, "id": str(first + n)} for n, p in enumerate(players)]
+
+
+# (sport, contest_type) -> (players, first DraftKings id) of a seeded slate of that game type.
+SLATES = {
+    ("nfl", "showdown"): (lambda seed: showdown_slate("nfl", seed), 50_000_000),
+    ("nba", "showdown"): (lambda seed: showdown_slate("nba", seed), 51_000_000),
+    ("mlb", "classic"): (lambda seed: mlb_slate(seed, games=6), 52_000_000),
+    ("nhl", "classic"): (lambda seed: nhl_slate(seed, games=5), 53_000_000),
+}
+
+
+def game_type_csv(
+    sport: str, contest_type: str, seed: int = 1, kickoffs: Sequence[str] = ("07:05PM",)
+) -> str:
+    """A seeded salary file of a game type in DraftKings' format, DraftKings-like ids."""
+    players, first = SLATES[(sport, contest_type)]
+    return salary_csv(_numbered(players(seed), first), kickoffs)

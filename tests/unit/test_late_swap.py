@@ -8,10 +8,10 @@ import pytest
 
 from tests.support.dk_csv import nfl_salary_csv
 from tests.unit.optimizer.validator import lineup_problems
-from webapp.api.job import make_optimize_job
-from webapp.api.late_swap import check_late_swap, place
-from webapp.api.refusals import SubmitRefusedError
-from webapp.optimizer import RULES
+from webapp.lineups.job import make_optimize_job
+from webapp.lineups.late_swap import check_late_swap, place
+from webapp.lineups.refusals import SubmitRefusedError
+from webapp.optimizer import game_type
 from webapp.slates.importer import read_dk_csv
 
 PLAYERS = read_dk_csv(nfl_salary_csv(seed=2), "nfl").players
@@ -68,7 +68,7 @@ def test_flex_gets_the_latest_starter_that_fits() -> None:
     early_rbs, (late_rb, *_) = _at("RB", early=True)[:2], _at("RB", early=False)
     rest = [_at("QB", True)[0], *_at("WR", True)[:3], _at("TE", True)[0], _at("DST", True)[0]]
 
-    placed = place(RULES["nfl"], [late_rb, *early_rbs, *rest], {})
+    placed = place(game_type("nfl"), [late_rb, *early_rbs, *rest], {})
 
     assert placed is not None and placed[7] == late_rb["id"]
     assert set(placed[1:3]) == {p["id"] for p in early_rbs}

@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 from bench.slates import nfl_slate
-from webapp.api.job import make_optimize_job
 from webapp.jobs.errors import JobFailedError
+from webapp.lineups.job import make_optimize_job
 
 
 class _Context:

@@ -10,6 +10,7 @@ from webapp.api.openapi import build_spec
 from webapp.api.schemas import OptimizeRequest, load_optimize_request
 from webapp.optimizer import options as bounds
 from webapp.optimizer.options import OptimizeOptions, options_in
+from webapp.optimizer.rules import game_type
 
 PLAYERS = [
     {"id": f"p{i}", "name": f"Player {i}", "positions": [position], "salary": 5000 + i,
@@ -88,6 +89,29 @@ BAD_OPTIONS = [
     ("lock-and-exclude", {"locks": ["p0"], "excludes": ["p0"]}, "locks"),
     ("too-many-locks", {"locks": [f"p{i}" for i in range(10)]}, "locks"),
     ("loading", {"correlation": {"QB": {"pass": 0.995}}}, "correlation"),
+    ("contest-type", {"contest_type": "tiers"}, "contest_type"),
+    ("mlb-showdown", {"sport": "mlb", "contest_type": "showdown", "players": None}, "contest_type"),
+    ("captain-with-classic", {"captain_with": 2}, "captain_with"),
+    (
+        "stack-showdown",
+        {"contest_type": "showdown", "stack": {"qb_with": 1}, "players": None},
+        "stack",
+    ),
+    ("showdown-row-kind", {"contest_type": "showdown"}, "players.0.roster_position"),
+    ("team-stack-nfl", {"team_stack": [3]}, "team_stack"),
+    ("team-stack-size", {"sport": "mlb", "team_stack": [6], "players": None}, "team_stack"),
+    ("team-stacks-overfull", {"sport": "mlb", "team_stack": [5, 4], "players": None}, "team_stack"),
+    (
+        "avoid-opposing-nba",
+        {"sport": "nba", "avoid_opposing": True, "players": None},
+        "avoid_opposing",
+    ),
+    ("loading-of-another-sport", {"correlation": {"QB": {"runs": 0.2}}}, "correlation"),
+    (
+        "locks-over-roster",
+        {"sport": "nba", "locks": [f"p{i}" for i in range(9)], "players": None},
+        "locks",
+    ),
 ]
 
 
@@ -106,7 +130,7 @@ def test_options_out_of_bounds_are_refused(change: dict, field: str) -> None:
 def test_options_on_their_bounds_are_accepted() -> None:
     body = {
         **MINIMAL, "n_lineups": bounds.MAX_LINEUPS, "n_scenarios": bounds.MAX_SCENARIOS,
-        "seed": bounds.MAX_SEED, "min_unique": bounds.MAX_ROSTER, "max_exposure": 1,
+        "seed": bounds.MAX_SEED, "min_unique": game_type("nfl").size, "max_exposure": 1,
         "percentile": bounds.PERCENTILE_BOUNDS[1], "stack": {"qb_with": 4, "bring_back": 2},
     }  # fmt: skip
 
@@ -133,3 +157,21 @@ def test_the_openapi_document_shows_the_options_bounds() -> None:
     assert request["locks"]["maxItems"] == bounds.MAX_ROSTER
     assert request["selection"]["enum"] == list(bounds.SELECTIONS)
     assert request["percentile"]["maximum"] == bounds.PERCENTILE_BOUNDS[1]
+
+
+def test_the_openapi_document_lists_the_game_types_from_the_table() -> None:
+    """sport and contest_type take their values from the game types' table, and the document
+    names each game type's slots, in the request body and in POST /slates."""
+    spec = build_spec()
+    request = spec["components"]["schemas"]["OptimizeRequest"]["properties"]
+    upload = {p["name"]: p for p in spec["paths"]["/slates"]["post"]["parameters"]}
+
+    assert request["sport"]["enum"] == ["mlb", "nba", "nfl", "nhl"]
+    assert request["contest_type"]["enum"] == upload["contest_type"]["schema"]["enum"]
+    assert upload["contest_type"]["schema"]["enum"] == ["classic", "showdown"]
+    for described in (
+        request["contest_type"]["description"],
+        upload["contest_type"]["description"],
+    ):
+        assert "nfl showdown: CPT,FLEX,FLEX,FLEX,FLEX,FLEX" in described
+        assert "mlb classic: P,P,C,1B,2B,3B,SS,OF,OF,OF" in described

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from webapp.api.roundings import exposure_warnings
+from webapp.lineups.roundings import exposure_warnings
 
 
 @pytest.mark.parametrize(

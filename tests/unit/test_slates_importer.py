@@ -184,3 +184,46 @@ def test_a_file_over_max_players_fails_at_the_first_row_over() -> None:
         read_dk_csv(_rows(MAX_PLAYERS + 5))
 
     assert (failure.value.line, failure.value.limit) == (MAX_PLAYERS + 2, MAX_PLAYERS)
+
+
+# A DraftKings NFL Showdown export: each player twice, a CPT row at 1.5x and a FLEX row, both
+# with the player's own average; kickers play.
+SHOWDOWN = "\r\n".join(
+    [
+        "Position,Name + ID,Name,ID,Roster Position,Salary,Game Info,TeamAbbrev,AvgPointsPerGame",
+        "QB,Josh Allen (101),Josh Allen,101,CPT,17400,BUF@MIA 09/10/2023 08:15PM ET,BUF,24.1",
+        "QB,Josh Allen (102),Josh Allen,102,FLEX,11600,BUF@MIA 09/10/2023 08:15PM ET,BUF,24.1",
+        "K,Jason Sanders (103),Jason Sanders,103,CPT,6300,BUF@MIA 09/10/2023 08:15PM ET,MIA,7.5",
+        "K,Jason Sanders (104),Jason Sanders,104,FLEX,4200,BUF@MIA 09/10/2023 08:15PM ET,MIA,7.5",
+    ]
+)
+
+
+def test_a_showdown_file_keeps_each_rows_slot_kind() -> None:
+    """Each row is its own player with its own id and salary, its Roster Position kept as
+    roster_position; the captain's projection is the player's own (the optimizer counts it
+    1.5 times)."""
+    players = read_dk_csv(SHOWDOWN, "nfl", contest_type="showdown").players
+
+    rows = [(p["id"], p["roster_position"], p["salary"], p["projection"]) for p in players]
+    assert rows[:2] == [("101", "CPT", 17400, 24.1), ("102", "FLEX", 11600, 24.1)]
+    assert players[2]["positions"] == ["K"]
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "column", "message"),
+    [
+        (SHOWDOWN.replace(",Roster Position", ",Slot"), 1, None, "Roster Position"),
+        (SHOWDOWN.replace(",104,FLEX,", ",104,UTIL,"), 5, "Roster Position", "'UTIL' is not"),
+        (SHOWDOWN.replace(",102,FLEX,", ",102,CPT,"), 3, "Roster Position", "duplicate CPT row"),
+    ],
+    ids=["no-roster-position", "nba-slot-in-nfl", "two-captain-rows"],
+)
+def test_bad_showdown_files_name_line_and_column(
+    text: str, line: int, column: str | None, message: str
+) -> None:
+    """A showdown file needs Roster Position, of the game type's slots, one row per kind."""
+    with pytest.raises(SlateFileError, match=message) as failure:
+        read_dk_csv(text, "nfl", contest_type="showdown")
+
+    assert (failure.value.line, failure.value.column) == (line, column)

@@ -22,8 +22,9 @@ from webapp.config import get_settings
 from webapp.extensions import Key
 from webapp.health.report import readiness_report
 from webapp.jobs import admin, presence
+from webapp.jobs.errors import TransitionRefusedError
 from webapp.jobs.extension import get_jobs
-from webapp.jobs.states import JobStatus, TransitionRefusedError
+from webapp.jobs.states import JobStatus
 from webapp.jobs.store import JobStore
 
 log = structlog.get_logger(__name__)

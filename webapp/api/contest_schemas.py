@@ -13,15 +13,17 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from webapp.api.player_schema import MAX_PLAYERS, PlayerSchema, PlayersField, id_field, strict_int
-from webapp.api.schemas import SPORT_RULE
 from webapp.contest.field import FieldKnobs
 from webapp.contest.payouts import MAX_PAYOUT_ROWS, MAX_PRIZE, payout_problems
 from webapp.contest.simulate import DEFAULT_OPTIMAL_SIMS, MAX_OPTIMAL_SIMS
 from webapp.optimizer import options as bounds
 from webapp.optimizer.players import check_players
-from webapp.optimizer.rules import RULES
+from webapp.optimizer.rules import CLASSIC, game_type
 
-CONTEST_TYPES = ("classic",)  # DraftKings Classic rosters (webapp.optimizer.rules)
+# Contests simulate DraftKings Classic NFL and NBA rosters: the field model knows their stacks,
+# not MLB's or NHL's team rules, nor showdown's captain.
+CONTEST_SPORTS = ("nfl", "nba")
+CONTEST_TYPES = (CLASSIC,)
 MAX_FIELD_SIZE = 500_000  # entries of a contest, ours included
 MAX_SIMS = 100_000
 DEFAULT_SIMS = 10_000
@@ -104,8 +106,8 @@ class ContestRequestSchema(Schema):
     players = PlayersField(
         fields.Nested(PlayerSchema), load_default=None, validate=validate.Length(2, MAX_PLAYERS)
     )
-    sport = fields.String(load_default="nfl", validate=SPORT_RULE)
-    contest_type = fields.String(load_default="classic", validate=validate.OneOf(CONTEST_TYPES))
+    sport = fields.String(load_default="nfl", validate=validate.OneOf(CONTEST_SPORTS))
+    contest_type = fields.String(load_default=CLASSIC, validate=validate.OneOf(CONTEST_TYPES))
     lineups = fields.List(
         fields.List(id_field(), validate=validate.Length(1, bounds.MAX_ROSTER)),
         load_default=None,
@@ -133,7 +135,10 @@ class ContestRequestSchema(Schema):
 def contest_field_errors(data: dict[str, Any]) -> dict[str, list[str]]:
     """The rules of a contest request that span fields (empty when it is fine)."""
     errors: dict[str, list[str]] = {}
-    sport = data.get("sport", "nfl")
+    sport, contest_type = data.get("sport", "nfl"), data.get("contest_type", CLASSIC)
+    if sport not in CONTEST_SPORTS or contest_type not in CONTEST_TYPES:  # a slate's or a run's
+        message = f"contests simulate nfl and nba classic, not {sport} {contest_type}"
+        return {"contest_type": [message]}
     if data.get("players") is None and data.get("slate_id") is None and not data.get("from_run_id"):
         errors["players"] = ["send players, the slate_id of an uploaded slate, or a from_run_id"]
     if (data.get("lineups") is None) == (data.get("from_run_id") is None):
@@ -143,7 +148,7 @@ def contest_field_errors(data: dict[str, Any]) -> dict[str, list[str]]:
     contest = data.get("contest") or {}
     if data.get("lineups") is not None and contest:
         errors.update(lineup_count_errors(len(data["lineups"]), contest))
-    size = RULES[sport].size
+    size = game_type(sport).size
     for name, rows in (
         ("lineups", data.get("lineups")),
         ("contest.field_lineups", contest.get("field_lineups")),

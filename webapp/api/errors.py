@@ -18,19 +18,24 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.utils import cached_property
 from werkzeug.wsgi import LimitedStream, get_input_stream
 
-from webapp.api.refusals import SubmitRefusedError
 from webapp.clients.neo4j_client import Neo4jUnavailableError
 from webapp.contest.slate import ContestRequestError
-from webapp.jobs.durability import ReplicationTimeoutError
-from webapp.jobs.errors import is_transient_redis_error
-from webapp.jobs.service import ResultNotReadyError
+from webapp.jobs.errors import (
+    IdempotencyConflictError,
+    JobExpiredError,
+    JobNotFoundError,
+    LimitReachedError,
+    ReplicationTimeoutError,
+    ResultNotReadyError,
+    is_transient_redis_error,
+)
 from webapp.jobs.states import JobStatus
-from webapp.jobs.store_types import IdempotencyConflictError, JobExpiredError, JobNotFoundError
-from webapp.observability.metrics.hooks import record_redis_error
+from webapp.lineups.refusals import SubmitRefusedError
+from webapp.observability.metrics.hooks import record_redis_error, record_submit_limited
 from webapp.redaction import redact
 from webapp.slates.importer import PlayerBoundsError, SlateFileError, TooManyPlayersError
+from webapp.slates.neo4j_slates import SlateNotFoundError
 from webapp.slates.projections import ProjectionsFileError
-from webapp.slates.repository import SlateNotFoundError
 
 log = structlog.get_logger(__name__)
 
@@ -70,6 +75,13 @@ class InvalidRequest(ApiError, status=400, code="invalid_request"):
 
 class MalformedJson(ApiError, status=400, code="malformed_json"):
     """The body is not JSON."""
+
+
+class Unauthorized(ApiError, status=401, code="unauthorized"):
+    """No valid credentials: the same answer for a missing key and a wrong one."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, headers={"WWW-Authenticate": "Bearer"})
 
 
 class JobFinished(ApiError, status=409, code="job_finished"):
@@ -154,6 +166,14 @@ def _replication_timeout(error: ReplicationTimeoutError) -> Problem:
     return Problem(503, "replication_timeout", message, details, headers)
 
 
+def _limit_reached(error: LimitReachedError) -> Problem:
+    log.info("submit_limited", tenant=error.tenant, limit=error.limit)
+    record_submit_limited(current_app, error.tenant, error.limit)
+    message = f"this tenant is at its {error.limit} limit; nothing was stored, try again later"
+    details = {"limit": error.limit, "retry_after_s": error.retry_after_s}
+    return Problem(429, "limit_reached", message, details, _retry_after(error.retry_after_s))
+
+
 def _framework_message(error: HTTPException) -> str:
     """Our own words for the errors Werkzeug raises itself (routing, limits)."""
     method, path = request.method, request.path[:200]
@@ -219,6 +239,7 @@ PROBLEMS: dict[type[Exception], Callable[[Any], Problem]] = {
     ContestRequestError: lambda e: Problem(422, e.code, str(e), e.details),
     Neo4jUnavailableError: _neo4j_down,
     ReplicationTimeoutError: _replication_timeout,
+    LimitReachedError: _limit_reached,
     redis.RedisError: _redis_error,
     HTTPException: _http_error,
     Exception: _unexpected,

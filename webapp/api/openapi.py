@@ -171,7 +171,8 @@ def _job_paths(
 def _paths() -> dict[str, dict[str, Any]]:
     optimize_refusals = (
         "the request can never succeed: the code names the first rule it breaks, "
-        "details.refusals lists all; or slate_not_found, sport_mismatch, "
+        "details.refusals lists all; or slate_not_found, sport_mismatch (the "
+        "slate's sport or contest_type is not the request's), "
         "idempotency_key_reused; or the named slate breaks the bounds of a "
         "request's players: too_many_players (over MAX_PLAYERS), invalid_player "
         "(details name the player and the rule)"
@@ -180,7 +181,8 @@ def _paths() -> dict[str, dict[str, Any]]:
         "the contest can never run: invalid_lineup (a lineup, ours or the field's, names a "
         "player the slate lacks or breaks the roster rules; details name it), no_ownership "
         "(no player has an ownership to model the field from), run_not_found / "
-        "run_not_complete (from_run_id), slate_not_found, sport_mismatch, "
+        "run_not_complete (from_run_id; another tenant's job is not found), slate_not_found, "
+        "sport_mismatch (the slate's or run's sport or contest_type is not the request's), "
         "idempotency_key_reused, too_many_players, invalid_player"
     )
     return {
@@ -257,6 +259,15 @@ def _slate_paths() -> dict[str, dict[str, Any]]:
             "required": True,
             "schema": {"enum": list(schemas.SPORTS)},
         },
+        {
+            "name": "contest_type",
+            "in": "query",
+            "required": False,
+            "schema": {"enum": list(schemas.CONTEST_TYPES), "default": "classic"},
+            "description": f"DraftKings game types: {schemas.game_types_text()}. A showdown "
+            "file lists each player twice (a CPT row and a FLEX/UTIL row); its Roster Position "
+            "column is read.",
+        },
         {"name": "slate_id", "in": "query", "required": False, "schema": pattern},
     ]
     return {
@@ -272,8 +283,9 @@ def _slate_paths() -> dict[str, dict[str, Any]]:
                     "201": _json("SlateSummary", "stored"),
                     "400": _error(
                         "bad file (invalid_slate_file, details name line and column), an "
-                        "unknown sport (invalid_request, details as for a request body's sport), "
-                        "a malformed slate_id or a body that cannot be read (bad_request)"
+                        "unknown sport or contest_type, or one the sport does not offer "
+                        "(invalid_request, details as for a request body's), a malformed "
+                        "slate_id or a body that cannot be read (bad_request)"
                     ),
                     "413": _error(
                         "body over MAX_CONTENT_LENGTH, with Content-Length or chunked "

@@ -91,6 +91,15 @@ class PlayerSchema(Schema):
             "description": "the projection the field plays by (contests; default the projection)"
         },
     )
+    # No default: a classic player's document stays without it.
+    roster_position = fields.String(
+        allow_none=True,
+        validate=validate.Length(1, CODE_MAX),
+        metadata={
+            "description": "showdown: the slot kind this row fills, CPT or FLEX (NFL) / UTIL "
+            "(NBA); DraftKings lists each player once as each, with its own id and salary"
+        },
+    )
 
 
 _ID = re.compile(ID_PATTERN)
@@ -123,6 +132,7 @@ def plain_player(raw: object) -> dict[str, Any] | None:
     player_id, positions, salary = raw["id"], raw["positions"], raw["salary"]
     stdev, ownership, game_time = raw.get("stdev"), raw.get("ownership"), raw.get("game_time")
     field_projection = raw.get("field_projection")
+    row = raw.get("roster_position")
     if not (
         type(player_id) is str
         and _ID.fullmatch(player_id)
@@ -139,6 +149,7 @@ def plain_player(raw: object) -> dict[str, Any] | None:
         and (ownership is None or _number_in(ownership, *OWNERSHIP_RANGE))
         and (field_projection is None or _number_in(field_projection, *PROJECTION_RANGE))
         and (game_time is None or is_iso_time(game_time))
+        and (row is None or _short_text(row, CODE_MAX))
     ):
         return None
     player = {
@@ -155,6 +166,8 @@ def plain_player(raw: object) -> dict[str, Any] | None:
     }
     if "field_projection" in raw:
         player["field_projection"] = None if field_projection is None else float(field_projection)
+    if "roster_position" in raw:
+        player["roster_position"] = row
     return player
 
 

@@ -72,7 +72,10 @@ class SlateSummarySchema(Schema):
 
     slate_id = fields.String(required=True)
     sport = fields.String(required=True)
-    players = fields.Integer(required=True, metadata={"description": "how many players"})
+    contest_type = fields.String(required=True, metadata={"description": "classic or showdown"})
+    players = fields.Integer(
+        required=True, metadata={"description": "how many players (showdown: rows)"}
+    )
     games = fields.Integer(required=True)
     first_lock = fields.String(allow_none=True, metadata={"description": "ISO 8601 UTC"})
     last_lock = fields.String(allow_none=True, metadata={"description": "ISO 8601 UTC"})
@@ -86,6 +89,7 @@ class SlateDocumentSchema(Schema):
 
     slate_id = fields.String(required=True)
     sport = fields.String(allow_none=True)
+    contest_type = fields.String(required=True)
     players = fields.List(fields.Dict(), required=True, metadata={"description": "players"})
     games = fields.Integer(required=True)
     first_lock = fields.String(allow_none=True)

@@ -22,15 +22,30 @@ from webapp.api.player_schema import (
     strict_int,
 )
 from webapp.optimizer import options as bounds
-from webapp.optimizer.correlation import FACTORS, loading_problems
+from webapp.optimizer.factors import FACTORS, loading_problems
 from webapp.optimizer.options import OptimizeOptions, options_in
 from webapp.optimizer.players import check_players
-from webapp.optimizer.rules import RULES
+from webapp.optimizer.rules import (
+    CLASSIC,
+    CONTEST_TYPES,
+    GAME_TYPES,
+    SPORTS,
+    GameType,
+    contest_types,
+)
 from webapp.optimizer.teams import MAX_TEAM_RULES, team_problems
 
-SPORTS = tuple(RULES)
 SPORT_RULE = validate.OneOf(SPORTS)  # a request body's sport and an upload's ?sport=
+CONTEST_TYPE_RULE = validate.OneOf(CONTEST_TYPES)  # ... and their contest_type
 DEFAULTS = OptimizeOptions()
+
+
+def game_types_text() -> str:
+    """The game types offered, their slots and caps, as the OpenAPI document shows them."""
+    return "; ".join(
+        f"{sport} {contest}: {','.join(s.name for s in rules.slots)}, cap {rules.salary_cap}"
+        for (sport, contest), rules in GAME_TYPES.items()
+    )
 
 
 class StackSchema(Schema):
@@ -129,6 +144,26 @@ class OptimizeRequestSchema(Schema):
         metadata={"description": "factor loadings by position overriding the defaults"},
     )
     stack = fields.Nested(StackSchema, load_default=None, allow_none=True)
+    captain_with = strict_int(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Range(*bounds.CAPTAIN_WITH),
+        metadata={"description": "showdown: the captain's team has at least this many FLEX/UTIL"},
+    )
+    team_stack = fields.List(
+        strict_int(validate=validate.Range(*bounds.TEAM_STACK_SIZE)),
+        load_default=list,
+        validate=validate.Length(0, bounds.MAX_TEAM_STACKS),
+        metadata={
+            "description": "MLB/NHL: e.g. [5, 3]: 5 hitters (skaters) of one team, 3 of another"
+        },
+    )
+    avoid_opposing = fields.Boolean(
+        load_default=DEFAULTS.avoid_opposing,
+        metadata={
+            "description": "no player against the lineup's DST (NFL), pitchers (MLB), goalie (NHL)"
+        },
+    )
     team_exposure = fields.Dict(
         keys=fields.String(validate=validate.Length(1, CODE_MAX)),
         values=fields.Nested(TeamExposureSchema),
@@ -149,6 +184,11 @@ class OptimizeRequestSchema(Schema):
         load_default=None,
         allow_none=True,
         metadata={"description": 'selection "roi": the contest, as POST /contests takes it'},
+    )
+    contest_type = fields.String(
+        load_default=DEFAULTS.contest_type,
+        validate=CONTEST_TYPE_RULE,
+        metadata={"description": f"DraftKings game types: {game_types_text()}"},
     )
 
     @validates_schema
@@ -172,27 +212,66 @@ def cross_field_errors(data: dict[str, Any]) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
     if data.get("players") is None and data.get("slate_id") is None:
         errors["players"] = ["send players, or the slate_id of an uploaded slate"]
-    if data.get("stack") and data.get("sport") != "nfl":
-        errors["stack"] = ["stacks apply to nfl only"]
     overlap = set(data.get("locks") or ()) & set(data.get("excludes") or ())
     if overlap:
         errors["locks"] = [f"players both locked and excluded: {sorted(overlap)}"]
-    roster_size = RULES[data.get("sport", "nfl")].size
-    if data.get("min_unique", 1) > roster_size:
-        errors["min_unique"] = [f"at most {roster_size} for {data.get('sport', 'nfl')}"]
-    if data.get("players"):
-        errors.update(check_players(data["players"], data.get("sport", "nfl")))
-    if problems := loading_problems(data.get("correlation"), data.get("sport", "nfl")):
-        errors["correlation"] = problems
-    if problems := team_problems(data.get("team_exposure") or {}, roster_size):
-        errors["team_exposure"] = problems
-    errors.update(_roi_errors(data))
+    sport = data.get("sport", DEFAULTS.sport)
+    contest = data.get("contest_type", DEFAULTS.contest_type)
+    rules = GAME_TYPES.get((sport, contest))
+    if rules is None:
+        offered = ", ".join(contest_types(sport))
+        errors["contest_type"] = [f"{sport} offers {offered}, not {contest}"]
+        return errors
+    errors.update(_game_type_errors(data, rules))
+    errors.update(_roi_errors(data, rules))
     return errors
 
 
-def _roi_errors(data: dict[str, Any]) -> dict[str, list[str]]:
+_GAME_TYPE_OPTIONS = {
+    "stack": lambda data: bool(data.get("stack")),
+    "captain_with": lambda data: data.get("captain_with") is not None,
+    "team_stack": lambda data: bool(data.get("team_stack")),
+    "avoid_opposing": lambda data: bool(data.get("avoid_opposing")),
+}
+
+
+def _game_type_errors(data: dict[str, Any], rules: GameType) -> dict[str, list[str]]:
+    """The request's fields checked against its game type's rules."""
+    errors: dict[str, list[str]] = {}
+    for option, given in _GAME_TYPE_OPTIONS.items():
+        if given(data) and option not in rules.options:
+            offered = sorted(f"{s} {c}" for (s, c), r in GAME_TYPES.items() if option in r.options)
+            errors[option] = [f"{option} applies to {', '.join(offered)}, not {rules.name}"]
+    if data.get("min_unique", 1) > rules.size:
+        errors["min_unique"] = [f"at most {rules.size} for {rules.name}"]
+    if len(data.get("locks") or ()) > rules.size:
+        errors.setdefault("locks", []).append(f"at most {rules.size} for {rules.name}")
+    if data.get("players"):
+        errors.update(check_players(data["players"], rules.sport, rules.contest_type))
+    if problems := loading_problems(data.get("correlation"), rules.outcomes):
+        errors["correlation"] = problems
+    if problems := team_problems(data.get("team_exposure") or {}, rules.size):
+        errors["team_exposure"] = problems
+    if "team_stack" not in errors and (problems := _team_stack_problems(data, rules)):
+        errors["team_stack"] = problems
+    return errors
+
+
+def _team_stack_problems(data: dict[str, Any], rules: GameType) -> list[str]:
+    """Team stacks a lineup cannot hold: over a team's maximum, or more players than slots."""
+    sizes = data.get("team_stack") or []
+    slots = sum(1 for slot in rules.slots if slot.positions & rules.team_stack_positions)
+    problems = []
+    if rules.max_from_team is not None and any(size > rules.max_from_team for size in sizes):
+        problems.append(f"at most {rules.max_from_team} players of a team in {rules.name}")
+    if sum(sizes) > slots:
+        problems.append(f"the sizes add up to {sum(sizes)}; a lineup has {slots} slots for them")
+    return problems
+
+
+def _roi_errors(data: dict[str, Any], rules: GameType) -> dict[str, list[str]]:
     """selection "roi" and a contest go together, on simulated scenarios."""
-    from webapp.api.contest_schemas import lineup_count_errors
+    from webapp.api.contest_schemas import CONTEST_SPORTS, lineup_count_errors
 
     contest, roi = data.get("contest"), data.get("selection") == "roi"
     if roi and not contest:
@@ -201,6 +280,9 @@ def _roi_errors(data: dict[str, Any]) -> dict[str, list[str]]:
         return {"contest": ['a contest is used by selection "roi" only']}
     if not roi:
         return {}
+    if rules.sport not in CONTEST_SPORTS or rules.contest_type != CLASSIC:
+        message = f'selection "roi" simulates nfl and nba classic, not {rules.name}'
+        return {"contest_type": [message]}
     if data.get("n_scenarios", 0) == 0:
         return {"n_scenarios": ['selection "roi" simulates contests: above 0']}
     counts = lineup_count_errors(data.get("n_lineups", 1), contest)

@@ -3,27 +3,30 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from flask import Response, current_app, jsonify, request
 from flask.sansio.blueprints import BlueprintSetupState
+from marshmallow import ValidationError
 
 from webapp.api import bp
 from webapp.api.errors import BadRequest, JobFinished, Refused, Unavailable
 from webapp.api.player_schema import MAX_PLAYERS, first_problem, player_problems
-from webapp.api.schemas import load_optimize_request
-from webapp.api.upload_csv import upload_csv
+from webapp.api.schemas import cross_field_errors, load_optimize_request
 from webapp.config import get_settings
 from webapp.contest.checks import check_roi_selection
 from webapp.jobs import service, status_wait
+from webapp.jobs.errors import JobNotFoundError, ResultNotReadyError, TransitionRefusedError
 from webapp.jobs.extension import get_jobs
-from webapp.jobs.states import TransitionRefusedError
-from webapp.jobs.store_types import JobNotFoundError
+from webapp.lineups.refusals import request_game_type
+from webapp.lineups.upload_csv import upload_csv
 from webapp.observability import correlation
 from webapp.observability.metrics.hooks import record_job_cancelled
 from webapp.runtime import lifecycle
-from webapp.slates.repository import SlateNotFoundError
+from webapp.slates.neo4j_slates import SlateNotFoundError
 from webapp.slates.store import get_slate_store
+from webapp.tenants.auth import current_tenant, current_tenant_name
 
 # Crockford base32 ULID: 26 characters, the first at most 7 (128 bits).
 _RUN_ID = re.compile(r"[0-7][0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{25}")
@@ -61,22 +64,35 @@ def idempotency_key() -> str | None:
     return key
 
 
-def players_from_slate(job_input: dict[str, Any], *, sport_given: bool) -> None:
-    """Read the uploaded slate into the job's input now, so the job never waits on a slate
-    that expired or changed after the submit."""
+def players_from_slate(
+    job_input: dict[str, Any],
+    *,
+    sport_given: bool,
+    contest_given: bool,
+    recheck: Callable[[dict[str, Any]], dict[str, list[str]]] = cross_field_errors,
+) -> None:
+    """Read the tenant's uploaded slate into the job's input now, so the job never waits on a
+    slate that expired or changed after the submit. When the slate is of another game type
+    than the request defaulted to, the request takes it and `recheck` checks it again."""
     slate_id = job_input["slate_id"]
     try:
-        slate = get_slate_store(current_app).load(slate_id)
+        slate = get_slate_store(current_app).load(slate_id, tenant=current_tenant_name())
     except SlateNotFoundError as error:
         raise Refused("slate_not_found", str(error), details={"slate_id": slate_id}) from None
-    if sport_given and slate.sport and slate.sport != job_input["sport"]:
+    asked = (job_input["sport"], job_input["contest_type"])
+    stored = (slate.sport or asked[0], slate.contest_type)
+    given = (sport_given, contest_given)
+    if any(g and a != b for g, a, b in zip(given, asked, stored, strict=True)):
         raise Refused(
             "sport_mismatch",
-            f"slate {slate_id!r} is {slate.sport}, the request asks for {job_input['sport']}",
+            f"slate {slate_id!r} is {' '.join(stored)}, the request asks for {' '.join(asked)}",
         )
     _check_slate_bounds(slate_id, slate.players)
-    job_input["sport"] = slate.sport or job_input["sport"]
     job_input["players"] = slate.players
+    if stored != asked:  # the options were checked against another game type
+        job_input["sport"], job_input["contest_type"] = stored
+        if errors := recheck(job_input):
+            raise ValidationError(errors)
 
 
 def _check_slate_bounds(slate_id: str, players: list[dict[str, Any]]) -> None:
@@ -122,7 +138,9 @@ def submit() -> tuple[Response, int, dict[str, str]]:
     # (an identical retry after the slate was uploaded again is the same request).
     sent = dict(job_input)
     if job_input["players"] is None:
-        players_from_slate(job_input, sport_given="sport" in body)
+        players_from_slate(
+            job_input, sport_given="sport" in body, contest_given="contest_type" in body
+        )
     if job_input.get("selection") == "roi":
         check_roi_selection(job_input)
     return accept("optimize", job_input, sent, key)
@@ -139,7 +157,9 @@ def accept(
     origin = service.Origin(
         request_id=correlation.current_correlation_id(),
         user_id=correlation.current_user_id(),
+        tenant=current_tenant_name(),
     )
+    tenant = current_tenant()
     submission = service.submit(
         jobs.store(),
         job_input,
@@ -148,6 +168,7 @@ def accept(
         idempotency_key=key,
         wait=jobs.wait_policy(),
         request=sent,
+        limits=tenant.limits if tenant is not None else None,
     )
     status = "pending"
     links = _links(submission.run_id, collection)
@@ -202,12 +223,13 @@ def get_status(run_id: str) -> Response:
 def status_response(run_id: str, collection: str) -> Response:
     """GET /<collection>/<run_id> (see get_status)."""
     run_id, wait_s, with_input = checked_run_id(run_id), _wait_seconds(), _with_input()
+    tenant = current_tenant_name()
     store = get_jobs(current_app).store()
     if wait_s:
         waiters = status_wait.get_waiters(current_app)
-        record, waited = waiters.wait(store, run_id, wait_s, with_input=with_input)
+        record, waited = waiters.wait(store, run_id, wait_s, with_input=with_input, tenant=tenant)
     else:
-        record, waited = service.status(store, run_id, with_input=with_input), True
+        record, waited = service.status(store, run_id, with_input=with_input, tenant=tenant), True
     document = _of_collection(record, collection).to_status_document(with_input=with_input)
     document["links"] = _links(record.run_id, collection)
     response = jsonify(document)
@@ -225,7 +247,8 @@ def get_input(run_id: str) -> Response:
 
 def input_response(run_id: str, collection: str) -> Response:
     """GET /<collection>/<run_id>/input."""
-    record = service.status(get_jobs(current_app).store(), checked_run_id(run_id), with_input=True)
+    store, run_id = get_jobs(current_app).store(), checked_run_id(run_id)
+    record = service.status(store, run_id, with_input=True, tenant=current_tenant_name())
     _of_collection(record, collection)
     return jsonify({"run_id": record.run_id, "input": record.input})
 
@@ -242,7 +265,8 @@ def cancel_response(run_id: str, collection: str) -> Response:
     """DELETE /<collection>/<run_id> (see cancel)."""
     run_id = checked_run_id(run_id)
     store = get_jobs(current_app).store()
-    _of_collection(store.get(run_id, with_input=False), collection)
+    tenant = current_tenant_name()  # another tenant's job: 404, as a job of another collection
+    _of_collection(service.status(store, run_id, tenant=tenant), collection)
     try:
         store.cancel(run_id, "cancelled by the client")
     except TransitionRefusedError:
@@ -252,7 +276,7 @@ def cancel_response(run_id: str, collection: str) -> Response:
             f"job {run_id} has already ended ({ended}); nothing to cancel",
             details={"status": str(record.status), "error_code": record.error_code},
         ) from None
-    record_job_cancelled(current_app)
+    record_job_cancelled(current_app, tenant)
     document = store.get(run_id, with_input=False).to_status_document()
     document["links"] = _links(run_id, collection)
     return jsonify(document)
@@ -274,8 +298,8 @@ def _result(run_id: str, collection: str) -> tuple[Any, Any]:
     store = get_jobs(current_app).store()
     run_id = checked_run_id(run_id)
     try:
-        record, result = service.result(store, run_id)
-    except service.ResultNotReadyError as error:
+        record, result = service.result(store, run_id, tenant=current_tenant_name())
+    except ResultNotReadyError as error:
         _of_collection(error.record, collection)
         raise
     return _of_collection(record, collection), result
@@ -285,7 +309,7 @@ def _result(run_id: str, collection: str) -> tuple[Any, Any]:
 def get_result_csv(run_id: str) -> Response:
     """The lineups of a complete job in DraftKings' upload format."""
     record, result = _result(run_id, "optimize")
-    text = upload_csv(record.input.get("sport", "nfl"), result.get("lineups", ()))
+    text = upload_csv(request_game_type(record.input), result.get("lineups", ()))
     return Response(
         text,
         mimetype="text/csv",

@@ -3,7 +3,8 @@ time (a child is kept for the next job of its slot unless it had to be stopped).
 
 From the thread: (compute, payload, state) per job, None to stop. To the thread:
   ("progress", fraction, phase)   at most every PROGRESS_EVERY_S, and whenever the phase changes
-  ("checkpoint", state)           every save (the thread writes them to Redis on a cadence)
+  ("checkpoint", state)           at most every CHECKPOINT_EVERY_S (the thread keeps the latest
+                                  and writes it to Redis on a cadence and at a hand-back)
   ("done", result)
   ("failed", message, code)       JobFailedError, or MemoryError as out_of_memory
   ("error", description, traceback)
@@ -23,6 +24,10 @@ from webapp.compute.kind import Compute
 from webapp.jobs.errors import JobFailedError
 
 PROGRESS_EVERY_S = 0.25
+# Resume states go to the thread at most this often: the thread writes them to Redis every few
+# seconds anyway, and a state per lineup would be pickled (and unpickled in the worker that
+# answers HTTP) hundreds of times a job.
+CHECKPOINT_EVERY_S = 1.0
 # The name `ps` and /proc/<pid>/comm show for a compute child.
 PROCESS_NAME = b"webapp-compute"
 _PR_SET_NAME, _PR_SET_PDEATHSIG = 15, 1
@@ -30,17 +35,21 @@ _PR_SET_NAME, _PR_SET_PDEATHSIG = 15, 1
 
 class ChildCheckpoint:
     """The checkpoint a compute function sees: the state its job had when the child started,
-    and saves that go to the job thread."""
+    and saves that go to the job thread, at most every CHECKPOINT_EVERY_S."""
 
     def __init__(self, conn: Connection, state: dict[str, Any] | None) -> None:
         self._conn = conn
         self._state = state
+        self._sent_at = time.monotonic()
 
     def load(self) -> dict[str, Any] | None:
         return self._state
 
     def save(self, state: dict[str, Any]) -> None:
-        self._conn.send(("checkpoint", state))
+        now = time.monotonic()
+        if now - self._sent_at >= CHECKPOINT_EVERY_S:
+            self._sent_at = now
+            self._conn.send(("checkpoint", state))
 
 
 class ChildContext:

@@ -24,8 +24,8 @@ import structlog
 
 from webapp.compute.child import child_main
 from webapp.compute.kind import Done, ProcessKind
-from webapp.jobs.context import JobCancelledError, JobContext
-from webapp.jobs.errors import ComputeCrashedError, JobFailedError
+from webapp.jobs.context import JobContext
+from webapp.jobs.errors import ComputeCrashedError, JobCancelledError, JobFailedError
 
 log = structlog.get_logger(__name__)
 

@@ -21,12 +21,12 @@ from typing import Any
 
 import numpy as np
 
-from webapp.contest.sampler import SlotTables, StackRates, draw_lineups
+from webapp.contest.sampler import SlotTables, StackRates, draw_lineups, stack_shape
 from webapp.contest.slate import ContestSlate
 from webapp.optimizer.bounds import BoundsModel
 from webapp.optimizer.candidates import dominated
 from webapp.optimizer.enumeration import top_lineups
-from webapp.optimizer.simulation import stdevs
+from webapp.optimizer.scenarios import stdevs
 from webapp.optimizer.slate import Slate
 
 SALARY_BIN = 500  # dollars per bin of the field's salary histogram
@@ -119,7 +119,7 @@ def model_field(
 
 
 def _stack_rates(contest: ContestSlate, knobs: FieldKnobs) -> StackRates:
-    if not contest.rules.stack_anchor:
+    if not stack_shape(contest.rules).anchor:
         return StackRates()
     return StackRates(knobs.stack, knobs.double_stack, knobs.bring_back)
 
@@ -184,7 +184,7 @@ def optimizer_entries(
     size = contest.rules.size
     if count == 0:
         return np.empty((0, size), dtype=np.int64)
-    noise = stdevs(contest.players, contest.sport) * knobs.optimizer_noise
+    noise = stdevs(contest.players, contest.rules.outcomes) * knobs.optimizer_noise
     plain = BoundsModel(contest.slate)  # one LP for every unstacked build, re-solved each time
     builds = []
     for build in range(min(knobs.optimizer_builds, max(4, count // ENTRIES_PER_BUILD))):
@@ -229,14 +229,15 @@ def _stacked(contest: ContestSlate, values: np.ndarray) -> Slate:
     """The slate with its best QB by these values locked together with his best pass
     catcher (sports without stacks: the slate itself)."""
     rules, players = contest.rules, contest.players
-    anchors = [i for i, p in enumerate(players) if rules.stack_anchor in p.positions]
+    stack = stack_shape(rules)
+    anchors = [i for i, p in enumerate(players) if stack.anchor in p.positions]
     if not anchors:
         return contest.slate
     anchor = max(anchors, key=lambda i: (values[i], -i))
     catchers = [
         i
         for i, p in enumerate(players)
-        if p.team == players[anchor].team and rules.stack_catchers & set(p.positions)
+        if p.team == players[anchor].team and stack.catchers & set(p.positions)
     ]
     if not catchers:
         return contest.slate
@@ -263,7 +264,7 @@ def field_summary(
         "salary_histogram": salary_histogram(salaries, the_field.counts, contest.rules.salary_cap),
         "max_copies": int(the_field.counts.max()) if len(the_field.counts) else 0,
     }
-    if contest.rules.stack_anchor:
+    if stack_shape(contest.rules).anchor:
         summary["stack_pct"] = round(100 * stack_share(contest, the_field), 2)
     return summary, shares
 
@@ -286,7 +287,7 @@ def salary_histogram(salaries: np.ndarray, counts: np.ndarray, cap: int) -> list
 def stack_share(contest: ContestSlate, the_field: Field) -> float:
     """Share of entries with a QB and at least one pass catcher of his team."""
     tables = SlotTables(contest.players, contest.rules)
-    anchor = np.array([contest.rules.stack_anchor in p.positions for p in contest.players])
+    anchor = np.array([stack_shape(contest.rules).anchor in p.positions for p in contest.players])
     lineups = the_field.lineups
     team = tables.team[lineups]
     is_anchor, is_catcher = anchor[lineups], tables.catcher[lineups]

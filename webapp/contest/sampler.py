@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from webapp.optimizer.players import Player
-from webapp.optimizer.rules import RosterRules
+from webapp.optimizer.rules import GameType
 
 REDRAWS = 8  # redraws of a slot whose pick is already in the lineup
 # Salary windows of the last slot are measured in steps of WINDOW_STEP dollars, up to
@@ -38,10 +38,29 @@ class StackRates:
     bring_back: float = 0.0
 
 
+@dataclass(frozen=True)
+class StackShape:
+    """The classic stack a field's lineups build: an anchor position (NFL: the QB; empty when
+    the game type has none) with catchers of his team and bring-backs of the opposing team."""
+
+    anchor: str = ""
+    catchers: frozenset[str] = frozenset()
+    bring_back: frozenset[str] = frozenset()
+
+
+def stack_shape(rules: GameType) -> StackShape:
+    """The game type's stack rule as a field draws it (only a one-position anchor counts)."""
+    stack = rules.stack
+    if stack is None or len(stack.anchor_positions) != 1:
+        return StackShape()
+    (anchor,) = stack.anchor_positions
+    return StackShape(anchor, stack.partner_positions, stack.bring_back_positions)
+
+
 class SlotTables:
     """What drawing lineups of one slate needs, built once: eligibility, salaries, teams."""
 
-    def __init__(self, players: list[Player], rules: RosterRules) -> None:
+    def __init__(self, players: list[Player], rules: GameType) -> None:
         self.rules = rules
         self.size = rules.size
         self.eligible = np.array(
@@ -58,11 +77,12 @@ class SlotTables:
         games = sorted({p.game for p in players})
         self.game = np.array([games.index(p.game) for p in players], dtype=np.int64)
         self.anchor_slot = None
-        if rules.stack_anchor:
-            anchors = [i for i, s in enumerate(rules.slots) if s.positions == {rules.stack_anchor}]
+        stack = stack_shape(rules)
+        if stack.anchor:
+            anchors = [i for i, s in enumerate(rules.slots) if s.positions == {stack.anchor}]
             self.anchor_slot = anchors[0] if anchors else None
-        self.catcher = np.array([bool(rules.stack_catchers & set(p.positions)) for p in players])
-        self.bringer = np.array([bool(rules.stack_bring_back & set(p.positions)) for p in players])
+        self.catcher = np.array([bool(stack.catchers & set(p.positions)) for p in players])
+        self.bringer = np.array([bool(stack.bring_back & set(p.positions)) for p in players])
 
 
 def _pick(weights: np.ndarray, count: int, rng: np.random.Generator) -> np.ndarray:

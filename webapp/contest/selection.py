@@ -22,7 +22,7 @@ from webapp.contest.ranking import Ranker
 from webapp.contest.run import FIELD_STREAM, knobs_of
 from webapp.contest.simulate import OUTCOME_STREAM, RANK_SIMS
 from webapp.contest.slate import ContestSlate
-from webapp.optimizer.simulation import Simulator
+from webapp.optimizer.scenarios import Simulator
 
 
 class ContestPricer:
@@ -50,7 +50,7 @@ class ContestPricer:
             self.field = model_field(self.slate, entries, knobs_of(contest), rng)
         # Room for one more entry: a candidate priced beside a whole portfolio of ours.
         self.payouts = Payouts(contest["payouts"], contest["field_size"] + 1)
-        self.simulator = Simulator(self.slate.players, sport, correlation)
+        self.simulator = Simulator(self.slate.players, self.slate.rules.outcomes, correlation)
         self.n_sims, self.seed = n_sims, seed
 
     def lineups(self, candidates: Sequence[Sequence[str]]) -> np.ndarray:

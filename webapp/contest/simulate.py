@@ -1,7 +1,7 @@
 """The contest, simulated: player outcomes in batches, our entries ranked and paid in each sim,
 tallies kept (never the sims x entries matrix).
 
-Outcomes come from the optimizer's correlated simulations (webapp.optimizer.simulation) on
+Outcomes come from the optimizer's correlated simulations (webapp.optimizer.scenarios) on
 their own random stream of the seed, a batch of float32 points at a time, ranked
 `RANK_SIMS` at a time (ranking.py); a batch's points are dropped once ranked, so memory
 stays at a few field-sized arrays whatever n_sims is. The first sims are also
@@ -25,7 +25,7 @@ from webapp.contest.slate import ContestSlate
 from webapp.optimizer.bounds import BoundsModel
 from webapp.optimizer.candidates import dominated
 from webapp.optimizer.enumeration import top_lineups
-from webapp.optimizer.simulation import Simulator
+from webapp.optimizer.scenarios import Simulator
 
 RANK_SIMS = 32  # sims ranked at once: arrays of unique field lineups x RANK_SIMS
 DEFAULT_OPTIMAL_SIMS = 500  # sims solved for their best lineup (about 10 ms each on NFL)
@@ -104,7 +104,7 @@ def simulate(
 ) -> Tallies:
     """Run the sims not yet in `tallies` (a fresh Tallies, or one restored from a checkpoint
     of the same request); `on_batch` sees the tallies after each batch."""
-    simulator = Simulator(slate.players, slate.sport)
+    simulator = Simulator(slate.players, slate.rules.outcomes)
     ranker = Ranker(the_field.lineups, the_field.counts, ours)
     best = _BestLineups(slate, min(contest.optimal_sims, contest.n_sims))
     top_cut = math.ceil(contest.payouts.field_size * TOP_SHARE)

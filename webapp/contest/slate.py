@@ -9,9 +9,9 @@ from typing import Any
 import numpy as np
 
 from webapp.optimizer.players import to_players
-from webapp.optimizer.rules import RULES
+from webapp.optimizer.rules import game_type
 from webapp.optimizer.slate import Slate
-from webapp.optimizer.slots import assign_slots
+from webapp.optimizer.slot_matching import assign_slots
 
 
 class ContestRequestError(ValueError):
@@ -38,7 +38,7 @@ class ContestSlate:
 
     def __init__(self, raw: Sequence[Mapping[str, Any]], sport: str) -> None:
         self.sport = sport
-        self.rules = RULES[sport]
+        self.rules = game_type(sport)
         self.players = to_players(raw)
         self.slate = Slate(self.players, self.rules)
         self.ownership = np.array([(p.get("ownership") or 0.0) / 100.0 for p in raw])

@@ -50,6 +50,7 @@ def readiness_report(app: Flask) -> tuple[dict[str, Any], int]:
         "serviceId": service_id(app),
         "time": now_iso(),
         "lifecycle": "draining" if draining else "ready",
+        "authMode": get_settings(app).auth_mode,
         "checks": {
             name: [entry.to_dict() for entry in entries] for name, entries in checks.items()
         },

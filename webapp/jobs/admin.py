@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from webapp.clock import from_iso, utcnow
+from webapp.jobs.errors import TransitionRefusedError
 from webapp.jobs.record import JobRecord
-from webapp.jobs.states import JobStatus, TransitionRefusedError
+from webapp.jobs.states import JobStatus
 from webapp.jobs.store import JobStore
 
 # Fields an overview needs; the input and metadata blobs are left in Redis.
@@ -65,6 +66,7 @@ def show_job(store: JobStore, run_id: str) -> dict[str, Any]:
     document["failed_attempts"] = record.failed_attempts
     document["lease_expires_ms"] = store.lease_expiry_ms(run_id)
     document["has_result"] = store.has_result(run_id)
+    document["retryable"] = store.is_retryable(record)
     return document
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import structlog
 
-from webapp.jobs.errors import is_transient_redis_error
+from webapp.jobs.errors import JobCancelledError, is_transient_redis_error
 from webapp.jobs.store import Claim, JobStore
 
 log = structlog.get_logger(__name__)
@@ -16,10 +16,6 @@ log = structlog.get_logger(__name__)
 # How often the resume state a compute process sends is written to Redis (seconds); it is also
 # written when the attempt is handed back or its process dies.
 CHECKPOINT_EVERY_S = 5.0
-
-
-class JobCancelledError(Exception):
-    """This attempt no longer owns its job (handed back or reclaimed): stop without writing."""
 
 
 class JobCheckpoint:

@@ -1,13 +1,20 @@
-"""How a job can end badly, and which errors are worth another try.
+"""Every exception of the job system, and which errors are worth another try.
 
 A job's own error (bad input, no feasible lineup) fails it at once. An error of something the job
 depends on being out of reach for a while (Redis down, failing over or refusing writes, Neo4j
-unavailable) is transient: the job goes back on the queue with a back-off instead.
+unavailable) is transient: the job goes back on the queue with a back-off instead. None of these
+knows HTTP: `api/errors.py` maps them to responses.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import redis
+
+if TYPE_CHECKING:
+    from webapp.jobs.durability import WaitPolicy
+    from webapp.jobs.record import JobRecord
 
 # Error replies that mean "not now" rather than "never": a replica or demoted primary after a
 # failover (READONLY), full memory under noeviction (OOM), a dataset still loading (LOADING, a
@@ -27,6 +34,73 @@ _TRANSIENT_REPLY_CODES = frozenset(
     {"MISCONF", "NOREPLICAS", "BUSY", "READONLY", "OOM", "LOADING", "MASTERDOWN", "TRYAGAIN"}
 )
 _PIPELINE_PREFIX_END = "of pipeline caused error: "
+
+
+# ---------------------------------------------------------------- what the store answers
+
+
+class JobNotFoundError(LookupError):
+    """No job with this id ever existed (or its tombstone is gone too)."""
+
+
+class JobExpiredError(LookupError):
+    """The job existed but its record has expired."""
+
+
+class IdempotencyConflictError(Exception):
+    """The Idempotency-Key was used before with a different request body.
+
+    Carries no run id: the key may be someone else's, and their run id guards their job."""
+
+    def __init__(self) -> None:
+        super().__init__("this Idempotency-Key was already used with a different request body")
+
+
+class TransitionRefusedError(Exception):
+    """A status change that the stored state does not allow (the job moved on, or this attempt
+    no longer owns it)."""
+
+    def __init__(self, current: str | None, new: str) -> None:
+        self.current = current
+        self.new = new
+        super().__init__(f"job cannot go from {current} to {new}")
+
+
+class ReplicationTimeoutError(Exception):
+    """Too few replicas confirmed a write in time. A new job is then withdrawn, not accepted; an
+    attempt's finish stands on the primary and is written again until the replicas hold it."""
+
+    def __init__(self, acked: int, wait: WaitPolicy) -> None:
+        self.acked = acked
+        self.wait = wait
+        super().__init__(
+            f"{acked} of {wait.replicas} replica(s) confirmed the job within {wait.timeout_ms} ms"
+        )
+
+
+class JobVanishedError(Exception):
+    """Redis lost a running job's record (a restart from an older snapshot, a failover to a
+    replica that never had it). Its owner's heartbeat writes the record back from the claim, so
+    a finish that met this is retried, not dropped."""
+
+    def __init__(self, run_id: str) -> None:
+        self.run_id = run_id
+        super().__init__(f"Redis has lost the record of running job {run_id}")
+
+
+class ResultNotReadyError(Exception):
+    """The job has no result (yet): it is pending or running, or it failed."""
+
+    def __init__(self, record: JobRecord) -> None:
+        self.record = record
+        super().__init__(f"job {record.run_id} is {record.status}")
+
+
+# ---------------------------------------------------------------- what a running job raises
+
+
+class JobCancelledError(Exception):
+    """This attempt no longer owns its job (handed back or reclaimed): stop without writing."""
 
 
 class JobFailedError(Exception):
@@ -50,6 +124,9 @@ class TransientJobError(Exception):
     instead (a subclass whose message names a host or port sets it)."""
 
     public_message: str | None = None
+
+
+# ---------------------------------------------------------------- which errors clear by themselves
 
 
 def is_transient_redis_error(error: BaseException) -> bool:
@@ -80,3 +157,14 @@ def public_error(error: BaseException) -> str:
     if is_transient_redis_error(error):
         return f"the job store (Redis) could not be used ({type(error).__name__})"
     return f"an unexpected error ({type(error).__name__}) stopped the job"
+
+
+class LimitReachedError(Exception):
+    """A tenant's submit is past one of its limits (`limit`: max_pending or rate); nothing
+    was stored. `retry_after_s`: when trying again may succeed."""
+
+    def __init__(self, tenant: str, limit: str, retry_after_s: int) -> None:
+        super().__init__(f"the submit is past tenant {tenant}'s {limit} limit")
+        self.tenant = tenant
+        self.limit = limit
+        self.retry_after_s = retry_after_s

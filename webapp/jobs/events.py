@@ -23,8 +23,9 @@ class JobEvents:
     def attempt_ended(self, outcome: str) -> None:
         """An attempt ended without an outcome: `fenced` or `handed_back`."""
 
-    def reclaimed(self, outcome: str) -> None:
-        """A job whose lease ran out went back to `pending` or, out of attempts, `failed`."""
+    def reclaimed(self, outcome: str, tenant: str | None = None) -> None:
+        """A job whose lease ran out went back to `pending` or, out of attempts, `failed`;
+        `tenant` is the failed job's tenant (None: none, or not read)."""
 
     def redis_error(self) -> None:
         """A runner call to Redis failed (claim, heartbeat, recovery)."""

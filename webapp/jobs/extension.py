@@ -12,6 +12,7 @@ from webapp.clients.redis_client import RedisConnections
 from webapp.config import Settings
 from webapp.extensions import Key
 from webapp.jobs.durability import WaitPolicy
+from webapp.jobs.events import NO_EVENTS, JobEvents
 from webapp.jobs.keys import Keys
 from webapp.jobs.kinds import JobKinds
 from webapp.jobs.runner import JobRunner, RunnerOptions
@@ -37,6 +38,7 @@ class Jobs:
     settings: Settings
     connections: RedisConnections
     kinds: JobKinds
+    events: JobEvents = NO_EVENTS
     runner: JobRunner = field(init=False)
     presence: threading.Thread | None = field(default=None, init=False)  # once started
     _store: JobStore | None = field(default=None, init=False)
@@ -58,6 +60,7 @@ class Jobs:
                 job_memory_limit_mb=s.job_memory_limit_mb,
             ),
             wait_policy=self.wait_policy,
+            events=self.events,
         )
 
     def store(self) -> JobStore:
@@ -86,10 +89,16 @@ JOBS: Key[Jobs] = Key("webapp.jobs", "webapp.jobs.extension.init_app")
 
 
 def init_app(
-    app: Flask, settings: Settings, connections: RedisConnections, kinds: JobKinds
+    app: Flask,
+    settings: Settings,
+    connections: RedisConnections,
+    kinds: JobKinds,
+    events: JobEvents = NO_EVENTS,
 ) -> Jobs:
-    """Register the job machinery on `app`; refuses a second registration."""
-    return JOBS.register(app, Jobs(settings=settings, connections=connections, kinds=kinds))
+    """Register the job machinery on `app` (`events` hears about attempts: metrics); refuses a
+    second registration."""
+    jobs = Jobs(settings=settings, connections=connections, kinds=kinds, events=events)
+    return JOBS.register(app, jobs)
 
 
 def get_jobs(app: Flask) -> Jobs:

@@ -17,6 +17,13 @@ CHECKPOINT_SUFFIX = ":checkpoint"
 # a job only while running append the suffix to its record key; it is spelled only here.
 NOTIFY_SUFFIX = ":notify"
 NOTIFY_TTL_MS = 2000
+# What follows the global queue's key in a tenant's own queue (the tenant's name after it, ''
+# for jobs without a tenant), in the set of tenants taking turns, and in the turns' clock (see
+# `tenant_queue`, `turns`, `turns_clock`). Scripts find a job's tenant only while running, so
+# they get these from the prelude.
+TENANT_QUEUE_INFIX = ":t:"
+TURNS_SUFFIX = ":turns"
+TURNS_CLOCK_SUFFIX = ":turns:clock"
 
 
 @dataclass(frozen=True)
@@ -63,10 +70,37 @@ class Keys:
         scope = f"u:{_sha(user_id)}:" if user_id else ""
         return f"{self.prefix}:idem:{scope}{_sha(idempotency_key)}"
 
-    def slate(self, slate_id: str) -> str:
+    def slate(self, slate_id: str, tenant: str | None = None) -> str:
         """String holding an uploaded slate (sport and players) when Neo4j is not configured;
-        it expires SLATE_TTL_SECONDS after its last upload."""
-        return f"{self.prefix}:slate:{slate_id}"
+        it expires SLATE_TTL_SECONDS after its last upload. Each tenant has its own slate
+        ids (a tenant name holds no ':', so two tenants' keys never meet)."""
+        if tenant is None:
+            return f"{self.prefix}:slate:{slate_id}"
+        return f"{self.prefix}:tslate:{tenant}:{slate_id}"
+
+    def api_key(self, digest: str) -> str:
+        """Hash of one API key, found by the SHA-256 of the key (the key itself is never
+        stored): its tenant name, limits and creation time."""
+        return f"{self.prefix}:apikey:{digest}"
+
+    @property
+    def api_keys(self) -> str:
+        """Hash of tenant name -> the digest of its key: what `keys list` and `revoke` read."""
+        return f"{self.prefix}:apikeys"
+
+    @property
+    def api_keys_used(self) -> str:
+        """Hash of tenant name -> when its key was last used (ISO time, to the minute)."""
+        return f"{self.prefix}:apikeys:used"
+
+    def tenant_pending(self, tenant: str) -> str:
+        """Sorted set of a tenant's run ids submitted and maybe still pending: the submit script
+        counts it against the tenant's pending limit, dropping the ones no longer pending."""
+        return f"{self.prefix}:tenant:{tenant}:pending"
+
+    def tenant_bucket(self, tenant: str) -> str:
+        """Hash of a tenant's submit token bucket (tokens left, when last filled)."""
+        return f"{self.prefix}:tenant:{tenant}:bucket"
 
     def claim(self, token: str) -> str:
         """Short-lived key naming the job a claim token took, so a retried claim gets it again."""
@@ -76,6 +110,23 @@ class Keys:
     def pending(self) -> str:
         """Sorted set of pending run ids, scored by when they may run (ms): the global queue."""
         return f"{self.prefix}:queue:pending"
+
+    def tenant_queue(self, tenant: str | None) -> str:
+        """Sorted set of one tenant's pending run ids, scored as on the global queue (None: the
+        jobs without a tenant): the order within the tenant when it takes its turn."""
+        return f"{self.pending}{TENANT_QUEUE_INFIX}{tenant or ''}"
+
+    @property
+    def turns(self) -> str:
+        """Sorted set of tenants with queued jobs ('' for jobs without one), scored by their
+        turn (jobs claimed so far, counted from the turn they joined at): the claim serves the
+        lowest first."""
+        return f"{self.pending}{TURNS_SUFFIX}"
+
+    @property
+    def turns_clock(self) -> str:
+        """String holding the turn of the tenant served last: where a tenant joins the turns."""
+        return f"{self.pending}{TURNS_CLOCK_SUFFIX}"
 
     @property
     def leases(self) -> str:

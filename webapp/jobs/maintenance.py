@@ -1,8 +1,10 @@
 """Heartbeat and recovery: what each process's maintenance thread does on every tick.
 
-The heartbeat renews the leases of this process's running attempts and cancels the ones that
-lost their job. Recovery requeues the jobs of processes that died without a word (their leases
-ran out), but only while Redis has been reachable for a full lease (see `reachability`).
+The heartbeat renews the leases of this process's running attempts, writes back the jobs Redis
+lost while they ran, and cancels the attempts that lost their job. Recovery requeues the jobs of
+processes that died without a word (their leases ran out), but only once this process has seen
+Redis steady for one and a half leases, from its start or from its last trouble (see
+`reachability`).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import structlog
 from webapp.jobs.events import JobEvents
 from webapp.jobs.reachability import Reachability
 from webapp.jobs.running import RunningJobs
+from webapp.jobs.states import JobStatus
 from webapp.jobs.store import JobStore
 
 log = structlog.get_logger(__name__)
@@ -34,8 +37,8 @@ class Maintenance:
     owner: str
     lease_seconds: float
     recovery_scan_seconds: float
-    events: Callable[[], JobEvents]
-    # Recover at start-up, then periodically.
+    events: JobEvents
+    # Due at start-up (where it first waits for Redis to be steady), then periodically.
     _next_scan: float = field(default_factory=time.monotonic, init=False)
 
     def loop(self, stop_requested: threading.Event, stopped: threading.Event) -> None:
@@ -47,20 +50,22 @@ class Maintenance:
                 if not stop_requested.is_set():
                     self.recover_if_due()
             except Exception as error:
-                self.reachability.absorb(error, self.events())
+                self.reachability.absorb(error, self.events)
                 log.warning("job_maintenance_failed", error=str(error))
             stopped.wait(min(heartbeat_s, max(self.seconds_to_next_scan(), 0.05)))
 
     def renew(self) -> None:
-        """Extend the leases of the running jobs; cancel the ones whose attempt lost its job."""
+        """Extend the leases of the running jobs, write back those Redis lost, and cancel the
+        ones whose attempt lost its job."""
         jobs = self.running.snapshot()
         if not jobs:
             return
         started = time.monotonic()
-        lost = set(
-            self.store_factory().renew_leases(self.owner, ((j.run_id, j.claim.token) for j in jobs))
-        )
+        renewal = self.store_factory().renew_leases(self.owner, (j.claim for j in jobs))
         self.reachability.took(started)
+        for run_id in renewal.restored:
+            log.warning("job_record_restored", job_id=run_id, reason="redis lost the running job")
+        lost = set(renewal.lost)
         for job in jobs:
             run_id = job.run_id
             # A job that ended while the heartbeat ran is not lost, just done.
@@ -77,21 +82,29 @@ class Maintenance:
         if time.monotonic() < self._next_scan:
             return
         store = self.store_factory()
-        # Steady before and after reading Redis's clock, and the scan bound to run soon after
-        # it: a Redis that stalls at any point in between makes the scan a no-op.
-        if self.reachability.is_steady():
-            started = time.monotonic()
-            server_ms = store.server_time_ms()
-            self.reachability.took(started)
+        # Reading Redis's clock is also this process's first answer after a start or trouble.
+        # Steady after reading it, and the scan bound to run soon after: a Redis that stalls
+        # at any point in between makes the scan a no-op.
+        started = time.monotonic()
+        server_ms = store.server_time_ms()
+        self.reachability.took(started)
         if not self.reachability.is_steady():
-            log.info("job_recovery_deferred", reason="redis was out of reach within a lease")
+            log.info("job_recovery_deferred", reason="redis not yet steady for 1.5 leases")
             self._next_scan = time.monotonic() + self.reachability.steady_after_s / 3
             return
         not_after_ms = server_ms + int(self.reachability.stall_s * 1000)
         for run_id, outcome in store.reclaim_expired(not_after_ms=not_after_ms):
             log.warning("job_reclaimed", job_id=run_id, outcome=str(outcome))
-            self.events().reclaimed(str(outcome))
+            self.events.reclaimed(str(outcome), self._tenant(store, outcome, run_id))
         self._next_scan = time.monotonic() + self.recovery_scan_seconds * random.uniform(0.8, 1.2)
+
+    @staticmethod
+    def _tenant(store: JobStore, outcome: JobStatus, run_id: str) -> str | None:
+        """The tenant of a job recovery failed (read only then: the one count that needs it)."""
+        if outcome is not JobStatus.FAILED:
+            return None
+        [(tenant,)] = store.read_fields([run_id], ["tenant"])
+        return tenant.decode() if tenant else None
 
     def seconds_to_next_scan(self) -> float:
         """How long until recovery is due again."""

@@ -71,7 +71,7 @@ def decode_blob(blob: bytes | None) -> Any:
 STATUS_FIELDS = (
     "run_id", "kind", "status", "metadata", "progress", "phase", "error", "error_code",
     "attempts", "failed_attempts", "handbacks", "created_at", "updated_at", "started_at",
-    "finished_at", "request_id", "user_id", "owner", "claim",
+    "finished_at", "request_id", "user_id", "owner", "claim", "tenant",
 )  # fmt: skip
 
 
@@ -102,6 +102,7 @@ class JobRecord:
     user_id: str | None = None
     owner: str | None = None
     claim: str | None = None  # the running attempt's fencing token (internal)
+    tenant: str | None = None  # who owns the job (None: AUTH_MODE=none, shared by everyone)
 
     def to_hash(self) -> dict[str, bytes | str]:
         """Flatten to the field/value pairs stored in the Redis hash."""
@@ -128,6 +129,7 @@ class JobRecord:
             "user_id": self.user_id,
             "owner": self.owner,
             "claim": self.claim,
+            "tenant": self.tenant,
         }
         fields.update({name: value for name, value in optional.items() if value})
         return fields
@@ -159,6 +161,7 @@ class JobRecord:
             user_id=get("user_id") or None,
             owner=get("owner") or None,
             claim=get("claim") or None,
+            tenant=get("tenant") or None,
         )
 
     def to_status_document(self, *, with_input: bool = False) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 Dispatch adds to it, the heartbeat reads it, a drain waits on it: one lock and one condition,
 so a drain that starts during a claim waits for that job to be registered instead of missing it.
+A claim whose reply never came is given back as the dispatcher leaves (`give_back_lost_claim`).
 """
 
 from __future__ import annotations
@@ -11,8 +12,16 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import structlog
+
 from webapp.jobs.context import JobContext
-from webapp.jobs.store_types import Claim
+from webapp.jobs.errors import is_transient_redis_error
+from webapp.jobs.store import Claim, JobStore
+
+log = structlog.get_logger(__name__)
+
+# How long a dispatcher that is leaving keeps trying to give back a claim whose reply was lost.
+GIVE_BACK_TIMEOUT_S = 5.0
 
 
 @dataclass
@@ -81,3 +90,26 @@ class RunningJobs:
             while (self._jobs or self._claims_in_flight) and time.monotonic() < deadline():
                 self._changed.wait(timeout=min(0.1, max(deadline() - time.monotonic(), 0)))
             return list(self._jobs.values())
+
+
+def give_back_lost_claim(
+    store: JobStore, token: str, timeout_s: float = GIVE_BACK_TIMEOUT_S
+) -> None:
+    """Before a dispatcher leaves: if its last claim (`token`) took a job whose reply was lost,
+    hand that job back, uncharged, so another process runs it now rather than after its lease
+    runs out. Transient Redis errors are retried for up to `timeout_s`."""
+    deadline = time.monotonic() + timeout_s
+    delay_s = 0.1
+    while True:
+        try:
+            run_id = store.give_back_claim(token)
+        except Exception as error:
+            if not is_transient_redis_error(error) or time.monotonic() + delay_s > deadline:
+                log.error("job_claim_not_given_back", error=str(error))
+                return
+            time.sleep(delay_s)
+            delay_s = min(delay_s * 2, 1.0)
+            continue
+        if run_id is not None:
+            log.warning("job_handed_back", job_id=run_id, reason="claim_reply_lost")
+        return

@@ -8,17 +8,11 @@ from typing import Any
 from webapp.clock import now_iso
 from webapp.ids import new_ulid
 from webapp.jobs.durability import WaitPolicy
+from webapp.jobs.errors import JobNotFoundError, ResultNotReadyError
+from webapp.jobs.limits import Limits
 from webapp.jobs.record import JobRecord
 from webapp.jobs.states import JobStatus
 from webapp.jobs.store import JobStore, Submission
-
-
-class ResultNotReadyError(Exception):
-    """The job has no result (yet): it is pending or running, or it failed."""
-
-    def __init__(self, record: JobRecord) -> None:
-        self.record = record
-        super().__init__(f"job {record.run_id} is {record.status}")
 
 
 @dataclass(frozen=True)
@@ -27,6 +21,7 @@ class Origin:
 
     request_id: str | None = None
     user_id: str | None = None
+    tenant: str | None = None
 
 
 def new_run_id() -> str:
@@ -43,6 +38,7 @@ def submit(
     idempotency_key: str | None = None,
     wait: WaitPolicy | None = None,
     request: dict[str, Any] | None = None,
+    limits: Limits | None = None,
 ) -> Submission:
     """Store and queue a new job for `job_input` (already validated); Idempotency-Keys are
     scoped to the origin's user when there is one and tie the key to `request`, the request
@@ -59,6 +55,7 @@ def submit(
         updated_at=now,
         request_id=origin.request_id,
         user_id=origin.user_id,
+        tenant=origin.tenant,
     )
     return store.submit(
         record,
@@ -66,6 +63,7 @@ def submit(
         user_id=origin.user_id,
         wait=wait,
         request=request,
+        limits=limits,
     )
 
 
@@ -81,15 +79,26 @@ def describe_input(job_input: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def status(store: JobStore, run_id: str, *, with_input: bool = False) -> JobRecord:
+def owned(record: JobRecord, tenant: str | None) -> JobRecord:
+    """`record` when `tenant` may see it (its owner, or anyone when tenant is None: AUTH_MODE
+    none); JobNotFoundError otherwise, so another tenant's job reads as if it did not exist."""
+    if tenant is not None and record.tenant != tenant:
+        raise JobNotFoundError(record.run_id)
+    return record
+
+
+def status(
+    store: JobStore, run_id: str, *, with_input: bool = False, tenant: str | None = None
+) -> JobRecord:
     """The job's record, its input read only when asked for (raises JobNotFoundError /
-    JobExpiredError)."""
-    return store.get(run_id, with_input=with_input)
+    JobExpiredError, and JobNotFoundError for another tenant's job)."""
+    return owned(store.get(run_id, with_input=with_input), tenant)
 
 
-def result(store: JobStore, run_id: str) -> tuple[JobRecord, Any]:
-    """The result of a complete job; ResultNotReadyError otherwise."""
+def result(store: JobStore, run_id: str, *, tenant: str | None = None) -> tuple[JobRecord, Any]:
+    """The result of a complete job of `tenant`; ResultNotReadyError otherwise."""
     record, value = store.get_result(run_id)
+    owned(record, tenant)
     if record.status is not JobStatus.COMPLETE:
         raise ResultNotReadyError(record)
     return record, value

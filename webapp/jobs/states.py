@@ -1,15 +1,17 @@
-"""The job state machine: allowed transitions in one table, no I/O.
+"""Where a job is in its life: the statuses, and which of them are final. No I/O.
 
-pending -> running -> complete | failed, and running -> pending (a hand-back at shutdown or a
-recovery after a crash). running -> failed also covers "out of attempts". `expired` is not stored:
-it is what a job reads as once its record is gone and only the tombstone remains.
+pending -> running -> complete | failed; running -> pending when a drain or an operator hands the
+attempt back, when recovery requeues it after its process died, or when a transient error sends
+it back with a delay; pending or running -> failed when the client cancels; failed -> pending
+when an operator retries it. Each change is one Lua script (`lua/`), which checks the stored
+status itself: that check, run atomically in Redis, is the only guard, so no table of
+transitions is kept beside it. `expired` is never stored: it is what a job reads as once its
+record is gone and only the tombstone remains.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from enum import StrEnum
-from types import MappingProxyType
 from typing import Final
 
 
@@ -23,37 +25,7 @@ class JobStatus(StrEnum):
     EXPIRED = "expired"
 
 
-TRANSITIONS: Final[Mapping[JobStatus, frozenset[JobStatus]]] = MappingProxyType(
-    {
-        JobStatus.PENDING: frozenset({JobStatus.RUNNING}),
-        # PENDING from RUNNING is a hand-back (drain) or a reclaim (crash recovery).
-        JobStatus.RUNNING: frozenset({JobStatus.COMPLETE, JobStatus.FAILED, JobStatus.PENDING}),
-        JobStatus.COMPLETE: frozenset(),
-        JobStatus.FAILED: frozenset(),
-        JobStatus.EXPIRED: frozenset(),
-    }
-)
-
+# Statuses a job never leaves on its own (only an operator's retry sends a failed job back).
 TERMINAL: Final[frozenset[JobStatus]] = frozenset(
-    status for status, targets in TRANSITIONS.items() if not targets
+    {JobStatus.COMPLETE, JobStatus.FAILED, JobStatus.EXPIRED}
 )
-
-
-class TransitionRefusedError(Exception):
-    """A status change that the state machine or the stored state does not allow."""
-
-    def __init__(self, current: JobStatus | str | None, new: JobStatus | str) -> None:
-        self.current = current
-        self.new = new
-        super().__init__(f"job cannot go from {current} to {new}")
-
-
-def is_allowed(current: JobStatus, new: JobStatus) -> bool:
-    """Tell whether TRANSITIONS allows current -> new."""
-    return new in TRANSITIONS[current]
-
-
-def check_transition(current: JobStatus, new: JobStatus) -> None:
-    """Raise TransitionRefusedError unless TRANSITIONS allows current -> new."""
-    if not is_allowed(current, new):
-        raise TransitionRefusedError(current, new)

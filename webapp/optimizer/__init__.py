@@ -1,4 +1,5 @@
-"""DraftKings Classic lineup optimizer (numpy + OR-Tools; no web or storage code).
+"""DraftKings lineup optimizer for the game types of rules.py (numpy + OR-Tools; no web or
+storage code).
 
 `optimize(players, options, *, progress=None, checkpoint=None) -> dict` returns
 `{"lineups", "exposures", "settings", "n_candidates", "warnings"}`:
@@ -13,9 +14,9 @@
   returned rather than failing).
 
 With n_scenarios == 0 the lineups are the n best by projection: enumerated in one pass
-(enumeration.py, branching.py) when min_unique is 1, else found in turn (CP-SAT on LP-pruned
+(enumeration.py, enumerator.py) when min_unique is 1, else found in turn (CP-SAT on LP-pruned
 pools, search.py). Otherwise candidates are the best lineups of many objectives built on
-their own scenarios (candidates.py), scored on other scenarios (simulation.py,
+their own scenarios (candidates.py), scored on other scenarios (scenarios.py,
 selection.py) and chosen as one portfolio (portfolio.py). Options and their bounds:
 options.py; the bounds are checked where requests come in, and options are taken as given
 here. Invalid players raise OptimizerError; impossible requests InfeasibleError, said only
@@ -27,14 +28,16 @@ from webapp.optimizer.engine import optimize
 from webapp.optimizer.errors import InfeasibleError, OptimizerError
 from webapp.optimizer.options import OptimizeOptions
 from webapp.optimizer.players import check_players
-from webapp.optimizer.rules import RULES
+from webapp.optimizer.rules import GAME_TYPES, GameType, game_type
 
 __all__ = [
-    "RULES",
+    "GAME_TYPES",
     "Checkpoint",
+    "GameType",
     "InfeasibleError",
     "OptimizeOptions",
     "OptimizerError",
     "check_players",
+    "game_type",
     "optimize",
 ]

@@ -1,4 +1,5 @@
-"""Stacks in the depth-first search: one search per anchor (NFL: a QB; a lineup holds one).
+"""Stacks in the depth-first search: one search per anchor (NFL: a QB; showdown: a captain;
+a lineup holds one).
 
 Each anchor's search holds the anchor and no other, leaves out the players whose LP bound
 with the anchor fixed cannot reach the floor, and puts the locked players, the anchor and
@@ -38,9 +39,9 @@ def anchor_members(
 
 def first_groups(slate: Slate, pool: list[int], anchor: int | None) -> list[tuple[list[int], int]]:
     """The groups a search puts first: locked players (all taken); with a stack, the search
-    is one anchor's (NFL: a QB's; a lineup holds one): it takes him, at least `qb_with` of
-    his catchers and `bring_back` of his opponents, so the bound knows the stack is needed
-    (for a QB + 1 stack only the anchor: see below)."""
+    is one anchor's (a lineup holds one): it takes him, at least `partners` of his partners
+    and `bring_back` of his opponents, so the bound knows the stack is needed (for an
+    anchor + 1 stack only the anchor: see below)."""
     locked = [i for i in pool if i in set(slate.locks)]
     base = [(locked, len(locked))] if locked else []
     if anchor is None:
@@ -48,16 +49,16 @@ def first_groups(slate: Slate, pool: list[int], anchor: int | None) -> list[tupl
     group = next(g for g in slate.stacks if g.anchor == anchor)
     inside = set(pool)
     taken = set(locked) | {anchor}
-    catchers = [i for i in group.catchers if i in inside and i not in taken]
+    partners = [i for i in group.partners if i in inside and i not in taken]
     opponents = [i for i in group.opponents if i in inside and i not in taken]
-    need_c = max(0, slate.stack.qb_with - len(taken.intersection(group.catchers)))
+    need_p = max(0, slate.stack.partners - len(taken.intersection(group.partners)))
     need_o = max(0, slate.stack.bring_back - len(taken.intersection(group.opponents)))
     extra = [([anchor], 1)] if anchor not in locked else []
-    if slate.stack.qb_with == 1 and slate.stack.bring_back == 0:
+    if slate.stack.partners == 1 and slate.stack.bring_back == 0:
         # One partner of any kind: the plain groups' bound (tight on slots) with the stack
         # checked as the search goes is faster than partners first (measured).
         return base + extra
-    return base + extra + [(catchers, need_c), (opponents, need_o)]
+    return base + extra + [(partners, need_p), (opponents, need_o)]
 
 
 def stack_demands(slate: Slate, rank: dict[int, int]) -> dict[int, list]:
@@ -67,7 +68,7 @@ def stack_demands(slate: Slate, rank: dict[int, int]) -> dict[int, list]:
         if group.anchor not in rank:
             continue
         for partners, wanted in (
-            (group.catchers, slate.stack.qb_with),
+            (group.partners, slate.stack.partners),
             (group.opponents, slate.stack.bring_back),
         ):
             if wanted > 0:
@@ -75,18 +76,3 @@ def stack_demands(slate: Slate, rank: dict[int, int]) -> dict[int, list]:
                 entry = (frozenset(inside), sorted(rank[i] for i in inside), wanted)
                 demands.setdefault(group.anchor, []).append(entry)
     return demands
-
-
-def lineup_legal(slate: Slate, lineup: list[int]) -> bool:
-    """Games and stacks: the rules the search does not enforce as it goes."""
-    games = {slate.game_of[i] for i in lineup}
-    if len(games) < slate.rules.min_games:
-        return False
-    members = set(lineup)
-    for group in slate.stacks:
-        if group.anchor in members:
-            if len(members.intersection(group.catchers)) < slate.stack.qb_with:
-                return False
-            if len(members.intersection(group.opponents)) < slate.stack.bring_back:
-                return False
-    return True

@@ -3,9 +3,9 @@
 For a maximisation LP at its optimum z* with reduced costs d (d_i <= 0 for a variable at its
 lower bound 0), every feasible x satisfies c.x <= z* + sum over such i of d_i * x_i. So a lineup
 that contains player i is worth at most z* + d_i. The LP holds only constraints every lineup
-obeys (size, slots, cap, locks, stack), so the bound holds for every lineup the exact model
-allows, whatever cuts are added later; the solver uses it to leave out players who cannot
-reach a threshold.
+obeys (size, slots, cap, locks, limit rows, stack), so the bound holds for every lineup the
+exact model allows, whatever cuts are added later; the solver uses it to leave out players who
+cannot reach a threshold.
 
 Only OPTIMAL and INFEASIBLE are taken at their word. Any other status (GLOP can answer
 ABNORMAL when a reused model is re-solved with new objective values) is logged and the LP is
@@ -77,8 +77,10 @@ class BoundsModel:
         cap = self.solver.Constraint(-infinity, slate.rules.salary_cap)
         for i, salary in enumerate(slate.salaries):
             cap.SetCoefficient(self.x[i], float(salary))
+        for members, most in slate.limits:
+            self._row(-infinity, most, members)
         for group in slate.stacks:
-            self._stack_row(group.anchor, group.catchers, slate.stack.qb_with)
+            self._stack_row(group.anchor, group.partners, slate.stack.partners)
             self._stack_row(group.anchor, group.opponents, slate.stack.bring_back)
 
     def _stack_row(self, anchor: int, members: tuple[int, ...], need: int) -> None:

@@ -3,8 +3,8 @@
 Each objective is a vector of points per player; for each, the `per_objective` best lineups
 are enumerated exactly (enumeration.py) under the request's locks, excludes and stack:
 
-- the projections themselves (the exact top lineups), and in NFL without a requested stack
-  also with a QB + 1, QB + 2 and QB + 2 + bring-back stack;
+- the projections themselves (the exact top lineups), and where the game type says so (NFL
+  classic) without a requested stack also with a QB + 1, QB + 2 and QB + 2 + bring-back stack;
 - "sims per lineup": averages of `sims` build scenarios for several `sims` (one scenario is
   all noise; many are the projection again; in between are lineups that are good in a
   cluster of related outcomes, stacks included);
@@ -13,7 +13,8 @@ are enumerated exactly (enumeration.py) under the request's locks, excludes and 
 Build scenarios come from their own random stream, never from the scenarios the lineups
 are later selected on (selection.py). Players dominated in an objective (at least as many
 cheaper, better players eligible for every slot they are, as a lineup could hold) are left
-out before each enumeration, which keeps it cheap. Objectives are solved by a thread pool of
+out before each enumeration, which keeps it cheap (where a game type's rules depend on teams,
+only players of the same team and positions dominate). Objectives are solved by a thread pool of
 `threads` workers; results are kept in objective order, so threads never change the answer.
 """
 
@@ -29,7 +30,6 @@ import numpy as np
 from webapp.optimizer.bounds import BoundsModel
 from webapp.optimizer.budget import BudgetSpent, TimeBudget
 from webapp.optimizer.enumeration import top_lineups
-from webapp.optimizer.rules import RULES
 from webapp.optimizer.search import LineupSearch, best_lineups
 from webapp.optimizer.slate import Slate, Stack
 
@@ -62,20 +62,34 @@ def plan_size(n_lineups: int) -> tuple[int, int]:
 def dominated(slate: Slate, values: np.ndarray, keep: Sequence[int] = ()) -> set[int]:
     """Players with at least `room` dominators: eligible for every slot they are, no dearer,
     at least as good (ties broken by index); `room` is how many players of those slots a
-    lineup could hold, so some dominator is always free to take the player's place."""
+    lineup could hold (one more in showdown, where a dominator's captain row may hold him
+    out), so some dominator is always free to take the player's place. Where rules depend on
+    teams or positions (limit rows, teams, team stacks), a dominator also has the player's
+    team and positions, so the swap changes none of them."""
     salaries, n = slate.salaries, len(slate)
     eligible = slate.eligible
     kinds = sorted(set(eligible), key=sorted)
     kind_of = np.array([kinds.index(e) for e in eligible])
     covers = np.array([[a >= b for b in kinds] for a in kinds])  # covers[a, b]: a ⊇ b
     room = np.array([len(frozenset().union(*(a for a in kinds if a >= b))) for b in kinds])
+    room += int(slate.rules.rows_by_slot)
     better = (values[None, :] > values[:, None]) | (
         (values[None, :] == values[:, None]) & (np.arange(n)[None, :] < np.arange(n)[:, None])
     )
     beats = better & (salaries[None, :] <= salaries[:, None]) & covers[kind_of][:, kind_of].T
+    if slate.limits or slate.rules.min_teams > 1 or slate.team_stack:
+        beats &= _alike(slate)
     np.fill_diagonal(beats, False)
     out = set(np.flatnonzero(beats.sum(axis=1) >= room[kind_of]).tolist())
     return out - set(keep) - set(slate.locks)
+
+
+def _alike(slate: Slate) -> np.ndarray:
+    """alike[i, j]: players i and j have the same team and positions."""
+    keys = [(p.team, p.positions) for p in slate.players]
+    number = {key: n for n, key in enumerate(sorted(set(keys)))}
+    codes = np.array([number[key] for key in keys])
+    return codes[:, None] == codes[None, :]
 
 
 def objectives(
@@ -115,11 +129,12 @@ def build_rows_needed(n_lineups: int) -> int:
 
 
 def stacked_slates(slate: Slate) -> list[Slate]:
-    """Copies of an NFL slate that demand the usual stacks, when the request asks for none."""
-    if slate.stack is not None or not RULES[slate.rules.sport].stack_anchor:
+    """Copies of a slate that demand the usual stacks, when its game type asks for them and
+    the request asks for no stack."""
+    rule = slate.rules.stack
+    if slate.stack is not None or rule is None or not rule.auto:
         return []
-    locks = frozenset(slate.players[i].id for i in slate.locks)
-    return [Slate(slate.players, slate.rules, locks, stack) for stack in AUTO_STACKS]
+    return [slate.variant(slate.lock_ids, stack) for stack in AUTO_STACKS]
 
 
 class _LpCache:

@@ -18,7 +18,7 @@ from webapp.optimizer.portfolio import choose
 from webapp.optimizer.report import add_stats, exposures, lineup_document
 from webapp.optimizer.run import NO_LINEUP, Progress, Run
 from webapp.optimizer.search import LineupSearch, best_lineups
-from webapp.optimizer.simulated import min_exposure_objectives, simulated, team_objectives
+from webapp.optimizer.simulation_mode import min_exposure_objectives, simulated, team_objectives
 
 
 def _one_pass(run: Run) -> bool:
@@ -49,7 +49,7 @@ def _exact_lineups(run: Run) -> list[list[int]]:
             on_lineup(found[:count])
         return found
     search = LineupSearch(slate, values, BoundsModel(slate), budget=run.budget)
-    return best_lineups(
+    lineups = best_lineups(
         search,
         options.n_lineups,
         options.min_unique,
@@ -59,6 +59,12 @@ def _exact_lineups(run: Run) -> list[list[int]]:
         on_lineup=lambda lineups: on_lineup(lineups, search.state()),
         teams=run.teams,
     )
+    if search.unproven:
+        run.warnings.append(
+            f"the solver stopped at its work limit {search.unproven} times: those lineups are "
+            "the best found, not proven the best"
+        )
+    return lineups
 
 
 def _exact(run: Run) -> tuple[list[list[int]], dict[str, Any]]:

@@ -6,7 +6,9 @@ set is exactly every lineup of the slate worth at least F. If it holds at least 
 its n best are the n best lineups of the slate. Otherwise F is lowered (the gap to the LP
 value doubles) and the pass runs again; if a pass finds far more lineups than needed it is
 cut short and F is raised to the n-th best value seen. Ties are broken by player indices, so
-equal requests give equal lineups.
+equal requests give equal lineups. Slates with rules the enumeration would only check on full
+lineups (team stacks), and passes that meet too many lineups breaking the games or teams rules
+(enumerator.MAX_REJECTED), are searched lineup by lineup by CP-SAT instead (search.py).
 """
 
 from __future__ import annotations
@@ -16,10 +18,10 @@ import math
 import numpy as np
 
 from webapp.optimizer.bounds import BoundsModel
-from webapp.optimizer.branching import enumerate_pool
 from webapp.optimizer.budget import NO_BUDGET, TimeBudget
+from webapp.optimizer.enumerator import RulesBindError, enumerate_pool
 from webapp.optimizer.model import PoolModel
-from webapp.optimizer.search import FIRST_GAP_SHARE, GAP_GROWTH
+from webapp.optimizer.search import FIRST_GAP_SHARE, GAP_GROWTH, LineupSearch, best_lineups
 from webapp.optimizer.slate import SCALE, Slate
 
 # A pass stops after this many lineups per one wanted: the floor was too low.
@@ -44,6 +46,8 @@ def top_lineups(
     """The n best lineups by `values` (fewer when fewer exist), best first. Raises
     BudgetSpent when the time budget runs out (read as each pass searches)."""
     bounds_model = bounds_model or BoundsModel(slate)
+    if slate.needs_cp_sat:
+        return _searched(slate, values, n_lineups, forbidden, budget, bounds_model)
     bounds = bounds_model.solve(values)
     if bounds is None:
         return []
@@ -76,7 +80,12 @@ def top_lineups(
         keep = bounds.player_bounds >= floor
         keep[list(slate.locks)] = True
         pool = [i for i in np.flatnonzero(keep).tolist() if i not in forbidden]
-        found, complete = enumerate_pool(slate, pool, values, floor, limit, anchor_bounds, budget)
+        try:
+            found, complete = enumerate_pool(
+                slate, pool, values, floor, limit, anchor_bounds, budget
+            )
+        except RulesBindError:  # lineups breaking the games or teams rule swamp the search
+            return _searched(slate, values, n_lineups, forbidden, budget, bounds_model)
         ranked = _ranked(found, values)
         if complete and (len(ranked) >= n_lineups or floor == -math.inf):
             return [list(key) for _, key in ranked[:n_lineups]]
@@ -85,3 +94,23 @@ def top_lineups(
             floor = top - gap
         else:  # cut short: at least n lineups are worth the n-th best value seen
             floor = max(-ranked[n_lineups - 1][0], floor + 1)
+
+
+def _searched(
+    slate: Slate,
+    values: np.ndarray,
+    n_lineups: int,
+    forbidden: frozenset[int],
+    budget: TimeBudget,
+    bounds_model: BoundsModel,
+) -> list[list[int]]:
+    """The n best lineups found in turn (each the best not found yet), best first."""
+    if bounds_model.solve(values) is None:
+        return []
+    limits = np.full(len(slate), n_lineups, dtype=np.int64)
+    limits[list(forbidden)] = 0
+    search = LineupSearch(slate, values, bounds_model, budget=budget)
+    lineups = best_lineups(search, n_lineups, 1, limits)
+    if len(lineups) < n_lineups:
+        budget.check()  # as the enumeration does: running out of time is never "fewer exist"
+    return [sorted(lineup) for lineup in lineups]

@@ -5,7 +5,8 @@ and the OpenAPI document from them); the optimizer trusts an `OptimizeOptions` i
 
 Options (every field of `OptimizeOptions`):
 
-- `sport`: "nfl" or "nba" (a key of `RULES`). DraftKings Classic rules.
+- `sport`: "nfl", "nba", "mlb" or "nhl"; `contest_type`: "classic" (default) or "showdown"
+  (NFL and NBA). Together they name a DraftKings game type of rules.py.
 - `n_lineups`: how many lineups to return, `MIN_LINEUPS`..`MAX_LINEUPS` (default 1).
 - `n_scenarios`: simulated outcomes, 0..`MAX_SCENARIOS` (default 1000). 0 means plain
   projections: the n best lineups by projection, solved exactly. Above 0, candidate lineups are
@@ -24,11 +25,17 @@ Options (every field of `OptimizeOptions`):
   ceil(fraction * n_lineups) lineups (dropped with a warning when that cannot be met).
 - `correlation`: loadings by position overriding the factor model's defaults,
   {position: {factor: loading}}, at most `MAX_CORRELATION_POSITIONS` positions, loadings in
-  `LOADING_BOUNDS`; factors and defaults in correlation.py.
+  `LOADING_BOUNDS`; factors and defaults in factors.py.
 - `threads`: solver threads for simulation candidates (None: the CPU count). Does not
   change the result.
-- `stack`: NFL only, optional `{"qb_with": k, "bring_back": b}`: every lineup's QB comes with
-  at least k (1..4) WR/TE of his team and b (0..2) RB/WR/TE of the opposing team.
+- `stack`: NFL classic only, optional `{"qb_with": k, "bring_back": b}`: every lineup's QB comes
+  with at least k (1..4) WR/TE of his team and b (0..2) RB/WR/TE of the opposing team.
+- `captain_with`: showdown only, optional k (1..4): the captain's team has at least k of the
+  FLEX/UTIL players.
+- `team_stack`: MLB and NHL classic, optional sizes, e.g. [5, 3]: every lineup holds at least
+  5 hitters (NHL: skaters) of one team and 3 of another.
+- `avoid_opposing`: NFL classic and showdown, MLB, NHL: no offensive player against the
+  lineup's DST, no hitter against its pitchers, no skater against its goalie (default false).
 - `selection`: how lineups are chosen from scenario candidates: "mean" (default, highest
   simulated mean), "percentile" (highest `percentile`-th percentile of simulated points),
   "best_frequency" (most often the best candidate in a scenario) or "roi" (highest mean
@@ -50,7 +57,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-from webapp.optimizer.rules import RULES
+from webapp.optimizer.rules import CLASSIC, DEFAULT_SPORT
+from webapp.optimizer.rules import MAX_ROSTER as MAX_ROSTER  # bounds min_unique and locks
 
 MIN_LINEUPS = 1
 MAX_LINEUPS = 150
@@ -58,9 +66,11 @@ DEFAULT_SCENARIOS = 1000
 MAX_SCENARIOS = 100_000
 MAX_SEED = 2**63 - 1
 MIN_UNIQUE_DEFAULT = 1
-MAX_ROSTER = max(rules.size for rules in RULES.values())  # bounds min_unique and locks
 STACK_QB_WITH = (1, 4)  # inclusive bounds of stack["qb_with"]
 STACK_BRING_BACK = (0, 2)  # inclusive bounds of stack["bring_back"]
+CAPTAIN_WITH = (1, 4)  # inclusive bounds of captain_with (5 would leave one team)
+TEAM_STACK_SIZE = (2, 5)  # inclusive bounds of each team_stack size
+MAX_TEAM_STACKS = 3
 SELECTIONS = ("mean", "percentile", "best_frequency", "roi")
 PERCENTILE_BOUNDS = (1, 99)
 DEFAULT_PERCENTILE = 90.0
@@ -72,7 +82,8 @@ MAX_CORRELATION_POSITIONS = 10
 class OptimizeOptions:
     """What a request asks of the optimizer; see the module docstring for every field."""
 
-    sport: str = "nfl"
+    sport: str = DEFAULT_SPORT
+    contest_type: str = CLASSIC
     n_lineups: int = 1
     n_scenarios: int = DEFAULT_SCENARIOS
     seed: int | None = None
@@ -90,6 +101,9 @@ class OptimizeOptions:
     threads: int | None = None
     # Team and stack exposure (teams.py): {team: {"max": share, "min": share, "players": k}}.
     team_exposure: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
+    captain_with: int | None = None
+    team_stack: Sequence[int] = field(default_factory=list)
+    avoid_opposing: bool = False
     # selection "roi": the contest (webapp.contest), as POST /contests takes it.
     contest: Mapping[str, Any] | None = None
 
@@ -112,17 +126,27 @@ class OptimizeOptions:
             "correlation": {
                 k: dict(sorted(v.items())) for k, v in sorted(self.correlation.items())
             },
-            **self._team_settings(),
-            **({"contest": _contest_settings(self.contest)} if self.contest else {}),
+            **self._later_settings(),
         }
 
-    def _team_settings(self) -> dict[str, Any]:
-        # Only when given: the settings of a request without it (and so its derived seed)
-        # stay what they were.
-        if not self.team_exposure:
-            return {}
-        rules = {team: dict(sorted(rule.items())) for team, rule in self.team_exposure.items()}
-        return {"team_exposure": dict(sorted(rules.items()))}
+    def _later_settings(self) -> dict[str, Any]:
+        # Options added after the first release appear only when given: the settings of a
+        # request without them (and so its derived seed) stay what they were.
+        found: dict[str, Any] = {}
+        if self.contest_type != CLASSIC:
+            found["contest_type"] = self.contest_type
+        if self.team_exposure:
+            rules = {team: dict(sorted(rule.items())) for team, rule in self.team_exposure.items()}
+            found["team_exposure"] = dict(sorted(rules.items()))
+        if self.captain_with is not None:
+            found["captain_with"] = self.captain_with
+        if self.team_stack:
+            found["team_stack"] = sorted(self.team_stack, reverse=True)
+        if self.avoid_opposing:
+            found["avoid_opposing"] = True
+        if self.contest:
+            found["contest"] = _contest_settings(self.contest)
+        return found
 
 
 def _contest_settings(contest: Mapping[str, Any]) -> dict[str, Any]:

@@ -8,13 +8,14 @@ from typing import Any
 from webapp.optimizer.errors import OptimizerError
 from webapp.optimizer.selection import Scores
 from webapp.optimizer.slate import Slate
-from webapp.optimizer.slots import assign_slots
+from webapp.optimizer.slot_matching import assign_slots
 
 STAT_FIELDS = ("mean", "stdev", "p50", "p90", "p99", "best_frequency")
 
 
 def lineup_document(slate: Slate, lineup: Sequence[int]) -> dict[str, Any]:
-    """A lineup as {"players": [{"slot", "id"}...], "salary", "projection"}."""
+    """A lineup as {"players": [{"slot", "id"}...], "salary", "projection"} (a captain's
+    points count 1.5 times)."""
     members = sorted(lineup, key=lambda i: slate.players[i].id)
     order = assign_slots([slate.eligible[i] for i in members], slate.rules.size)
     if order is None:
@@ -26,7 +27,7 @@ def lineup_document(slate: Slate, lineup: Sequence[int]) -> dict[str, Any]:
             for slot, player in zip(slate.rules.slots, chosen, strict=True)
         ],
         "salary": sum(p.salary for p in chosen),
-        "projection": round(sum(p.projection for p in chosen), 4),
+        "projection": round(float(slate.projections[members].sum()), 4),
     }
 
 

@@ -5,8 +5,9 @@ threshold L. If the pool's optimum is at least L it is the optimum over every pl
 any lineup using a left-out player is worth less than L; ties included, since such a lineup
 can't tie either. Otherwise L is lowered (the gap to the LP value doubles), the pool grows
 and the same step is solved again, until L is below every bound and the pool is everyone.
-A pool's optimum comes from branch_bound.best_lineup, or from CP-SAT for
-the largest pools and the last step over everyone.
+A pool's optimum comes from best_lineup.best_lineup, or from CP-SAT for
+the largest pools, the last step over everyone, and slates whose rules the branch and bound
+only checks on full lineups (team stacks).
 """
 
 from __future__ import annotations
@@ -16,11 +17,13 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from webapp.optimizer.best_lineup import best_lineup
 from webapp.optimizer.bounds import Bounds, BoundsModel
-from webapp.optimizer.branch_bound import best_lineup
 from webapp.optimizer.budget import NO_BUDGET, BudgetSpent, TimeBudget
+from webapp.optimizer.enumerator import RulesBindError
 from webapp.optimizer.errors import InfeasibleError
 from webapp.optimizer.model import PoolModel
+from webapp.optimizer.shares import most_lineups
 from webapp.optimizer.slate import SCALE, Slate
 from webapp.optimizer.teams import TeamLimit
 
@@ -68,6 +71,10 @@ class LineupSearch:
         # No lineup is worth less than its `size` lowest values.
         self.lowest = float(np.sort(values)[: slate.rules.size].sum())
         self.hint: list[int] = []
+        self.unproven = 0  # lineups CP-SAT kept at its work limit, not proven the best
+        # Once the branch and bound met too many lineups breaking the rules it checks at the
+        # end (enumerator.MAX_REJECTED), CP-SAT solves every later pool.
+        self.cp_sat_only = slate.needs_cp_sat
 
     def _pool_for(self, threshold: float) -> list[int]:
         keep = self.bounds.player_bounds >= threshold
@@ -105,11 +112,12 @@ class LineupSearch:
         A floor just under the last lineup's value makes the proof quick; an optimum found
         above a floor is the pool's optimum, and an empty floor is lowered until it reaches
         the threshold. Pools up to DFS_POOL players are searched by branch and bound
-        (branch_bound.py), larger ones, and the last step over every player (where proving that
+        (best_lineup.py), larger ones, and the last step over every player (where proving that
         nothing is left is CP-SAT's strength), by CP-SAT."""
+        by_search = len(pool) <= DFS_POOL and threshold > -math.inf
         solve = (
             self._branch_and_bound(pool)
-            if len(pool) <= DFS_POOL and threshold > -math.inf
+            if by_search and not self.cp_sat_only
             else self._cp_sat(pool)
         )
         while True:
@@ -117,14 +125,26 @@ class LineupSearch:
             if floor <= self.lowest:
                 floor = threshold  # the floor no longer excludes anything
             self.budget.check()
-            found = solve(floor)
+            try:
+                found = solve(floor)
+            except RulesBindError:
+                self.cp_sat_only = True
+                solve = self._cp_sat(pool)
+                found = solve(floor)
             if found is not None or floor == threshold:
                 return found
             self.step *= GAP_GROWTH
 
     def _cp_sat(self, pool: list[int]) -> Callable[[float], tuple[list[int], int] | None]:
         model = self._model_for(pool)
-        return lambda floor: model.solve(self.hint, floor, self.budget)
+
+        def solve(floor: float) -> tuple[list[int], int] | None:
+            found = model.solve(self.hint, floor, self.budget)
+            self.unproven += model.unproven
+            model.unproven = 0
+            return found
+
+        return solve
 
     def _branch_and_bound(self, pool: list[int]) -> Callable[[float], tuple[list[int], int] | None]:
         return lambda floor: best_lineup(
@@ -170,10 +190,11 @@ class LineupSearch:
 def exposure_limits(
     slate: Slate, n_lineups: int, max_exposure: float, overrides: dict[str, float]
 ) -> np.ndarray:
-    """How many lineups each player may appear in: floor(share * n), at least 1 unless 0."""
-    shares = np.array([overrides.get(p.id, max_exposure) for p in slate.players])
-    limits = np.floor(shares * n_lineups + 1e-9).astype(np.int64)
-    limits = np.where(shares > 0, np.maximum(limits, 1), 0)
+    """How many lineups each player may appear in (shares.most_lineups); locks in all."""
+    limits = np.array(
+        [most_lineups(overrides.get(p.id, max_exposure), n_lineups) for p in slate.players],
+        dtype=np.int64,
+    )
     limits[list(slate.locks)] = n_lineups
     return limits
 

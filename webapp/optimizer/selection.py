@@ -2,10 +2,10 @@
 
 Scores: one matrix product per scenario batch, candidates x players (0/1) times players x
 scenarios, kept as a float32 candidates x scenarios matrix (at most 4 bytes x candidates x
-scenarios, held under simulated.SCORE_MATRIX_BYTES = 200 MB by capping the candidates). Statistics
-are taken `STATS_ROWS` candidates at a time, so their float64 working copies stay small
+scenarios, held under simulation_mode.SCORE_MATRIX_BYTES = 200 MB by capping the candidates).
+Statistics are taken `STATS_ROWS` candidates at a time, so their float64 working copies stay small
 (two of STATS_ROWS x scenarios x 8 bytes: 13 MB at 100,000 scenarios). With one scenario
-batch (simulation.py) that bounds a run's arrays at about 4 x candidates x scenarios bytes
+batch (scenarios.py) that bounds a run's arrays at about 4 x candidates x scenarios bytes
 + 16 MB + 13 MB; measured peak RSS growth of a 100,000-scenario, 150-lineup NFL job is in
 bench/optimizer_bench.py.
 """

@@ -9,7 +9,6 @@ floor(max * n) and at least ceil(min * n) of the n lineups use the team. A share
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -17,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from webapp.optimizer.errors import OptimizerError
+from webapp.optimizer.shares import fewest_lineups, whole_lineups
 from webapp.optimizer.slate import Slate
 
 MAX_TEAM_RULES = 64  # teams one request may name
@@ -69,8 +69,8 @@ def team_limits(
                 team=team,
                 members=tuple(teams[team]),
                 players=int(rule.get("players", 1)),
-                max_count=math.floor(high * n_lineups + 1e-9),
-                min_count=math.ceil(low * n_lineups - 1e-9),
+                max_count=whole_lineups(high, n_lineups),
+                min_count=fewest_lineups(low, n_lineups),
             )
         )
     return limits

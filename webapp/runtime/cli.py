@@ -12,9 +12,10 @@ from flask.cli import with_appcontext
 
 from webapp.config import get_settings
 from webapp.jobs import admin
+from webapp.jobs.errors import JobExpiredError, JobNotFoundError, TransitionRefusedError
 from webapp.jobs.extension import get_jobs
-from webapp.jobs.states import JobStatus, TransitionRefusedError
-from webapp.jobs.store import JobExpiredError, JobNotFoundError, JobStore
+from webapp.jobs.states import JobStatus
+from webapp.jobs.store import JobStore
 from webapp.redaction import redact
 from webapp.runtime.redis_choice import RedisChoiceError, chosen_redis
 
@@ -106,6 +107,8 @@ def purge_command() -> None:
 def init_app(app: Flask) -> None:
     """Register the operator commands."""
     from webapp.slates.cli import slates_cli
+    from webapp.tenants.cli import keys_cli
 
     app.cli.add_command(jobs_cli)
     app.cli.add_command(slates_cli)
+    app.cli.add_command(keys_cli)

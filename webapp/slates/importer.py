@@ -2,8 +2,10 @@
 
 DraftKings exports the columns Position, Name + ID, Name, ID, Roster Position, Salary, Game Info,
 TeamAbbrev and AvgPointsPerGame. `Game Info` reads "PIT@CAR 10/13/2024 01:00PM ET" (Eastern time):
-each player's opponent and game time (kept as ISO 8601 UTC) come from it. Optional columns that
-users add are merged by row: a projection (Projection/Proj, else AvgPointsPerGame), a standard
+each player's opponent and game time (kept as ISO 8601 UTC) come from it. A showdown file lists
+each player twice, a CPT row and a FLEX (NFL) or UTIL (NBA) row with their own ids and salaries:
+its Roster Position column becomes each row's `roster_position`. Optional columns that users add
+are merged by row: a projection (Projection/Proj, else AvgPointsPerGame), a standard
 deviation (Stdev/StdDev), an ownership (Ownership/Own, percent) and the projection the field
 plays by in contests (Field Projection). Every error names its line and column.
 
@@ -23,10 +25,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from webapp.api.player_schema import MAX_PLAYERS, first_problem, player_problems
-from webapp.optimizer.rules import valid_positions
+from webapp.optimizer.rules import CLASSIC, GameType, game_type
 
 EASTERN = ZoneInfo("America/New_York")
 REQUIRED = ("Position", "Name", "ID", "Salary", "Game Info", "TeamAbbrev")
+ROSTER_POSITION = "Roster Position"  # required where the game type lists rows by slot
 OPTIONAL = {
     "projection": ("projection", "proj"),
     "stdev": ("stdev", "stddev", "std"),
@@ -42,6 +45,7 @@ COLUMNS: dict[str, str | None] = {
     "team": "TeamAbbrev",
     "opponent": "Game Info",
     "game_time": "Game Info",
+    "roster_position": ROSTER_POSITION,
 }
 _GAME = re.compile(
     r"^\s*([A-Za-z0-9]+)@([A-Za-z0-9]+)(?:\s+(\d{2}/\d{2}/\d{4})\s+(\d{1,2}:\d{2}\s?[AP]M)\s+ET)?",
@@ -91,9 +95,12 @@ def game_time_utc(date: str, clock: str) -> str:
     return utc.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _columns(header: list[str], projection_column: str | None) -> dict[str, str]:
+def _columns(
+    header: list[str], projection_column: str | None, rules: GameType | None
+) -> dict[str, str]:
     names = [name.strip() for name in header]
-    missing = [c for c in REQUIRED if c not in names]
+    required = (*REQUIRED, ROSTER_POSITION) if rules and rules.rows_by_slot else REQUIRED
+    missing = [c for c in required if c not in names]
     chosen: dict[str, str] = {}
     for role, aliases in OPTIONAL.items():
         found = [n for n in names if n.lower() in aliases]
@@ -134,18 +141,31 @@ def _game(row: dict[str, str], team: str, line: int) -> tuple[str, str | None]:
     return (home if team == away else away), when
 
 
-def _positions(row: dict[str, str], sport: str | None, line: int) -> list[str]:
+def _positions(row: dict[str, str], rules: GameType | None, line: int) -> list[str]:
     positions = [p.strip() for p in (row["Position"] or "").split("/") if p.strip()]
-    known = valid_positions(sport) if sport else None
+    known = rules.positions if rules else None
     unknown = [p for p in positions if known is not None and p not in known]
     if not positions or unknown:
         raise SlateFileError(
-            f"unknown position(s) {unknown or positions} for {sport}; expected some of "
-            f"{sorted(known or ())}",
+            f"unknown position(s) {unknown or positions} for {rules.sport if rules else None}; "
+            f"expected some of {sorted(known or ())}",
             line,
             "Position",
         )
     return positions
+
+
+def _roster_position(row: dict[str, str], rules: GameType, line: int) -> str:
+    """A showdown row's slot kind (Roster Position: CPT, FLEX or UTIL)."""
+    value = (row.get(ROSTER_POSITION) or "").strip()
+    if value not in rules.slot_names:
+        raise SlateFileError(
+            f"{value!r} is not a roster position of {rules.name}; expected one of "
+            f"{sorted(rules.slot_names)}",
+            line,
+            ROSTER_POSITION,
+        )
+    return value
 
 
 def _check_bounds(player: dict[str, Any], line: int, columns: dict[str, str | None]) -> None:
@@ -158,7 +178,11 @@ def _check_bounds(player: dict[str, Any], line: int, columns: dict[str, str | No
 
 
 def _player(
-    row: dict[str, str], line: int, sport: str | None, chosen: dict[str, str], warnings: list[str]
+    row: dict[str, str],
+    line: int,
+    rules: GameType | None,
+    chosen: dict[str, str],
+    warnings: list[str],
 ) -> dict[str, Any]:
     player_id, name = (row["ID"] or "").strip(), (row["Name"] or "").strip()
     team = (row["TeamAbbrev"] or "").strip()
@@ -179,7 +203,7 @@ def _player(
     player = {
         "id": player_id,
         "name": name,
-        "positions": _positions(row, sport, line),
+        "positions": _positions(row, rules, line),
         "salary": _number(row, "Salary", line, int),
         "team": team,
         "opponent": opponent,
@@ -190,6 +214,8 @@ def _player(
     }
     if "field_projection" in chosen:
         player["field_projection"] = optional.get("field_projection")
+    if rules is not None and rules.rows_by_slot:
+        player["roster_position"] = _roster_position(row, rules, line)
     columns = {
         **COLUMNS,
         "projection": projection_column,
@@ -201,10 +227,30 @@ def _player(
     return player
 
 
+def _check_unique(player: dict[str, Any], line: int, first_line: dict[Any, int]) -> None:
+    """Each id once; in showdown each player's CPT and FLEX/UTIL row once each."""
+    keys = [("ID", player["id"])]
+    if "roster_position" in player:
+        row = (player["name"], player["team"], player["roster_position"])
+        keys.append((ROSTER_POSITION, row))
+    for column, key in keys:
+        if key in first_line:
+            what = f"id {key!r}" if column == "ID" else f"{key[2]} row of {key[0]!r} ({key[1]})"
+            raise SlateFileError(
+                f"duplicate {what} (first on line {first_line[key]})", line, column
+            )
+        first_line[key] = line
+
+
 def read_dk_csv(
-    text: str, sport: str | None = None, projection_column: str | None = None
+    text: str,
+    sport: str | None = None,
+    projection_column: str | None = None,
+    contest_type: str = CLASSIC,
 ) -> ParsedSlate:
-    """The players of a DraftKings salary CSV (positions checked against `sport` when given)."""
+    """The players of a DraftKings salary CSV (positions checked against the game type of
+    `sport` and `contest_type` when a sport is given)."""
+    rules = game_type(sport, contest_type) if sport else None
     # newline=None reads \r, \r\n and \n alike as line ends (DraftKings writes \r\n).
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff"), newline=None), skipinitialspace=True)
     try:
@@ -214,7 +260,7 @@ def read_dk_csv(
     if not fieldnames:
         raise SlateFileError("no header on line 1; expected DraftKings' columns", line=1)
     reader.fieldnames = [name.strip() for name in reader.fieldnames]
-    chosen = _columns(list(reader.fieldnames), projection_column)
+    chosen = _columns(list(reader.fieldnames), projection_column, rules)
     parsed = ParsedSlate(players=[])
     first_line: dict[str, int] = {}
     line = 1
@@ -225,14 +271,8 @@ def read_dk_csv(
                 continue
             if len(parsed.players) == MAX_PLAYERS:
                 raise TooManyPlayersError(line, MAX_PLAYERS)
-            player = _player(row, line, sport, chosen, parsed.warnings)
-            if player["id"] in first_line:
-                raise SlateFileError(
-                    f"duplicate id {player['id']!r} (first on line {first_line[player['id']]})",
-                    line,
-                    "ID",
-                )
-            first_line[player["id"]] = line
+            player = _player(row, line, rules, chosen, parsed.warnings)
+            _check_unique(player, line, first_line)
             parsed.players.append(player)
     except csv.Error as error:
         raise SlateFileError(f"not a CSV row: {error}", line + 1) from None

@@ -1,7 +1,8 @@
 """Merging a user's projections CSV into a stored slate.
 
 Columns are found by name, case and spaces aside: a player is matched by `DK ID` (or `ID`) when
-the row has one, else by `Name` and `Team` (or `TeamAbbrev`); the values merged are
+the row has one, else by `Name` and `Team` (or `TeamAbbrev`: in a showdown slate, every row of
+that player); the values merged are
 `Projection`, `StdDev`, `Ownership` (percent, a trailing % allowed) and `Field Projection`,
 each optional (with the importer's aliases), at least one present. An empty cell leaves the
 player's value as it was. Every merged player keeps the bounds of a request's players. The
@@ -137,8 +138,8 @@ def merge_projections(players: Sequence[Mapping[str, Any]], rows: Sequence[Row])
     projected: set[int] = set()
     set_by: dict[int, int] = {}
     for row in rows:
-        index = _match(row, by_id, by_name)
-        if index is None:
+        indices = _match(row, merged, by_id, by_name)
+        if not indices:
             result.unmatched.append(
                 {
                     "line": row.line,
@@ -148,28 +149,37 @@ def merge_projections(players: Sequence[Mapping[str, Any]], rows: Sequence[Row])
                 }
             )
             continue
-        if index in set_by:
-            result.warnings.append(
-                f"line {row.line}: player {merged[index]['id']} was also on line "
-                f"{set_by[index]}; the later line's values are kept"
-            )
-        set_by[index] = row.line
-        merged[index].update(row.values)
-        _check(merged[index], row)
+        for index in indices:
+            if index in set_by:
+                result.warnings.append(
+                    f"line {row.line}: player {merged[index]['id']} was also on line "
+                    f"{set_by[index]}; the later line's values are kept"
+                )
+            set_by[index] = row.line
+            merged[index].update(row.values)
+            _check(merged[index], row)
+            if "projection" in row.values:
+                projected.add(index)
         result.matched += 1
-        if "projection" in row.values:
-            projected.add(index)
     result.unprojected = [str(p["id"]) for i, p in enumerate(merged) if i not in projected]
     return result
 
 
 def _match(
-    row: Row, by_id: dict[str, int], by_name: dict[tuple[str, str], list[int]]
-) -> int | None:
+    row: Row,
+    players: Sequence[Mapping[str, Any]],
+    by_id: dict[str, int],
+    by_name: dict[tuple[str, str], list[int]],
+) -> list[int]:
+    """The players a row sets: by id, else the one player of its name and team; in a showdown
+    slate that player's rows, one per roster_position (CPT and FLEX/UTIL)."""
     if row.player_id:
-        return by_id.get(row.player_id)
+        return [by_id[row.player_id]] if row.player_id in by_id else []
     found = by_name.get((_norm(row.name), _norm(row.team)), [])
-    return found[0] if len(found) == 1 else None
+    kinds = [players[i].get("roster_position") for i in found]
+    if len(found) == 1 or (None not in kinds and len(set(kinds)) == len(kinds)):
+        return found
+    return []
 
 
 def _check(player: dict[str, Any], row: Row) -> None:

@@ -1,6 +1,6 @@
 """Where uploaded slates live: Neo4j when it is configured, else Redis with its own TTL.
 
-Either way a slate reads back as `repository.Slate`, so a submission by slate id does not care
+Either way a slate reads back as `neo4j_slates.Slate`, so a submission by slate id does not care
 which store holds it.
 """
 
@@ -19,7 +19,8 @@ from webapp.config import get_settings
 from webapp.extensions import Key
 from webapp.jobs.keys import Keys
 from webapp.jobs.record import decode_blob, encode_blob
-from webapp.slates.repository import Slate, SlateNotFoundError, load_slate, write_slate
+from webapp.optimizer.rules import CLASSIC
+from webapp.slates.neo4j_slates import Slate, SlateNotFoundError, load_slate, write_slate
 
 
 @dataclass
@@ -36,23 +37,52 @@ class SlateStore:
         """ "neo4j" or "redis": where slates go."""
         return "neo4j" if self.neo4j.is_configured else "redis"
 
-    def save(self, slate_id: str, sport: str | None, players: list[dict[str, Any]]) -> None:
-        """Store (or replace) the slate; Neo4jUnavailableError or a Redis error when the store
-        is out of reach."""
+    def save(
+        self,
+        slate_id: str,
+        sport: str | None,
+        players: list[dict[str, Any]],
+        contest_type: str = CLASSIC,
+        *,
+        tenant: str | None,
+    ) -> None:
+        """Store (or replace) `tenant`'s slate; Neo4jUnavailableError or a Redis error when the
+        store is out of reach."""
         if self.neo4j.is_configured:
-            write_slate(self.neo4j, slate_id, sport, players)
+            write_slate(self.neo4j, _graph_id(slate_id, tenant), sport, players, contest_type)
             return
-        blob = encode_blob({"sport": sport, "players": players})
-        self.redis_client().set(self.keys.slate(slate_id), blob, ex=self.ttl_seconds)
+        document = {"sport": sport, "players": players}
+        if contest_type != CLASSIC:  # a classic slate's blob stays as it was
+            document["contest_type"] = contest_type
+        blob = encode_blob(document)
+        self.redis_client().set(self.keys.slate(slate_id, tenant), blob, ex=self.ttl_seconds)
 
-    def load(self, slate_id: str) -> Slate:
-        """The stored slate; SlateNotFoundError when there is none."""
+    def load(self, slate_id: str, *, tenant: str | None) -> Slate:
+        """`tenant`'s stored slate; SlateNotFoundError when it has none by this id (another
+        tenant's slate of the same id is not seen)."""
         if self.neo4j.is_configured:
-            return load_slate(self.neo4j, slate_id)
-        stored = decode_blob(self.redis_client().get(self.keys.slate(slate_id)))
+            slate = load_slate(self.neo4j, _graph_id(slate_id, tenant))
+            return Slate(
+                slate_id=slate_id,
+                sport=slate.sport,
+                players=slate.players,
+                contest_type=slate.contest_type,
+            )
+        stored = decode_blob(self.redis_client().get(self.keys.slate(slate_id, tenant)))
         if not stored or not stored.get("players"):
             raise SlateNotFoundError(slate_id)
-        return Slate(slate_id=slate_id, sport=stored.get("sport"), players=stored["players"])
+        return Slate(
+            slate_id=slate_id,
+            sport=stored.get("sport"),
+            players=stored["players"],
+            contest_type=stored.get("contest_type") or CLASSIC,
+        )
+
+
+def _graph_id(slate_id: str, tenant: str | None) -> str:
+    """The slate's id in Neo4j: a tenant's ids get its name and a '/' in front, which no
+    slate id holds, so two tenants' slates never share a node."""
+    return slate_id if tenant is None else f"{tenant}/{slate_id}"
 
 
 SLATES: Key[SlateStore] = Key("webapp.slates", "webapp.slates.store.init_app")

@@ -14,7 +14,7 @@ from webapp.contest.payouts import Payouts, pay_entries
 from webapp.contest.run import run_contest
 from webapp.contest.simulate import OUTCOME_STREAM
 from webapp.contest.slate import ContestSlate
-from webapp.optimizer.simulation import Simulator
+from webapp.optimizer.scenarios import Simulator
 
 
 def _with_a_zero_player(players: list[dict], lineup: list[str]) -> tuple[list[dict], list[str]]:
@@ -95,7 +95,11 @@ def test_given_field_lineups_are_used_exactly(
 
     slate = ContestSlate(small_nfl, "nfl")
     everyone = np.vstack([_entries(slate, field), _entries(slate, ours)])
-    points = Simulator(slate.players, "nfl").rows(300, 1, OUTCOME_STREAM).astype(np.float64)
+    points = (
+        Simulator(slate.players, slate.rules.outcomes)
+        .rows(300, 1, OUTCOME_STREAM)
+        .astype(np.float64)
+    )
     payouts = Payouts(PAYOUTS_200, 200)
     paid = np.array([pay_entries(row[everyone].sum(axis=1), payouts) for row in points])
     expected = paid[:, -2:].mean(axis=0)

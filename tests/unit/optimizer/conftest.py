@@ -8,10 +8,11 @@ from collections.abc import Callable
 import pytest
 
 from bench.slates import nba_slate, nfl_slate
-from webapp.optimizer.rules import RosterRules, Slot
+from webapp.optimizer.rules import NFL_OUTCOMES, GameType, Slot
 
-TINY = RosterRules(
+TINY = GameType(
     sport="tiny",
+    contest_type="classic",
     slots=(
         Slot("QB", frozenset({"QB"})),
         Slot("RB", frozenset({"RB"})),
@@ -19,6 +20,7 @@ TINY = RosterRules(
         Slot("FLEX", frozenset({"RB", "WR"})),
     ),
     salary_cap=20_000,
+    outcomes=NFL_OUTCOMES,
     min_games=2,
 )
 
@@ -36,7 +38,7 @@ def nba() -> list[dict]:
 
 
 @pytest.fixture
-def tiny_rules() -> RosterRules:
+def tiny_rules() -> GameType:
     """Four slots (QB, RB, WR, FLEX=RB/WR), a 20,000 cap, two games."""
     return TINY
 

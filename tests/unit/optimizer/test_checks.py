@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from webapp.optimizer import (
-    RULES,
     InfeasibleError,
     OptimizeOptions,
     check_players,
+    game_type,
     optimize,
 )
 from webapp.optimizer.rules import valid_positions
@@ -16,7 +16,7 @@ from webapp.optimizer.rules import valid_positions
 
 def test_rule_tables_list_the_draftkings_slots() -> None:
     """NFL and NBA Classic slots appear in roster order with a 50,000 cap and two games."""
-    nfl, nba = RULES["nfl"], RULES["nba"]
+    nfl, nba = game_type("nfl"), game_type("nba")
 
     assert [s.name for s in nfl.slots] == ["QB", "RB", "RB", "WR", "WR", "WR", "TE", "FLEX", "DST"]
     assert [s.name for s in nba.slots] == ["PG", "SG", "SF", "PF", "C", "G", "F", "UTIL"]

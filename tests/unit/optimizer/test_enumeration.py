@@ -9,14 +9,14 @@ import pytest
 
 from bench.slates import nba_slate, nfl_slate
 from tests.unit.optimizer.test_exact import _solve, _valid_lineups
-from webapp.optimizer import RULES
+from webapp.optimizer import game_type
+from webapp.optimizer.best_lineup import best_lineup
 from webapp.optimizer.bounds import BoundsModel
-from webapp.optimizer.branch_bound import best_lineup
-from webapp.optimizer.branching import enumerate_pool
 from webapp.optimizer.budget import NO_BUDGET, BudgetSpent, TimeBudget
 from webapp.optimizer.enumeration import top_lineups
+from webapp.optimizer.enumerator import enumerate_pool
 from webapp.optimizer.players import to_players
-from webapp.optimizer.rules import RosterRules
+from webapp.optimizer.rules import GameType
 from webapp.optimizer.search import LineupSearch, best_lineups, exposure_limits
 from webapp.optimizer.slate import Slate, Stack
 
@@ -27,7 +27,7 @@ def _totals(slate: Slate, lineups: list[list[int]]) -> list[float]:
 
 @pytest.mark.parametrize("seed", range(6))
 def test_top_lineups_equal_brute_force(
-    seed: int, tiny_rules: RosterRules, tiny_slate: Callable[..., list[dict]]
+    seed: int, tiny_rules: GameType, tiny_slate: Callable[..., list[dict]]
 ) -> None:
     """The enumerated n best have exactly the brute-force n best totals."""
     players = tiny_slate(seed, 20)
@@ -40,7 +40,7 @@ def test_top_lineups_equal_brute_force(
 
 
 def test_fewer_lineups_than_asked_are_all_found(
-    tiny_rules: RosterRules, tiny_slate: Callable[..., list[dict]]
+    tiny_rules: GameType, tiny_slate: Callable[..., list[dict]]
 ) -> None:
     """Asking for more lineups than exist returns every valid lineup."""
     players = tiny_slate(3, 9)
@@ -62,7 +62,7 @@ def test_top_lineups_equal_the_search(
     """On real slates the enumeration and the lineup-by-lineup search agree on every total."""
     players = to_players(nfl if sport == "nfl" else nba)
     lock_ids = frozenset(players[5].id for _ in locks)
-    slate = Slate(players, RULES[sport], lock_ids, stack)
+    slate = Slate(players, game_type(sport), lock_ids, stack)
     values = slate.scaled(slate.projections)
     limits = exposure_limits(slate, 40, 1.0, {})
 
@@ -78,7 +78,7 @@ def test_real_size_top_lineups_equal_the_search(sport: str) -> None:
     """On real-size slates too (this NBA slate once got lineups under the floor, and so
     missed better ones, from a pass that stopped between floors)."""
     players = to_players(nfl_slate(1) if sport == "nfl" else nba_slate(1))
-    slate = Slate(players, RULES[sport])
+    slate = Slate(players, game_type(sport))
     values = slate.scaled(slate.projections)
     limits = exposure_limits(slate, 20, 1.0, {})
 
@@ -96,7 +96,7 @@ def _spent_after_start() -> TimeBudget:
 def test_a_budget_spent_during_one_search_stops_that_search(search: str) -> None:
     """The depth-first searches read the time budget as they go, not only between lineups or
     passes, so one long search cannot run past OPTIMIZER_TIME_BUDGET_SECONDS."""
-    slate = Slate(to_players(nfl_slate(1)), RULES["nfl"])
+    slate = Slate(to_players(nfl_slate(1)), game_type("nfl"))
     values = slate.scaled(slate.projections)
     pool = list(range(len(slate)))
 

@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 
 from tests.unit.optimizer.validator import can_fill, lineup_problems
-from webapp.optimizer import RULES, OptimizeOptions, optimize
+from webapp.optimizer import OptimizeOptions, game_type, optimize
 from webapp.optimizer.bounds import BoundsModel
 from webapp.optimizer.players import to_players
-from webapp.optimizer.rules import RosterRules
+from webapp.optimizer.rules import GameType
 from webapp.optimizer.search import LineupSearch, best_lineups, exposure_limits
 from webapp.optimizer.slate import Slate
 
@@ -25,7 +25,7 @@ def _ids(lineup: dict) -> set[str]:
     return {e["id"] for e in lineup["players"]}
 
 
-def _valid_lineups(players: list[dict], rules: RosterRules) -> list[tuple[float, frozenset]]:
+def _valid_lineups(players: list[dict], rules: GameType) -> list[tuple[float, frozenset]]:
     """Every valid lineup by brute force, best first."""
     slots = [(s.name, set(s.positions)) for s in rules.slots]
     found = []
@@ -57,7 +57,7 @@ def _greedy(found: list, n: int, size: int, min_unique: int, limit: int) -> list
     return [round(sum(v for v, m in found if m == k), 3) for k in kept]
 
 
-def _solve(players: list[dict], rules: RosterRules, n: int, min_unique: int, share: float):
+def _solve(players: list[dict], rules: GameType, n: int, min_unique: int, share: float):
     slate = Slate(to_players(players), rules)
     search = LineupSearch(slate, slate.scaled(slate.projections), BoundsModel(slate))
     limits = exposure_limits(slate, n, share, {})
@@ -67,7 +67,7 @@ def _solve(players: list[dict], rules: RosterRules, n: int, min_unique: int, sha
 
 @pytest.mark.parametrize("seed", range(5))
 def test_best_lineups_equal_brute_force(
-    seed: int, tiny_rules: RosterRules, tiny_slate: Callable[..., list[dict]]
+    seed: int, tiny_rules: GameType, tiny_slate: Callable[..., list[dict]]
 ) -> None:
     """The k best distinct lineups have exactly the brute-force k best totals."""
     players = tiny_slate(seed, 20)
@@ -80,7 +80,7 @@ def test_best_lineups_equal_brute_force(
     ("min_unique", "share"), [(2, 1.0), (1, 0.5), (2, 0.5)], ids=["unique2", "exp50", "both"]
 )
 def test_uniqueness_and_exposure_sequence_equals_brute_force(
-    min_unique: int, share: float, tiny_rules: RosterRules, tiny_slate: Callable[..., list[dict]]
+    min_unique: int, share: float, tiny_rules: GameType, tiny_slate: Callable[..., list[dict]]
 ) -> None:
     """With min_unique and exposure limits each lineup is the best one still allowed."""
     players = tiny_slate(11, 18)
@@ -94,7 +94,7 @@ def test_uniqueness_and_exposure_sequence_equals_brute_force(
 
 def test_pool_pruning_changes_nothing(nfl: list[dict]) -> None:
     """Lineups found on LP-pruned pools equal those found with every player in the model."""
-    slate = Slate(to_players(nfl), RULES["nfl"])
+    slate = Slate(to_players(nfl), game_type("nfl"))
     values = slate.scaled(slate.projections)
     limits = exposure_limits(slate, 12, 1.0, {})
     pruned = best_lineups(LineupSearch(slate, values, BoundsModel(slate)), 12, 1, limits)

@@ -6,17 +6,17 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from webapp.optimizer.correlation import (
-    NFL_LOADINGS,
-    implied_correlation,
-    loading_problems,
-)
+from webapp.optimizer.factors import implied_correlation, loading_problems
 from webapp.optimizer.players import Player, to_players
-from webapp.optimizer.simulation import BATCH, DEFAULT_STDEV_SHARE, Simulator, stdevs
+from webapp.optimizer.rules import NFL_OUTCOMES, game_type
+from webapp.optimizer.scenarios import BATCH, Simulator, stdevs
+
+NFL_LOADINGS = NFL_OUTCOMES.loadings
 
 
 def _draw(players: list[Player], sport: str, n: int, seed: int, **kwargs) -> np.ndarray:
-    return np.concatenate(list(Simulator(players, sport, **kwargs).batches(n, seed)))
+    outcomes = game_type(sport).outcomes
+    return np.concatenate(list(Simulator(players, outcomes, **kwargs).batches(n, seed)))
 
 
 def test_same_seed_same_scenarios(nfl: list[dict]) -> None:
@@ -29,7 +29,7 @@ def test_same_seed_same_scenarios(nfl: list[dict]) -> None:
 def test_different_seed_or_stream_different_scenarios(nfl: list[dict]) -> None:
     """Another seed, or another stream of the same seed, draws other outcomes."""
     players = to_players(nfl)
-    simulator = Simulator(players, "nfl")
+    simulator = Simulator(players, NFL_OUTCOMES)
 
     assert not np.array_equal(_draw(players, "nfl", 500, 3), _draw(players, "nfl", 500, 4))
     assert not np.array_equal(simulator.rows(500, 3, 0), simulator.rows(500, 3, 1))
@@ -37,7 +37,7 @@ def test_different_seed_or_stream_different_scenarios(nfl: list[dict]) -> None:
 
 def test_batches_are_bounded_float32(nfl: list[dict]) -> None:
     """Scenarios come in float32 batches of at most BATCH rows, n rows in all."""
-    batches = list(Simulator(to_players(nfl), "nfl").batches(BATCH + 10, 1))
+    batches = list(Simulator(to_players(nfl), NFL_OUTCOMES).batches(BATCH + 10, 1))
 
     assert [len(b) for b in batches] == [BATCH, 10]
     assert {b.dtype for b in batches} == {np.dtype(np.float32)}
@@ -140,11 +140,54 @@ def test_user_loadings_override_the_defaults() -> None:
 )
 def test_bad_loadings_are_named(override: dict, message: str) -> None:
     """Unknown factors and loadings leaving no own variation are refused."""
-    assert any(message in problem for problem in loading_problems(override, "nfl"))
+    assert any(message in problem for problem in loading_problems(override, NFL_OUTCOMES))
 
 
 def test_missing_stdev_defaults_to_a_share_of_projection() -> None:
     """A player without stdev gets the documented share of his projection."""
     player = Player("a", "a", ("WR",), 5000, "A", "B", 20.0, None)
 
-    assert stdevs([player], "nfl")[0] == pytest.approx(20.0 * DEFAULT_STDEV_SHARE["nfl"]["WR"])
+    share = NFL_OUTCOMES.stdev_shares["WR"]
+
+    assert stdevs([player], NFL_OUTCOMES)[0] == pytest.approx(20.0 * share)
+
+
+def _game(sport: str, rows: list[tuple[str, str, str]]) -> list[Player]:
+    """Players as the optimizer reads them for `sport` (SP as P, RW as W)."""
+    raw = [
+        {"id": f"p{i}", "positions": [pos], "salary": 5000, "team": team, "opponent": opp,
+         "projection": 20.0, "stdev": 6.0}
+        for i, (pos, team, opp) in enumerate(rows)
+    ]  # fmt: skip
+    return to_players(raw, game_type(sport))
+
+
+SPORT_PAIRS = [
+    ("mlb-hitter-teammates", "mlb", [("SS", "A", "B"), ("OF", "A", "B")], True, 0.2),
+    ("mlb-pitcher-against-hitter", "mlb", [("SP", "A", "B"), ("OF", "B", "A")], False, -0.2),
+    ("nhl-skater-teammates", "nhl", [("C", "A", "B"), ("RW", "A", "B")], True, 0.15),
+    ("nhl-goalie-against-skater", "nhl", [("G", "A", "B"), ("C", "B", "A")], False, -0.2),
+    ("nfl-kicker-and-his-qb", "nfl", [("K", "A", "B"), ("QB", "A", "B")], True, 0.15),
+]
+
+
+@pytest.mark.parametrize(
+    ("sport", "rows", "same_team", "sign_beyond"),
+    [p[1:] for p in SPORT_PAIRS],
+    ids=[p[0] for p in SPORT_PAIRS],
+)
+def test_each_sports_positions_correlate_as_its_loadings_say(
+    sport: str, rows: list, same_team: bool, sign_beyond: float
+) -> None:
+    """MLB hitters of a team move together and against the pitcher they face; NHL skaters
+    of a team together and against the goalie they face; a kicker with his QB. Simulated
+    pairs keep the implied value, which is beyond the documented size."""
+    outcomes = game_type(sport).outcomes
+    players = _game(sport, rows)
+    loads = [outcomes.loadings[p.positions[0]] for p in players]
+
+    points = _draw(players, sport, 60_000, 4)
+
+    expected = implied_correlation(loads[0], loads[1], same_team, outcomes.team_factors)
+    assert np.corrcoef(points[:, 0], points[:, 1])[0, 1] == pytest.approx(expected, abs=0.04)
+    assert abs(expected) > abs(sign_beyond) and np.sign(expected) == np.sign(sign_beyond)

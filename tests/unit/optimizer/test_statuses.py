@@ -11,7 +11,7 @@ from ortools.sat.python import cp_model
 from webapp.optimizer import OptimizeOptions, optimize
 from webapp.optimizer.bounds import BoundsModel
 from webapp.optimizer.players import to_players
-from webapp.optimizer.rules import RULES
+from webapp.optimizer.rules import game_type
 from webapp.optimizer.slate import Slate
 
 
@@ -31,7 +31,7 @@ def _glop_answers(monkeypatch: pytest.MonkeyPatch, fake: Callable[[int], int | N
 
 def test_abnormal_reused_lp_is_solved_again(nfl: list[dict], monkeypatch) -> None:
     """A re-solved LP that answers ABNORMAL is rebuilt, and its bounds equal the normal ones."""
-    slate = Slate(to_players(nfl), RULES["nfl"])
+    slate = Slate(to_players(nfl), game_type("nfl"))
     values = slate.scaled(slate.projections)
     expected = BoundsModel(slate).solve(values)
     model = BoundsModel(slate)
@@ -45,7 +45,7 @@ def test_abnormal_reused_lp_is_solved_again(nfl: list[dict], monkeypatch) -> Non
 
 def test_reused_lp_infeasible_is_confirmed(nfl: list[dict], monkeypatch) -> None:
     """INFEASIBLE from a reused LP is checked on a fresh model before it is believed."""
-    slate = Slate(to_players(nfl), RULES["nfl"])
+    slate = Slate(to_players(nfl), game_type("nfl"))
     values = slate.scaled(slate.projections)
     model = BoundsModel(slate)
     model.solve(values)

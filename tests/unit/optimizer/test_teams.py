@@ -11,9 +11,9 @@ from flask.testing import FlaskClient
 from marshmallow import ValidationError
 
 from tests.unit.optimizer.validator import lineup_problems
-from webapp.api.job import make_optimize_job
 from webapp.api.schemas import load_optimize_request
 from webapp.jobs.store import JobStore
+from webapp.lineups.job import make_optimize_job
 from webapp.optimizer import OptimizeOptions, OptimizerError, optimize
 
 N = 12

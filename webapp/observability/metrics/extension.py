@@ -22,26 +22,31 @@ class Metrics:
     instruments: Instruments
     scrape_registry: CollectorRegistry
 
+    @property
+    def job_events(self) -> JobMetrics:
+        """What the job runner tells, counted (passed to the runner when it is built)."""
+        return JobMetrics(self.instruments)
+
     def render(self) -> Response:
         """The Prometheus text exposition of every worker's values and the queue."""
         return Response(generate_latest(self.scrape_registry), mimetype=CONTENT_TYPE_LATEST)
 
 
 def init_app(app: Flask) -> Metrics:
-    """Count requests and jobs, and serve GET /metrics."""
+    """Count requests, and serve GET /metrics; the job runner, built after, takes
+    `job_events` (the queue figures are read from the app's job store at scrape time)."""
     scrape_registry = CollectorRegistry()
     if is_multiprocess():
         instruments = Instruments(registry=None)
         prometheus_multiprocess.MultiProcessCollector(scrape_registry)
     else:  # one process (tests, `flask run`): the app's own registry is the whole truth
         instruments = Instruments(registry=scrape_registry)
-    jobs = get_jobs(app)
-    scrape_registry.register(QueueCollector(jobs.store, instruments.redis_errors.inc))
+    queue = QueueCollector(lambda: get_jobs(app).store(), instruments.redis_errors.inc)
+    scrape_registry.register(queue)
     metrics = Metrics(instruments=instruments, scrape_registry=scrape_registry)
     METRICS.register(app, metrics)
     hooks = RequestMetrics(instruments)
     app.before_request(hooks.started)
     app.after_request(hooks.finished)
-    jobs.runner.events = JobMetrics(instruments)
     app.add_url_rule("/metrics", "metrics", metrics.render, methods=["GET"])
     return metrics

@@ -28,9 +28,19 @@ def record_redis_error(app: Flask) -> None:
         metrics.instruments.redis_errors.inc()
 
 
-def record_job_cancelled(app: Flask) -> None:
-    """Count a job a client's DELETE ended, as finished with status `cancelled` (no-op when
-    metrics are off). The runner never writes its outcome, so it cannot count it."""
+def record_submit_limited(app: Flask, tenant: str, limit: str) -> None:
+    """Count a submit refused by a tenant's limit (no-op when metrics are off)."""
+    metrics = METRICS.find(app)
+    if metrics is not None:
+        metrics.instruments.submits_limited.labels(tenant, limit).inc()
+
+
+def record_job_cancelled(app: Flask, tenant: str | None = None) -> None:
+    """Count a job a client's DELETE ended, as finished with status `cancelled`, also under
+    its tenant when it has one (no-op when metrics are off). The runner never writes its
+    outcome, so it cannot count it."""
     metrics = METRICS.find(app)
     if metrics is not None:
         metrics.instruments.jobs_finished.labels("cancelled").inc()
+        if tenant:
+            metrics.instruments.tenant_jobs_finished.labels(tenant, "cancelled").inc()

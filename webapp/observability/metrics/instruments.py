@@ -47,6 +47,22 @@ class Instruments:
             "Attempts by how they ended: complete, failed, fenced, handed_back, lease_expired.",
             ["outcome"],
         )
+        # Labelled by tenant name (operators make the keys, so the names are few), never the key.
+        self.submits_limited = counter(
+            "webapp_submits_limited",
+            "Submits refused with 429 because their tenant was past a limit.",
+            ["tenant", "limit"],
+        )
+        self.tenant_jobs_submitted = counter(
+            "webapp_tenant_jobs_submitted",
+            "Jobs accepted (202, replays excluded) by tenant; jobs without a tenant not counted.",
+            ["tenant"],
+        )
+        self.tenant_jobs_finished = counter(
+            "webapp_tenant_jobs_finished",
+            "Jobs of a tenant that ended, by tenant and status (as webapp_jobs_finished).",
+            ["tenant", "status"],
+        )
         self.redis_errors = counter(
             "webapp_redis_errors",
             "Calls to Redis that failed (requests answered 503, runner calls, scrapes).",

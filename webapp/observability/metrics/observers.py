@@ -14,6 +14,7 @@ from webapp.jobs.events import JobEvents
 from webapp.jobs.record import JobRecord
 from webapp.jobs.store import JobStore
 from webapp.observability.metrics.instruments import Instruments
+from webapp.tenants.auth import current_tenant_name
 
 # Requests that matched no route, or used a method outside this set, share one label value,
 # so a scanner cannot add series.
@@ -53,6 +54,8 @@ class RequestMetrics:
             and "Idempotent-Replayed" not in response.headers
         ):
             self._instruments.jobs_submitted.inc()
+            if (tenant := current_tenant_name()) is not None:
+                self._instruments.tenant_jobs_submitted.labels(tenant).inc()
         return response
 
     def _labelled(self, key: tuple[str, str, int]) -> tuple[Any, Any]:
@@ -72,16 +75,20 @@ class JobMetrics(JobEvents):
 
     def finished(self, record: JobRecord, status: str, duration_s: float) -> None:
         self._instruments.jobs_finished.labels(status).inc()
+        if record is not None and record.tenant:
+            self._instruments.tenant_jobs_finished.labels(record.tenant, status).inc()
         self._instruments.job_duration.labels(status).observe(duration_s)
         self._instruments.job_attempts.labels(status).inc()
 
     def attempt_ended(self, outcome: str) -> None:
         self._instruments.job_attempts.labels(outcome).inc()
 
-    def reclaimed(self, outcome: str) -> None:
+    def reclaimed(self, outcome: str, tenant: str | None = None) -> None:
         self._instruments.job_attempts.labels("lease_expired").inc()
         if outcome == "failed":  # out of attempts: the job is finished, as failed
             self._instruments.jobs_finished.labels("failed").inc()
+            if tenant:
+                self._instruments.tenant_jobs_finished.labels(tenant, "failed").inc()
 
     def redis_error(self) -> None:
         self._instruments.redis_errors.inc()

@@ -1,0 +1,1 @@
+"""Tenants: who calls the API (AUTH_MODE), their API keys and limits."""
