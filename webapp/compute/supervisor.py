@@ -118,18 +118,24 @@ class ComputeProcesses:
                 if child.process.is_alive():
                     self._busy.add(child)
                     return child
-            parent, conn = self._context.Pipe()
-            process = self._context.Process(
-                target=child_main,
-                args=(conn, self.limits.nice, os.getpid()),
-                name="webapp-compute",
-                daemon=True,
-            )
-            process.start()
-            conn.close()
-            child = _Child(process, parent)
-            self._busy.add(child)
-            return child
+        # Started outside the lock: the first start waits for the forkserver's imports, and a
+        # worker that stops meanwhile (stop_all) must not wait for them.
+        parent, conn = self._context.Pipe()
+        process = self._context.Process(
+            target=child_main,
+            args=(conn, self.limits.nice, os.getpid()),
+            name="webapp-compute",
+            daemon=True,
+        )
+        process.start()
+        conn.close()
+        child = _Child(process, parent)
+        with self._lock:
+            if not self._closed:
+                self._busy.add(child)
+                return child
+        _stop(child)
+        raise JobCancelledError("compute is closed")
 
     def _give_back(self, child: _Child, *, reusable: bool) -> None:
         child.jobs += 1
