@@ -3,7 +3,7 @@ time (a child is kept for the next job of its slot unless it had to be stopped).
 
 From the thread: (compute, payload, state) per job, None to stop. To the thread:
   ("progress", fraction, phase)   at most every PROGRESS_EVERY_S, and whenever the phase changes
-  ("checkpoint", state)           at most every CHECKPOINT_EVERY_S (the thread keeps the latest
+  ("checkpoint", state)           at most every CHECKPOINT_SEND_EVERY_S (the thread keeps the latest
                                   and writes it to Redis on a cadence and at a hand-back)
   ("done", result)
   ("failed", message, code)       JobFailedError, or MemoryError as out_of_memory
@@ -27,7 +27,7 @@ PROGRESS_EVERY_S = 0.25
 # Resume states go to the thread at most this often: the thread writes them to Redis every few
 # seconds anyway, and a state per lineup would be pickled (and unpickled in the worker that
 # answers HTTP) hundreds of times a job.
-CHECKPOINT_EVERY_S = 1.0
+CHECKPOINT_SEND_EVERY_S = 1.0
 # The name `ps` and /proc/<pid>/comm show for a compute child.
 PROCESS_NAME = b"webapp-compute"
 _PR_SET_NAME, _PR_SET_PDEATHSIG = 15, 1
@@ -35,7 +35,7 @@ _PR_SET_NAME, _PR_SET_PDEATHSIG = 15, 1
 
 class ChildCheckpoint:
     """The checkpoint a compute function sees: the state its job had when the child started,
-    and saves that go to the job thread, at most every CHECKPOINT_EVERY_S."""
+    and saves that go to the job thread, at most every CHECKPOINT_SEND_EVERY_S."""
 
     def __init__(self, conn: Connection, state: dict[str, Any] | None) -> None:
         self._conn = conn
@@ -47,7 +47,7 @@ class ChildCheckpoint:
 
     def save(self, state: dict[str, Any]) -> None:
         now = time.monotonic()
-        if now - self._sent_at >= CHECKPOINT_EVERY_S:
+        if now - self._sent_at >= CHECKPOINT_SEND_EVERY_S:
             self._sent_at = now
             self._conn.send(("checkpoint", state))
 

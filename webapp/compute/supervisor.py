@@ -15,7 +15,7 @@ import os
 import threading
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from typing import Any
@@ -62,7 +62,6 @@ class ComputeError(Exception):
 class _Child:
     process: BaseProcess
     conn: Connection
-    jobs: int = field(default=0)
 
 
 class ComputeProcesses:
@@ -138,7 +137,6 @@ class ComputeProcesses:
         raise JobCancelledError("compute is closed")
 
     def _give_back(self, child: _Child, *, reusable: bool) -> None:
-        child.jobs += 1
         keep = (
             reusable
             and child.process.is_alive()
