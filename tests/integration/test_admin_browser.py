@@ -40,8 +40,9 @@ def _submit(url: str, players: list[dict], **options: object) -> str:
 
 
 def _long_job(url: str) -> str:
-    """A job that runs for a long while: a big simulation."""
-    return _submit(url, nfl_slate(seed=3, games=2), n_scenarios=100_000, n_lineups=20)
+    """A job that runs for a long while (minutes, so it cannot end while the browser works on
+    it): 150 lineups from 100,000 scenarios on a full NFL slate."""
+    return _submit(url, nfl_slate(seed=3), n_scenarios=100_000, n_lineups=150)
 
 
 def _cancelled_job(url: str) -> str:
