@@ -9,7 +9,7 @@ from pathlib import Path
 
 import redis
 
-from tests.support.processes import free_port, kill_group, start_group
+from tests.support.processes import free_port, kill_group, port_answers, start_group
 from tests.support.redis_server import RedisServer
 from tests.support.waiting import wait_until
 
@@ -19,6 +19,8 @@ DOWN_AFTER_MS = 1000
 FAILOVER_TIMEOUT_MS = 5000
 # No 5 s pause before a replica's first full sync.
 _FAST_SYNC = ("--repl-diskless-sync-delay", "0")
+# A port can be taken between free_port() and the sentinel's bind.
+_START_TRIES = 3
 
 
 class SentinelSet:
@@ -35,7 +37,7 @@ class SentinelSet:
         hosts = ",".join(f"127.0.0.1:{port}" for port in self.sentinel_ports)
         return f"redis+sentinel://{hosts}/{SERVICE}/0"
 
-    def start(self, timeout_s: float = 20.0) -> SentinelSet:
+    def start(self, timeout_s: float = 30.0) -> SentinelSet:
         """Primary, replica in sync, three sentinels that agree on both; bounded."""
         primary = self._server("primary", _FAST_SYNC)
         self._server("replica", (*_FAST_SYNC, "--replicaof", "127.0.0.1", str(primary.port)))
@@ -46,7 +48,7 @@ class SentinelSet:
         )
         for index in range(3):
             self._start_sentinel(index, primary.port)
-        wait_until(self._sentinels_agree, timeout_s, interval_s=0.1, message="sentinels not ready")
+        wait_until(self._sentinels_agree, timeout_s, interval_s=0.1, message=self._describe)
         return self
 
     def primary_port(self) -> int:
@@ -82,9 +84,25 @@ class SentinelSet:
         return server
 
     def _start_sentinel(self, index: int, primary_port: int) -> None:
-        port = free_port()
+        """One sentinel, listening; a port taken between free_port() and its bind gets another."""
         directory = self.directory / f"sentinel{index}"
         directory.mkdir()
+        for _ in range(_START_TRIES):
+            process, port = self._spawn_sentinel(directory, primary_port)
+            if self._listens(process, port):
+                self._sentinels.append(process)
+                self.sentinel_ports.append(port)
+                return
+        raise AssertionError(f"sentinel {index} did not start: {self._log_tail(directory)}")
+
+    @staticmethod
+    def _listens(process: subprocess.Popen, port: int) -> bool:
+        """True once the sentinel answers on `port`; False when it exited (the port was taken)."""
+        wait_until(lambda: process.poll() is not None or port_answers(port), 10.0)
+        return process.poll() is None
+
+    def _spawn_sentinel(self, directory: Path, primary_port: int) -> tuple[subprocess.Popen, int]:
+        port = free_port()
         config = directory / "sentinel.conf"  # sentinels rewrite their config: a file of its own
         config.write_text(
             f"port {port}\nbind 127.0.0.1\ndir {directory}\n"
@@ -94,15 +112,33 @@ class SentinelSet:
             f"sentinel parallel-syncs {SERVICE} 1\n"
         )
         binary = shutil.which("redis-server") or "/usr/bin/redis-server"
-        self._sentinels.append(
-            start_group(
-                [binary, str(config), "--sentinel"],
-                log_path=directory / "sentinel.log",
-                env={},
-                cwd=directory,
-            )
+        process = start_group(
+            [binary, str(config), "--sentinel"],
+            log_path=directory / "sentinel.log",
+            env={},
+            cwd=directory,
         )
-        self.sentinel_ports.append(port)
+        return process, port
+
+    @staticmethod
+    def _log_tail(directory: Path, lines: int = 15) -> str:
+        try:
+            return "\n".join((directory / "sentinel.log").read_text().splitlines()[-lines:])
+        except OSError:
+            return "(no log)"
+
+    def _describe(self) -> str:
+        """What each sentinel sees, and its log's end: why a start timed out."""
+        parts = ["sentinels not ready"]
+        for index, port in enumerate(self.sentinel_ports):
+            try:
+                state = self._sentinel(port).sentinel_master(SERVICE)
+                seen = {k: state.get(k) for k in ("num-slaves", "num-other-sentinels", "flags")}
+            except redis.RedisError as error:
+                seen = {"error": repr(error)}
+            parts.append(f"sentinel {index} on {port}: {seen}")
+            parts.append(self._log_tail(self.directory / f"sentinel{index}"))
+        return "\n".join(parts)
 
     def _sentinel(self, port: int) -> redis.Redis:
         return redis.Redis(port=port, socket_timeout=0.5, socket_connect_timeout=0.5)
