@@ -51,7 +51,7 @@ def best_lineup(
         search.team_rows = team_rows
         search.add_cuts(cuts)
         search.floor = floor
-        search.visit(0, 0, 0, slate.rules.size, search.budget, 0)
+        search.visit(0, 0, 0, slate.rules.size, search.cap, 0)
         if search.found:
             best = search.found[0]
             floor = search.floor  # a later anchor's lineup must beat this one

@@ -5,10 +5,14 @@ bound (bounds.py) reaches F; lineups with a left-out player are worth less than 
 set is exactly every lineup of the slate worth at least F. If it holds at least n lineups,
 its n best are the n best lineups of the slate. Otherwise F is lowered (the gap to the LP
 value doubles) and the pass runs again; if a pass finds far more lineups than needed it is
-cut short and F is raised to the n-th best value seen. Ties are broken by player indices, so
-equal requests give equal lineups. Slates with rules the enumeration would only check on full
-lineups (team stacks), and passes that meet too many lineups breaking the games or teams rules
-(enumerator.MAX_REJECTED), are searched lineup by lineup by CP-SAT instead (search.py).
+cut short and F is raised to the n-th best value seen. When more lineups tie at F than a
+pass lists (a slate of equal projections), the next pass lists those worth more than F and
+the tied lineups the cut pass met make up the rest; a pass whose floor is over the bound on
+the best lineup is not run. Ties are broken by player indices (at a cut floor, by search
+order), so equal requests give equal lineups. Slates with rules the enumeration would only
+check on full lineups (team stacks), and passes that meet too many lineups breaking the games
+or teams rules (enumerator.MAX_REJECTED), are searched lineup by lineup by CP-SAT instead
+(search.py).
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ import math
 
 import numpy as np
 
-from webapp.optimizer.bounds import BoundsModel
+from webapp.optimizer.bounds import Bounds, BoundsModel
 from webapp.optimizer.budget import NO_BUDGET, TimeBudget
 from webapp.optimizer.enumerator import RulesBindError, enumerate_pool
 from webapp.optimizer.model import PoolModel
@@ -33,6 +37,46 @@ MIN_GAP_POINTS = 0.2  # smallest first gap below the LP value, in fantasy points
 def _ranked(lineups: list[list[int]], values: np.ndarray) -> list[tuple[int, tuple[int, ...]]]:
     found = {tuple(sorted(lineup)) for lineup in lineups}
     return sorted((-int(values[list(key)].sum()), key) for key in found)
+
+
+class _Passes:
+    """What every pass of one top_lineups call shares: the LP bounds, the bound `top` on the
+    best lineup, the anchors' bounds (solved once each)."""
+
+    def __init__(
+        self,
+        slate: Slate,
+        values: np.ndarray,
+        forbidden: frozenset[int],
+        budget: TimeBudget,
+        bounds_model: BoundsModel,
+        bounds: Bounds,
+    ) -> None:
+        self.slate, self.values, self.forbidden, self.budget = slate, values, forbidden, budget
+        self.bounds_model, self.bounds = bounds_model, bounds
+        self.with_anchor: dict[int, np.ndarray | None] = {}
+
+    def top(self) -> float | None:
+        """The LP value, or the best lineup's where the LP gave no bound (None: no lineup)."""
+        if self.bounds.from_lp:
+            return self.bounds.lp_value
+        allowed = [i for i in range(len(self.slate)) if i not in self.forbidden]
+        best = PoolModel(self.slate, allowed, self.values).solve(budget=self.budget)
+        return None if best is None else float(best[1])
+
+    def anchor_bounds(self, anchor: int) -> np.ndarray | None:
+        if anchor not in self.with_anchor:
+            self.with_anchor[anchor] = self.bounds_model.with_player(self.values, anchor)
+        return self.with_anchor[anchor]
+
+    def run(self, floor: float, limit: int) -> tuple[list[list[int]], bool]:
+        """One pass: the lineups worth at least `floor` (at most `limit`), and whether all."""
+        keep = self.bounds.player_bounds >= floor
+        keep[list(self.slate.locks)] = True
+        pool = [i for i in np.flatnonzero(keep).tolist() if i not in self.forbidden]
+        return enumerate_pool(
+            self.slate, pool, self.values, floor, limit, self.anchor_bounds, self.budget
+        )
 
 
 def top_lineups(
@@ -51,21 +95,19 @@ def top_lineups(
     bounds = bounds_model.solve(values)
     if bounds is None:
         return []
-    with_anchor: dict[int, np.ndarray | None] = {}
+    passes = _Passes(slate, values, forbidden, budget, bounds_model, bounds)
+    top = passes.top()
+    if top is None:
+        return []
+    try:
+        return _passes(passes, top, n_lineups)
+    except RulesBindError:  # lineups breaking the games or teams rule swamp the search
+        return _searched(slate, values, n_lineups, forbidden, budget, bounds_model)
 
-    def anchor_bounds(anchor: int) -> np.ndarray | None:
-        # The same for every pass: solved once per anchor.
-        if anchor not in with_anchor:
-            with_anchor[anchor] = bounds_model.with_player(values, anchor)
-        return with_anchor[anchor]
 
-    top = bounds.lp_value
-    if not bounds.from_lp:  # start from the best lineup instead of a useless bound
-        allowed = [i for i in range(len(slate)) if i not in forbidden]
-        best = PoolModel(slate, allowed, values).solve(budget=budget)
-        if best is None:
-            return []
-        top = float(best[1])
+def _passes(passes: _Passes, top: float, n_lineups: int) -> list[list[int]]:
+    """Passes with a falling or rising floor until one holds the n best lineups."""
+    slate, values = passes.slate, passes.values
     lowest = float(np.sort(values)[: slate.rules.size].sum())
     # FIRST_GAP_SHARE is about what the 150 best lineups span; fewer span less (measured:
     # a first pass far too wide is cut short at `limit` lineups and wasted).
@@ -73,27 +115,29 @@ def top_lineups(
     gap = max(share * abs(top), MIN_GAP_POINTS * SCALE)
     floor = top - gap
     limit = ENUMERATION_SLACK * n_lineups + 64
+    tied: list[list[int]] = []  # a pass cut short with its n-th best lineup at its floor
     while True:
-        budget.check()
+        passes.budget.check()
         if floor <= lowest:
             floor = -math.inf  # the floor no longer excludes any lineup
-        keep = bounds.player_bounds >= floor
-        keep[list(slate.locks)] = True
-        pool = [i for i in np.flatnonzero(keep).tolist() if i not in forbidden]
-        try:
-            found, complete = enumerate_pool(
-                slate, pool, values, floor, limit, anchor_bounds, budget
-            )
-        except RulesBindError:  # lineups breaking the games or teams rule swamp the search
-            return _searched(slate, values, n_lineups, forbidden, budget, bounds_model)
+        # Lineup values are integers, none above `top`: a floor over it needs no pass.
+        found, complete = ([], True) if floor > top + 0.5 else passes.run(floor, limit)
+        if complete and tied and len(found) < n_lineups:
+            # Every lineup above the tied floor, then lineups worth exactly that floor.
+            return [list(key) for _, key in _ranked(found + tied, values)[:n_lineups]]
         ranked = _ranked(found, values)
         if complete and (len(ranked) >= n_lineups or floor == -math.inf):
             return [list(key) for _, key in ranked[:n_lineups]]
         if complete:
             gap *= GAP_GROWTH
             floor = top - gap
-        else:  # cut short: at least n lineups are worth the n-th best value seen
-            floor = max(-ranked[n_lineups - 1][0], floor + 1)
+            continue
+        # Cut short: at least n lineups are worth the n-th best value seen.
+        nth = -ranked[n_lineups - 1][0]
+        if nth <= max(floor, lowest):  # more tie at the floor than a pass lists: go above it
+            tied, floor = found, nth + 1
+        else:
+            floor = nth
 
 
 def _searched(

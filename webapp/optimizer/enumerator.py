@@ -39,6 +39,23 @@ BUDGET_CHECK_EVERY = 1024  # nodes between readings of the clock
 # search whose bounds ignore "3 teams" meets millions of two-team lineups. A count, not a
 # clock, so the same request always takes the same path.
 MAX_REJECTED = 20_000
+# Largest size of one search's knapsack tables (its salary step grows to stay within it).
+MAX_TABLE_BYTES = 16 * 2**20
+
+
+def salary_unit(slate: Slate, pool: list[int], groups: list[Group]) -> int:
+    """The salary step of the knapsack tables: the salaries' greatest common divisor, or a
+    coarser multiple of it where that would make the tables larger than MAX_TABLE_BYTES
+    (salaries to the dollar make 50,000 columns: gigabytes on a large pool)."""
+    exact = max(
+        reduce(math.gcd, [int(slate.salaries[i]) for i in pool] + [slate.rules.salary_cap]), 1
+    )
+    size = slate.rules.size
+    inside = sum((len(g.members) + 1) * (g.high + 1) for g in groups)
+    later = (len(groups) + max((g.high + 1 for g in groups), default=1)) * (size + 1)
+    columns = max(MAX_TABLE_BYTES // (8 * (inside + later)), 1)
+    steps = -(-(slate.rules.salary_cap // exact + 1) // columns)  # ceiling division
+    return exact * max(steps, 1)
 
 
 class RulesBindError(Exception):
@@ -57,12 +74,15 @@ class Enumerator:
         first: list[tuple[list[int], int]],
     ) -> None:
         size = slate.rules.size
-        unit = reduce(math.gcd, [int(slate.salaries[i]) for i in pool] + [slate.rules.salary_cap])
-        self.unit = max(unit, 1)
-        self.budget = slate.rules.salary_cap // self.unit
         self.slate, self.limit = slate, limit
         self.groups = pool_groups(slate, pool, values, first)
-        self.cost_of = {i: int(slate.salaries[i]) // self.unit for i in pool}
+        self.cap = slate.rules.salary_cap
+        self.salary_of = {i: int(slate.salaries[i]) for i in pool}
+        self.unit = salary_unit(slate, pool, self.groups)
+        self.budget = self.cap // self.unit
+        # Costs rounded down to the unit: a lineup within the cap stays within the budget, so
+        # the tables bound from above; the search itself keeps salaries to the dollar.
+        self.cost_of = {i: salary // self.unit for i, salary in self.salary_of.items()}
         self.value_of = {i: int(values[i]) for i in pool}
         self.inside = [
             knapsacks(
@@ -112,9 +132,10 @@ class Enumerator:
                 for i in members:
                     self.blocked[i] += 1
 
-    def bound(self, g: int, j: int, taken: int, need: int, left: int) -> int:
-        """The most that `need` more players can add: group g's from j on, then later groups
-        (remembered: the same state recurs in many branches)."""
+    def bound(self, g: int, j: int, taken: int, need: int, salary_left: int) -> int:
+        """The most that `need` more players can add within `salary_left` dollars: group g's
+        from j on, then later groups (remembered: the same state recurs in many branches)."""
+        left = salary_left // self.unit
         key = (g, j, taken, need, left)
         known = self.bounds.get(key)
         if known is None:
@@ -131,9 +152,9 @@ class Enumerator:
         theirs = self.later[g][need - high : need - low + 1][::-1, left::-1]
         return int((mine + theirs).max())
 
-    def fits(self, i: int, taken: int, group: Group, left: int) -> bool:
+    def fits(self, i: int, taken: int, group: Group, salary_left: int) -> bool:
         return (
-            self.cost_of[i] <= left
+            self.salary_of[i] <= salary_left
             and taken < group.high
             and all(self.counts[r] < self.opens[r] for r in self.rows[i])
             and not self.blocked[i]
@@ -212,7 +233,7 @@ class Enumerator:
                 self._put(i)
                 demands = self.demands.get(i, [])
                 self.active.extend(demands)
-                cost, worth = self.cost_of[i], self.value_of[i]
+                cost, worth = self.salary_of[i], self.value_of[i]
                 stop = self.visit(g, j + 1, taken + 1, need - 1, left - cost, value + worth)
                 del self.active[len(self.active) - len(demands) :]
                 self._take_back(i)
@@ -250,7 +271,7 @@ def enumerate_pool(
         search = Enumerator(slate, members, values, limit - len(found), first)
         search.time_budget = budget
         search.floor = -math.inf if floor == -math.inf else math.ceil(floor)
-        stopped = search.visit(0, 0, 0, slate.rules.size, search.budget, 0)
+        stopped = search.visit(0, 0, 0, slate.rules.size, search.cap, 0)
         found += search.found
         if stopped:
             return found, False
