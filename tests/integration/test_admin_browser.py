@@ -9,12 +9,14 @@ from pathlib import Path
 
 import pytest
 import requests
+from flask import Flask
 from selenium.webdriver.common.by import By
 
 from bench.slates import nfl_slate
 from tests.support.browser import ARTIFACTS, chromium, screenshot
 from tests.support.gunicorn_server import GunicornServer
 from tests.support.waiting import wait_until
+from webapp.tenants.auth import get_auth
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -22,19 +24,31 @@ PASSWORD = "s3cret-for-browser-test"
 SHOTS = ARTIFACTS / "admin"
 
 
-@pytest.fixture
-def server(tmp_path: Path, service_env: dict) -> Iterator[GunicornServer]:
-    """The service with the real optimizer and the dashboard on."""
-    env = {**service_env, "ADMIN_PASSWORD": PASSWORD, "SERVICE_ID": "browser-test"}
+def _serve(tmp_path: Path, service_env: dict, **env: str) -> Iterator[GunicornServer]:
+    env = {**service_env, "ADMIN_PASSWORD": PASSWORD, "SERVICE_ID": "browser-test", **env}
     instance = GunicornServer(tmp_path, env, app="webapp:create_app()", workers=1)
     instance.start()
     yield instance
     instance.stop()
 
 
-def _submit(url: str, players: list[dict], **options: object) -> str:
+@pytest.fixture
+def server(tmp_path: Path, service_env: dict) -> Iterator[GunicornServer]:
+    """The service with the real optimizer and the dashboard on."""
+    yield from _serve(tmp_path, service_env)
+
+
+@pytest.fixture
+def keyed_server(tmp_path: Path, service_env: dict) -> Iterator[GunicornServer]:
+    """The same, with the API asking for keys (AUTH_MODE=api_key)."""
+    yield from _serve(tmp_path, service_env, AUTH_MODE="api_key")
+
+
+def _submit(url: str, players: list[dict], headers: dict | None = None, **options: object) -> str:
     body = {"slate_id": "browser-main", "sport": "nfl", "n_lineups": 3, "players": players}
-    response = requests.post(f"{url}/optimize", json={**body, **options}, timeout=10)
+    response = requests.post(
+        f"{url}/optimize", json={**body, **options}, headers=headers, timeout=10
+    )
     assert response.status_code == 202, response.text
     return response.json()["run_id"]
 
@@ -139,3 +153,33 @@ def test_plain_http_refusals(server: GunicornServer) -> None:
     )
     assert forged.status_code == 403
     assert _status(server.url, run_id)["status"] == "failed"
+
+
+@pytest.mark.timeout(120)
+def test_operator_revokes_a_key_in_the_browser(
+    keyed_server: GunicornServer, real_app: Flask
+) -> None:
+    """See a tenant's job and its key listed, revoke the key with the form: its next request
+    is 401."""
+    key = get_auth(real_app).api_keys.create("browser-tenant", max_pending=9)
+    bearer = {"Authorization": f"Bearer {key}"}
+    run_id = _submit(keyed_server.url, nfl_slate(seed=3, games=2), headers=bearer)
+
+    with chromium() as browser:
+        host = keyed_server.url.removeprefix("http://")
+        browser.get(f"http://admin:{PASSWORD}@{host}/admin/jobs")
+        row = browser.find_element(By.LINK_TEXT, run_id).find_element(By.XPATH, "../..")
+        assert row.find_element(By.CSS_SELECTOR, "td.tenant").text == "browser-tenant"
+        browser.find_element(By.LINK_TEXT, "API keys").click()
+        cells = browser.find_elements(By.CSS_SELECTOR, "#key-browser-tenant td")
+        assert [c.text for c in cells[:2]] == ["browser-tenant", "9"]
+        assert key not in browser.page_source
+        screenshot(browser, SHOTS, "7-keys")
+        browser.find_element(By.ID, "revoke-browser-tenant").click()
+        assert "Revoked the key of browser-tenant" in browser.find_element(By.ID, "notice").text
+        assert not browser.find_elements(By.ID, "key-browser-tenant")
+        screenshot(browser, SHOTS, "8-key-revoked")
+
+    refused = requests.get(f"{keyed_server.url}/optimize/{run_id}", headers=bearer, timeout=10)
+    assert refused.status_code == 401
+    keyed_server.wait_for_log("admin_key_revoked")

@@ -27,6 +27,7 @@ _FIELDS = (
     "phase",
     "owner",
     "error",
+    "tenant",
 )
 
 
@@ -46,6 +47,7 @@ class JobRow:
     phase: str
     owner: str
     error: str
+    tenant: str  # '' for a job of AUTH_MODE=none
 
 
 @dataclass(frozen=True)
@@ -92,6 +94,7 @@ def _row(values: list[bytes | None]) -> JobRow | None:
         phase=shown_phase(text["status"], text["phase"]) or "",
         owner=text["owner"],
         error=text["error"],
+        tenant=text["tenant"],
     )
 
 

@@ -3,8 +3,8 @@
 - HTTP Basic auth, user `admin` and ADMIN_PASSWORD, compared in constant time.
 - CSRF: browsers resend Basic credentials on cross-site form posts, so every state change
   carries a token signed with a key derived from ADMIN_PASSWORD (itsdangerous), bound to the
-  action and the job and valid for TOKEN_MAX_AGE_S; every worker of every instance checks it
-  without shared state.
+  action and its subject (a job's run id, a tenant's name) and valid for TOKEN_MAX_AGE_S; every
+  worker of every instance checks it without shared state.
 - Headers: a CSP that allows no script at all, no framing, no caching of job pages.
 """
 
@@ -43,23 +43,26 @@ def challenge() -> Response:
 
 
 class CsrfTokens:
-    """Signed tokens for (action, run_id), from a key derived from the admin password."""
+    """Signed tokens for (action, subject), from a key derived from the admin password.
+
+    The subject is what the action changes (a run id, a tenant name); action names differ per
+    kind of subject, so a token for one never passes for the other."""
 
     def __init__(self, password: str) -> None:
         key = hashlib.sha256(b"webapp-admin-csrf\0" + password.encode()).hexdigest()
         self._serializer = URLSafeTimedSerializer(key, salt="admin-action")
 
-    def issue(self, action: str, run_id: str) -> str:
-        return self._serializer.dumps([action, run_id])
+    def issue(self, action: str, subject: str) -> str:
+        return self._serializer.dumps([action, subject])
 
-    def is_valid(self, token: str | None, action: str, run_id: str) -> bool:
+    def is_valid(self, token: str | None, action: str, subject: str) -> bool:
         if not token:
             return False
         try:
             value = self._serializer.loads(token, max_age=TOKEN_MAX_AGE_S)
         except BadSignature:  # includes SignatureExpired
             return False
-        return value == [action, run_id]
+        return value == [action, subject]
 
 
 def secure_headers(response: Response) -> Response:

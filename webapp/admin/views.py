@@ -1,4 +1,5 @@
-"""Dashboard routes: overview, job lists, a job page, and the requeue / fail actions."""
+"""Dashboard routes: overview, job lists, a job page, the requeue / fail actions, and the API
+keys with their revoke action."""
 
 from __future__ import annotations
 
@@ -26,6 +27,8 @@ from webapp.jobs.errors import TransitionRefusedError
 from webapp.jobs.extension import get_jobs
 from webapp.jobs.states import JobStatus
 from webapp.jobs.store import JobStore
+from webapp.tenants.api_keys import TENANT_NAME, ApiKeys
+from webapp.tenants.auth import get_auth
 
 log = structlog.get_logger(__name__)
 
@@ -40,6 +43,11 @@ def _store() -> JobStore:
 
 def _tokens() -> security.CsrfTokens:
     return CSRF.lookup(current_app)
+
+
+def _api_keys() -> ApiKeys:
+    """The key store `flask keys` uses: revoking through it holds as the command's revoke."""
+    return get_auth(current_app).api_keys
 
 
 def _run_id(raw: str) -> str:
@@ -130,6 +138,36 @@ def fail(run_id: str) -> Response:
     except TransitionRefusedError as refused:
         return _acted(run_id, "fail", f"refused: the job is {refused.current}", 409)
     return _acted(run_id, "fail", "failed")
+
+
+@bp.get("/keys")
+def key_list() -> str:
+    """Every API key's tenant, limits, created and last-used times (never the key or its hash)."""
+    api_keys = _api_keys()
+    infos = api_keys.list()
+    revoked = request.args.get("revoked", "")
+    return render_template(
+        "admin/keys.html",
+        keys=infos,
+        defaults=api_keys.defaults,
+        auth_mode=get_auth(current_app).mode,
+        tokens={info.name: _tokens().issue("revoke_key", info.name) for info in infos},
+        revoked=revoked if TENANT_NAME.fullmatch(revoked) else "",
+    )
+
+
+@bp.post("/keys/<name>/revoke")
+def revoke_key(name: str) -> Response:
+    """Revoke a tenant's key as `keys revoke` does: refused everywhere from the next request."""
+    if not TENANT_NAME.fullmatch(name):
+        abort(404)
+    if not _tokens().is_valid(request.form.get("csrf_token"), "revoke_key", name):
+        log.warning("admin_action_refused", action="revoke_key", tenant=name, reason="csrf")
+        abort(403, description="missing or invalid CSRF token: reload the keys page")
+    if not _api_keys().revoke(name):
+        return Response(f"tenant {name!r} has no key\n", 404, mimetype="text/plain")
+    log.info("admin_key_revoked", tenant=name)
+    return redirect(url_for("admin.key_list", revoked=name), code=303)
 
 
 def _checked_action(action: str, raw_run_id: str) -> str:

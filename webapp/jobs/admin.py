@@ -62,6 +62,7 @@ def show_job(store: JobStore, run_id: str) -> dict[str, Any]:
     record = store.get(run_id)
     document = record.to_status_document(with_input=True)
     document["owner"] = record.owner
+    document["tenant"] = record.tenant
     document["handbacks"] = record.handbacks
     document["failed_attempts"] = record.failed_attempts
     document["lease_expires_ms"] = store.lease_expiry_ms(run_id)
