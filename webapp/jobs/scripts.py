@@ -22,6 +22,7 @@ from typing import Any
 from webapp.jobs.keys import (
     NOTIFY_TTL_MS,
     TENANT_QUEUE_INFIX,
+    TOMBSTONE_OWNER,
     TURNS_CLOCK_SUFFIX,
     TURNS_SUFFIX,
 )
@@ -93,6 +94,7 @@ def _prelude() -> str:
         f"local TENANT_QUEUE_INFIX = '{TENANT_QUEUE_INFIX}'\n"
         f"local TURNS_SUFFIX = '{TURNS_SUFFIX}'\n"
         f"local TURNS_CLOCK_SUFFIX = '{TURNS_CLOCK_SUFFIX}'\n"
+        f"local TOMBSTONE_OWNER = '{TOMBSTONE_OWNER}'\n"
     )
     return constants + _read("common.lua")
 

@@ -41,7 +41,13 @@ from webapp.jobs.errors import (
     ReplicationTimeoutError,
     TransitionRefusedError,
 )
-from webapp.jobs.keys import CHECKPOINT_SUFFIX, NOTIFY_SUFFIX, NOTIFY_TTL_MS, Keys
+from webapp.jobs.keys import (
+    CHECKPOINT_SUFFIX,
+    NOTIFY_SUFFIX,
+    NOTIFY_TTL_MS,
+    TOMBSTONE_OWNER,
+    Keys,
+)
 from webapp.jobs.limits import PENDING_RETRY_AFTER_S, Limits
 from webapp.jobs.record import STATUS_FIELDS, JobRecord, decode_blob, encode_blob
 from webapp.jobs.scripts import Script
@@ -190,10 +196,15 @@ class JobStore:
         return names
 
     def _raise_missing(self, run_id: str) -> None:
-        """Expired (tombstone left) or never existed: a second round trip, on misses only."""
-        if self.redis.exists(self.keys.tombstone(run_id)):
-            raise JobExpiredError(run_id)
-        raise JobNotFoundError(run_id)
+        """Expired (tombstone left, naming the job's tenant) or never existed: a second round
+        trip, on misses only."""
+        tombstone = self.redis.get(self.keys.tombstone(run_id))
+        if tombstone is None:
+            raise JobNotFoundError(run_id)
+        owner = tombstone.decode()
+        if not owner.startswith(TOMBSTONE_OWNER):  # written before tombstones named the tenant
+            raise JobExpiredError(run_id, owner_known=False)
+        raise JobExpiredError(run_id, owner.removeprefix(TOMBSTONE_OWNER) or None)
 
     # ------------------------------------------------------------ submitting
 
@@ -565,7 +576,7 @@ class JobStore:
         record = JobRecord.from_hash(raw)
         if record.status is JobStatus.COMPLETE and result_blob is None:
             # The result key expired a moment before the record: report the job as expired.
-            raise JobExpiredError(run_id)
+            raise JobExpiredError(run_id, record.tenant)
         return record, decode_blob(result_blob)
 
     def queue_stats(self) -> QueueStats:
