@@ -121,6 +121,10 @@ class Keys:
         jobs without a tenant): the order within the tenant when it takes its turn."""
         return f"{self.pending}{TENANT_QUEUE_INFIX}{tenant or ''}"
 
+    def tenant_queue_pattern(self) -> str:
+        """SCAN pattern matching every tenant's queue (see `tenant_queue`), '' tenant's too."""
+        return f"{self.pending}{TENANT_QUEUE_INFIX}*"
+
     @property
     def turns(self) -> str:
         """Sorted set of tenants with queued jobs ('' for jobs without one), scored by their

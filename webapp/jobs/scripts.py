@@ -180,8 +180,12 @@ RETRY_FAILED = Script(
     args=("run_id", "cancelled_code", "now_iso", "ttl", "tombstone_ttl"),
 )
 
+# ---------------------------------------------------------------- an operator's purge
+PURGE_TENANT_QUEUE = Script("purge_tenant_queue", keys=("pending", "queue"), rest="run_ids")
+PURGE_TURNS = Script("purge_turns", keys=("pending",))
+
 # Every job script (the store registers them all on its client).
 ALL = (
     SUBMIT, CONFIRM, WITHDRAW, CLAIM, PROGRESS, CHECKPOINT, FINISH, HAND_BACK, RETRY_LATER,
-    HEARTBEAT, RESTORE, RECLAIM, CANCEL, RETRY_FAILED,
+    HEARTBEAT, RESTORE, RECLAIM, CANCEL, RETRY_FAILED, PURGE_TENANT_QUEUE, PURGE_TURNS,
 )  # fmt: skip

@@ -661,7 +661,10 @@ class JobStore:
             return [owner.decode() if owner else "" for owner in pipe.execute()]
 
     def purge(self) -> dict[str, int]:
-        """Delete tombstones of expired jobs and queue/lease entries whose record is gone."""
+        """Delete tombstones of expired jobs and queue/lease entries whose record is gone; then
+        the entries of tenants' queues whose job is off the global queue, and the tenants
+        that may leave the turns (nothing queued, their turn come round): what claims would
+        drop once they reach it."""
         removed = {"tombstones": 0, "pending_entries": 0, "lease_entries": 0}
         prefix = self.keys.tombstone_prefix
         for key in self.redis.scan_iter(match=f"{prefix}*", count=1000):
@@ -674,6 +677,18 @@ class JobStore:
             for member in self.redis.zrange(queue, 0, -1):
                 if not self.redis.exists(self.keys.job(member.decode())):
                     removed[counter] += self.redis.zrem(queue, member)
+        removed["tenant_queue_entries"] = self._purge_tenant_queues()
+        removed["turns_entries"] = self._run(scripts.PURGE_TURNS)
+        return removed
+
+    def _purge_tenant_queues(self) -> int:
+        """Drop the entries of every tenant's queue whose job is off the global queue."""
+        removed = 0
+        for queue in self.redis.scan_iter(match=self.keys.tenant_queue_pattern(), count=1000):
+            run_ids = self.redis.zrange(queue, 0, -1)
+            for start in range(0, len(run_ids), READ_BATCH):
+                batch = run_ids[start : start + READ_BATCH]
+                removed += self._run(scripts.PURGE_TENANT_QUEUE, queue=queue, run_ids=batch)
         return removed
 
     # ------------------------------------------------------------ worker presence

@@ -55,6 +55,12 @@ local function place(job, pending, run_id, due_ms)
   redis.call('ZADD', pending .. TURNS_SUFFIX, 'NX', clock, tenant)
 end
 
+-- A tenant with nothing queued leaves the turns once the clock has reached its turn: until
+-- then it keeps its place, so a tenant whose queue runs dry now and then gains no turns by it.
+local function leaves_turns(pending, tenant, turn, clock)
+  return turn <= clock and redis.call('ZCARD', tenant_queue(pending, tenant)) == 0
+end
+
 -- Takes a job off the global and its tenant's queue (the claim drops a tenant with nothing
 -- queued from the turns once its turn has come round).
 local function unqueue(job, pending, run_id)
