@@ -2,7 +2,8 @@
 
   jobs       the same job API served by this service, Flask + Celery and Flask + RQ, side by
              side in alternating rounds (needs `pip install celery rq`: benchmark-only)
-  http       HTTP req/s and latency of the service's endpoints (wrk when installed)
+  http       HTTP req/s and latency of the service's endpoints (wrk when installed), under
+             one AUTH_MODE or several side by side (--auth-modes none,api_key)
   shutdown   SIGTERM to exit when idle, a drain past its deadline, recovery after kill -9
   soak       mixed traffic on two instances while one is killed and the other drained
   compute    what a job's compute in a child process costs over running it on the job thread
@@ -36,7 +37,10 @@ COMMANDS = {  # subcommand: (function, [(option, default, help)])
         ("--service-env", [], "KEY=VALUE setting of the service (repeatable)")]),
     "http": ("bench.service:http", [
         ("--seconds", 5.0, "per endpoint"), ("--connections", 16, "keep-alive connections"),
-        ("--python-client", False, "the Python client even when wrk is installed")]),
+        ("--python-client", False, "the Python client even when wrk is installed"),
+        ("--auth-modes", "none", "AUTH_MODE of each server, side by side: none, api_key "
+                                 "(a key made for it, sent as Authorization: Bearer)"),
+        ("--rounds", 1, "rounds; each measures every server, the order rotating")]),
     "shutdown": ("bench.service:shutdown", [("--rounds", 3, "rounds of each timing")]),
     "soak": ("bench.service:soak", [("--minutes", 2.0, "duration"), ("--clients", 8, "client threads")]),
     "compute": ("bench.compute_cost:run", [("--rounds", 15, "jobs timed per figure")]),

@@ -31,10 +31,13 @@ class Client:
         parts = urlsplit(url)
         self.conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=TIMEOUT_S)
 
-    def call(self, method: str, path: str, body: bytes | None = None) -> tuple[int, Any, float]:
-        """(status, decoded JSON answer, seconds taken)."""
+    def call(
+        self, method: str, path: str, body: bytes | None = None, headers: dict | None = None
+    ) -> tuple[int, Any, float]:
+        """(status, decoded JSON answer, seconds taken); `headers` go with the request."""
         started = time.perf_counter()
-        self.conn.request(method, path, body=body, headers={"Content-Type": "application/json"})
+        sent = {"Content-Type": "application/json", **(headers or {})}
+        self.conn.request(method, path, body=body, headers=sent)
         response = self.conn.getresponse()
         payload = response.read()
         return response.status, json.loads(payload) if payload else None, time.perf_counter() - started  # fmt: skip
@@ -131,12 +134,14 @@ def closed_loop(
     return total
 
 
-def request_cycle(method: str, path: str, body: Any = None) -> Callable[[Client], Samples]:
-    """A cycle of one request; an answer of 400 or above is an error."""
+def request_cycle(
+    method: str, path: str, body: Any = None, headers: dict[str, str] | None = None
+) -> Callable[[Client], Samples]:
+    """A cycle of one request (with `headers`); an answer of 400 or above is an error."""
     encoded = None if body is None else json.dumps(body).encode()
 
     def cycle(client: Client) -> Samples:
-        status, _, seconds = client.call(method, path, encoded)
+        status, _, seconds = client.call(method, path, encoded, headers)
         if status >= 400:
             raise RuntimeError(f"HTTP {status}")
         return [(f"{method} {path}", seconds)]
@@ -144,12 +149,33 @@ def request_cycle(method: str, path: str, body: Any = None) -> Callable[[Client]
     return cycle
 
 
-def wrk_run(url: str, seconds: float, connections: int, script: Path | None = None) -> dict:
-    """`wrk -t2 --latency` on one URL (with a Lua script for a POST): req/s, p50/p90/p99 ms."""
+def wrk_run(
+    url: str,
+    seconds: float,
+    connections: int,
+    script: Path | None = None,
+    headers: dict[str, str] | None = None,
+) -> dict:
+    """`wrk -t2 --latency` on one URL (with a Lua script for a POST, `headers` on every
+    request): req/s, p50/p90/p99 ms."""
+    args = wrk_args(url, seconds, connections, script, headers)
+    done = subprocess.run(args, capture_output=True, text=True, timeout=seconds + 30)
+    return parse_wrk_output(done.stdout)
+
+
+def wrk_args(
+    url: str,
+    seconds: float,
+    connections: int,
+    script: Path | None = None,
+    headers: dict[str, str] | None = None,
+) -> list[str]:
+    """The wrk command line of `wrk_run` (wrk sends each -H header, the script's too)."""
     args = ["wrk", "-t2", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--latency"]
     args += ["-s", str(script)] if script else []
-    done = subprocess.run([*args, url], capture_output=True, text=True, timeout=seconds + 30)
-    return parse_wrk_output(done.stdout)
+    for name, value in (headers or {}).items():
+        args += ["-H", f"{name}: {value}"]
+    return [*args, url]
 
 
 def parse_wrk_output(out: str) -> dict[str, Any]:

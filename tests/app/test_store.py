@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from tests.conftest import valid_players
 from webapp.jobs import service
-from webapp.jobs.errors import TransitionRefusedError
+from webapp.jobs.errors import JobExpiredError, TransitionRefusedError
 from webapp.jobs.states import JobStatus
 from webapp.jobs.store import JobStore
 
@@ -347,3 +349,57 @@ def test_a_recovery_scan_held_up_past_its_bound_reclaims_nothing(store: JobStore
     assert store.reclaim_expired(not_after_ms=now_ms - 1) == []
     assert store.get(run_id).status == JobStatus.RUNNING
     assert store.reclaim_expired(not_after_ms=now_ms + 60_000) == [(run_id, JobStatus.PENDING)]
+
+
+def _failed_job_of_alice(store: JobStore) -> str:
+    origin = service.Origin(tenant="alice")
+    job_input = {"slate_id": "noop", "players": valid_players()}
+    run_id = service.submit(store, job_input, origin=origin).run_id
+    claim = store.claim_next("owner")
+    assert claim is not None
+    store.fail(run_id, claim.token, "boom")
+    return run_id
+
+
+def _ended(store: JobStore, run_id: str) -> None:
+    """Nothing more: the tombstone is the one its failure wrote."""
+
+
+def _retried(store: JobStore, run_id: str) -> None:
+    store.retry_failed(run_id)
+
+
+def _restored(store: JobStore, run_id: str) -> None:
+    store.retry_failed(run_id)
+    claim = store.claim_next("owner")
+    assert claim is not None
+    store.redis.delete(store.keys.job(run_id), store.keys.tombstone(run_id))
+    assert store.restore(claim, "owner")
+
+
+@pytest.mark.parametrize(
+    "step", [_ended, _retried, _restored], ids=["ended", "retried", "restored"]
+)
+def test_a_tombstone_names_the_jobs_tenant(
+    store: JobStore, step: Callable[[JobStore, str], None]
+) -> None:
+    """However its tombstone was last written, an expired job's error names its tenant."""
+    run_id = _failed_job_of_alice(store)
+    step(store, run_id)
+    store.redis.delete(store.keys.job(run_id))
+
+    with pytest.raises(JobExpiredError) as expired:
+        store.get(run_id)
+
+    assert (expired.value.tenant, expired.value.owner_known) == ("alice", True)
+
+
+def test_a_tombstone_of_a_job_without_a_tenant_names_none(store: JobStore) -> None:
+    """A job submitted without a tenant expires as no tenant's (tenant None, owner known)."""
+    run_id = _submit(store)
+    store.redis.delete(store.keys.job(run_id))
+
+    with pytest.raises(JobExpiredError) as expired:
+        store.get(run_id)
+
+    assert (expired.value.tenant, expired.value.owner_known) == (None, True)

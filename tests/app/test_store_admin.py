@@ -64,7 +64,13 @@ def test_purge_removes_only_what_has_no_record(store: JobStore) -> None:
 
     removed = store.purge()
 
-    assert removed == {"tombstones": 1, "pending_entries": 1, "lease_entries": 0}
+    assert removed == {
+        "tombstones": 1,
+        "pending_entries": 1,
+        "lease_entries": 0,
+        "tenant_queue_entries": 1,
+        "turns_entries": 0,
+    }
     assert list(store.run_ids(JobStatus.PENDING, 10)) == [kept]
 
 

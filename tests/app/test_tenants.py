@@ -11,6 +11,7 @@ from flask.testing import FlaskClient
 
 from tests.conftest import valid_players
 from tests.support.dk_csv import nfl_salary_csv
+from tests.support.waiting import wait_until
 from webapp.jobs.extension import get_jobs
 from webapp.tenants.auth import get_auth
 
@@ -19,6 +20,10 @@ from webapp.tenants.auth import get_auth
 def keyed_app(make_app: Callable[..., Flask]) -> Flask:
     """The service with AUTH_MODE=api_key."""
     return make_app(auth_mode="api_key")
+
+
+# A well-formed run id no job has.
+UNKNOWN_RUN_ID = "01ARZ3NDEKTSV4RRFFQ69G5FAV"
 
 
 def _key(app: Flask, name: str, **limits: float) -> dict[str, str]:
@@ -150,6 +155,109 @@ def test_another_tenants_job_is_404_on_every_route(
     assert response.json["error"]["code"] == "not_found"
     owner = getattr(client, method)(f"/optimize/{run_id}{suffix}", headers=alice)
     assert owner.status_code in (200, 409)  # 409: a complete job has nothing to cancel
+
+
+# Every route that reads or cancels a job by its id, optimize's and contests' alike.
+JOB_ROUTES = [
+    ("get", "/optimize/{}"),
+    ("get", "/optimize/{}?wait=5"),
+    ("get", "/optimize/{}?include=input"),
+    ("get", "/optimize/{}/input"),
+    ("get", "/optimize/{}/result"),
+    ("get", "/optimize/{}/result.csv"),
+    ("delete", "/optimize/{}"),
+    ("get", "/contests/{}"),
+    ("get", "/contests/{}/input"),
+    ("get", "/contests/{}/result"),
+    ("delete", "/contests/{}"),
+]
+JOB_ROUTE_IDS = [
+    "status", "status-wait", "status-input", "input", "result", "result-csv", "cancel",
+    "contest-status", "contest-input", "contest-result", "contest-cancel",
+]  # fmt: skip
+
+
+@pytest.fixture
+def expiring_app(make_app: Callable[..., Flask]) -> Flask:
+    """AUTH_MODE=api_key, and a finished job's record expires after one second."""
+    return make_app(auth_mode="api_key", job_ttl_seconds=1)
+
+
+def _expired_job(app: Flask, headers: dict[str, str]) -> str:
+    """A job of the tenant of `headers`, complete and then expired: its tombstone is left."""
+    run_id = _submit(app.test_client(), headers)
+    _complete(app, run_id)
+    store = get_jobs(app).store()
+    wait_until(lambda: not store.redis.exists(store.keys.job(run_id)), 5, 0.05)
+    assert store.redis.exists(store.keys.tombstone(run_id))
+    return run_id
+
+
+@pytest.mark.parametrize(("method", "route"), JOB_ROUTES, ids=JOB_ROUTE_IDS)
+def test_another_tenants_expired_job_is_404_and_the_owners_410(
+    expiring_app: Flask, method: str, route: str
+) -> None:
+    """Once tenant A's job has expired, tenant B still gets 404 as for no job; A gets 410."""
+    client = expiring_app.test_client()
+    alice, bob = _key(expiring_app, "alice"), _key(expiring_app, "bob")
+    run_id = _expired_job(expiring_app, alice)
+
+    other = getattr(client, method)(route.format(run_id), headers=bob)
+    owner = getattr(client, method)(route.format(run_id), headers=alice)
+
+    unknown = getattr(client, method)(route.format(UNKNOWN_RUN_ID), headers=bob)
+    assert (other.status_code, unknown.status_code) == (404, 404)
+    assert other.get_data(as_text=True) == unknown.get_data(as_text=True).replace(
+        UNKNOWN_RUN_ID, run_id
+    )
+    assert (owner.status_code, owner.json["error"]["code"]) == (410, "expired")
+
+
+def test_an_expired_job_without_a_tenant_is_404_to_a_tenant(make_app: Callable[..., Flask]) -> None:
+    """A job submitted without a tenant (AUTH_MODE=none) and expired is no tenant's: 404."""
+    shared = make_app(job_ttl_seconds=1)
+    run_id = _expired_job(shared, {})
+    keyed = make_app(auth_mode="api_key")  # the same Redis and key prefix
+
+    response = keyed.test_client().get(f"/optimize/{run_id}", headers=_key(keyed, "alice"))
+
+    assert response.status_code == 404
+
+
+def test_an_expired_job_still_answers_410_in_mode_none(make_app: Callable[..., Flask]) -> None:
+    """Without authentication everyone shares every job: a tenant's expired job reads 410."""
+    keyed = make_app(auth_mode="api_key", job_ttl_seconds=1)
+    run_id = _expired_job(keyed, _key(keyed, "alice"))
+    shared = make_app()  # the same Redis and key prefix
+
+    assert shared.test_client().get(f"/optimize/{run_id}").status_code == 410
+
+
+def test_a_tombstone_naming_no_owner_is_404_to_every_tenant(expiring_app: Flask) -> None:
+    """A tombstone written before tombstones named their owner ('1') proves no one owns it."""
+    alice = _key(expiring_app, "alice")
+    run_id = _expired_job(expiring_app, alice)
+    store = get_jobs(expiring_app).store()
+    store.redis.set(store.keys.tombstone(run_id), "1")
+
+    response = expiring_app.test_client().get(f"/optimize/{run_id}", headers=alice)
+
+    assert response.status_code == 404
+
+
+def test_another_tenants_result_that_expired_first_is_404(keyed_app: Flask) -> None:
+    """A complete job whose result expired a moment before its record is 404 to tenant B."""
+    client = keyed_app.test_client()
+    alice, bob = _key(keyed_app, "alice"), _key(keyed_app, "bob")
+    run_id = _submit(client, alice)
+    _complete(keyed_app, run_id)
+    store = get_jobs(keyed_app).store()
+    store.redis.delete(store.keys.result(run_id))
+
+    other = client.get(f"/optimize/{run_id}/result", headers=bob)
+    owner = client.get(f"/optimize/{run_id}/result", headers=alice)
+
+    assert (other.status_code, owner.status_code) == (404, 410)
 
 
 def test_another_tenants_job_is_not_cancelled(keyed_app: Flask) -> None:

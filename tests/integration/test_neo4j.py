@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -21,6 +21,7 @@ from webapp.config import Settings
 from webapp.jobs.extension import get_jobs
 from webapp.slates import graph
 from webapp.slates.neo4j_slates import SlateNotFoundError, load_slate, write_slate
+from webapp.tenants.auth import get_auth
 
 pytestmark = pytest.mark.integration
 
@@ -161,6 +162,95 @@ def test_slates_load_command(tmp_path: Path, make_app) -> None:
     assert result.exit_code == 0, result.output
     assert "2 nfl players" in result.output
     assert peer.runs[0][1]["slate_id"] == "main"
+
+
+def _slate_file(tmp_path: Path) -> Path:
+    path = tmp_path / "slate.json"
+    path.write_text(json.dumps([PLAYER, {**PLAYER, "id": "p2"}]))
+    return path
+
+
+def _remembering_graph() -> Callable[[str, dict], Answer]:
+    """A Bolt handler that keeps the slates written and answers loads from them."""
+    written: dict[str, list] = {}
+
+    def handle(query: str, params: dict) -> Answer:
+        if query == graph.WRITE_SLATE:
+            written[params["slate_id"]] = params["players"]
+            return Answer(["1"], [[1]])
+        players = written.get(params["slate_id"])
+        return Answer(["sport", "players"], [["nfl", players]] if players else [])
+
+    return handle
+
+
+def test_slates_load_command_for_a_tenant(tmp_path: Path, make_app) -> None:
+    """`slates load --tenant NAME` stores the slate among NAME's slates: under AUTH_MODE=api_key
+    that tenant's submit by the slate id finds it; another tenant's does not."""
+    with BoltPeer(_remembering_graph()) as peer:
+        app: Flask = make_app(neo4j_uri=peer.uri, auth_mode="api_key")
+        alice, bob = (
+            {"Authorization": f"Bearer {get_auth(app).api_keys.create(name)}"}
+            for name in ("alice", "bob")
+        )
+        loaded = app.test_cli_runner().invoke(
+            args=["slates", "load", str(_slate_file(tmp_path)), "--slate-id", "main",
+                  "--sport", "nfl", "--tenant", "alice"]
+        )  # fmt: skip
+        own = app.test_client().post("/optimize", json={"slate_id": "main"}, headers=alice)
+        other = app.test_client().post("/optimize", json={"slate_id": "main"}, headers=bob)
+
+    assert loaded.exit_code == 0, loaded.output
+    assert "tenant alice" in loaded.output
+    assert own.status_code == 202, own.json
+    assert other.json["error"]["code"] == "slate_not_found"
+
+
+def test_slates_load_command_without_a_tenant_warns_under_api_keys(
+    tmp_path: Path, make_app
+) -> None:
+    """Without --tenant the slate is no tenant's: under AUTH_MODE=api_key the command says that
+    no tenant can use it (it is still loaded, for AUTH_MODE=none)."""
+    with BoltPeer() as peer:
+        app: Flask = make_app(neo4j_uri=peer.uri, auth_mode="api_key")
+        result = app.test_cli_runner().invoke(
+            args=["slates", "load", str(_slate_file(tmp_path)), "--slate-id", "main",
+                  "--sport", "nfl"]
+        )  # fmt: skip
+
+    assert result.exit_code == 0, result.output
+    assert peer.runs[0][1]["slate_id"] == "main"
+    assert "no tenant can use it" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [("--tenant", "bad name!"), ("--slate-id", "alice/main")],
+    ids=["tenant", "slate-id"],
+)
+def test_slates_load_command_refuses_a_malformed_name(
+    tmp_path: Path, make_app, option: str, value: str
+) -> None:
+    """A tenant or slate id the API would refuse is refused before anything is written (a
+    '/' in a slate id would reach into a tenant's slates)."""
+    args = {"--slate-id": "main", option: value}
+    with BoltPeer() as peer:
+        app: Flask = make_app(neo4j_uri=peer.uri)
+        result = app.test_cli_runner().invoke(
+            args=["slates", "load", str(_slate_file(tmp_path)), "--sport", "nfl",
+                  *(item for pair in args.items() for item in pair)]
+        )  # fmt: skip
+
+    assert result.exit_code == 2, result.output
+    assert peer.runs == []
+
+
+def test_slates_load_help_says_what_no_tenant_means(make_app) -> None:
+    """The command's help says that without --tenant only AUTH_MODE=none can use the slate."""
+    result = make_app().test_cli_runner().invoke(args=["slates", "load", "--help"])
+
+    assert "--tenant" in result.output
+    assert "AUTH_MODE=none" in " ".join(result.output.split())
 
 
 def test_ready_with_neo4j(make_app) -> None:

@@ -125,6 +125,50 @@ def test_purge_removes_orphans_only(real_app: Flask, real_store: JobStore) -> No
     assert get_jobs(real_app).store().queue_stats().pending == 1
 
 
+def _submit_as(store: JobStore, tenant: str) -> str:
+    job_input = {"slate_id": "noop", "players": valid_players()}
+    return service.submit(store, job_input, origin=service.Origin(tenant=tenant)).run_id
+
+
+def _tenant_queue(store: JobStore, tenant: str) -> list[str]:
+    return [r.decode() for r in store.redis.zrange(store.keys.tenant_queue(tenant), 0, -1)]
+
+
+def test_purge_cleans_the_tenants_queues_and_turns(real_app: Flask, real_store: JobStore) -> None:
+    """Entries of jobs whose record is gone leave their tenant's queue too, and a tenant left
+    with nothing queued leaves the turns; another tenant's live job keeps its places."""
+    alice_live, alice_gone = _submit_as(real_store, "alice"), _submit_as(real_store, "alice")
+    bob_gone = _submit_as(real_store, "bob")
+    real_store.redis.delete(real_store.keys.job(alice_gone), real_store.keys.job(bob_gone))
+
+    result = _run(real_app, "purge")
+
+    assert result.exit_code == 0, result.output
+    assert (_tenant_queue(real_store, "alice"), _tenant_queue(real_store, "bob")) == (
+        [alice_live],
+        [],
+    )
+    assert real_store.redis.zrange(real_store.keys.turns, 0, -1) == [b"alice"]
+    assert "2 pending_entries" in result.output and "2 tenant_queue_entries" in result.output
+    assert "1 turns_entries" in result.output
+    claim = real_store.claim_next("host-a:1")
+    assert claim is not None and claim.record.run_id == alice_live
+
+
+def test_purge_leaves_a_tenant_whose_turn_is_ahead_in_the_turns(
+    real_app: Flask, real_store: JobStore
+) -> None:
+    """A tenant just served, with nothing queued, keeps its turn (as the claim keeps it), so
+    its next job does not go ahead of tenants still waiting for theirs."""
+    _submit_as(real_store, "bob")
+    assert real_store.claim_next("host-a:1") is not None
+
+    result = _run(real_app, "purge")
+
+    assert result.exit_code == 0, result.output
+    assert real_store.redis.zrange(real_store.keys.turns, 0, -1, withscores=True) == [(b"bob", 1)]
+
+
 def test_jobs_commands_name_the_redis_they_use(real_app: Flask, real_store: JobStore) -> None:
     """Every `jobs` command says on stderr which Redis (password hidden) and prefix it acts on."""
     result = _run(real_app, "list")

@@ -17,6 +17,7 @@ from tests.conftest import valid_players
 from tests.support.dk_csv import nfl_salary_csv
 from tests.support.gunicorn_server import ROOT, GunicornServer
 from tests.support.waiting import wait_until
+from webapp.jobs.keys import Keys
 
 pytestmark = pytest.mark.integration
 
@@ -156,3 +157,27 @@ def test_a_tenant_at_its_pending_limit_gets_429_through_gunicorn(
     assert codes[:2] == [202, 202] and codes[-1] == 429, codes
     assert int(answers[-1].headers["Retry-After"]) > 0
     assert answers[-1].json()["error"]["details"]["limit"] == "max_pending"
+
+
+def test_another_tenants_expired_job_is_404_through_gunicorn(
+    start_gunicorn: Callable[..., GunicornServer],
+    keyed_env: dict[str, str],
+    real_redis: redis.Redis,
+    settings,
+) -> None:
+    """Once A's job has expired in Redis, B's status read is 404 as for no job, A's is 410."""
+    alice, bob = (_bearer(_create_key(keyed_env, name)) for name in ("alice", "bob"))
+    server = start_gunicorn({**keyed_env, "JOB_TTL_SECONDS": "1"})
+    body = {"slate_id": "noop", "players": valid_players(), "n_scenarios": 0}
+    run_id = requests.post(f"{server.url}/optimize", json=body, headers=alice, timeout=10).json()[
+        "run_id"
+    ]
+    record = Keys(settings.redis_key_prefix).job(run_id)
+    wait_until(lambda: real_redis.hget(record, "status") == b"complete", 15)
+    wait_until(lambda: not real_redis.exists(record), 5)
+
+    other = requests.get(f"{server.url}/optimize/{run_id}", headers=bob, timeout=10)
+    owner = requests.get(f"{server.url}/optimize/{run_id}", headers=alice, timeout=10)
+
+    assert (other.status_code, other.json()["error"]["code"]) == (404, "not_found")
+    assert (owner.status_code, owner.json()["error"]["code"]) == (410, "expired")

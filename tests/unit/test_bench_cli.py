@@ -8,7 +8,8 @@ import pytest
 
 from bench.__main__ import parse_args
 from bench.compare import job_cycle
-from bench.load import LoadResult
+from bench.load import LoadResult, request_cycle, wrk_args
+from bench.service import auth_modes, status_summary
 
 
 class ScriptedClient:
@@ -87,3 +88,56 @@ def test_job_cycle_polls_until_complete_then_reads_the_result() -> None:
 def test_job_cycle_fails_on_a_job_that_did_not_do_its_work(answers: list) -> None:
     with pytest.raises(RuntimeError):
         job_cycle({"slate_id": "x"}, lineups=2)(ScriptedClient(answers))
+
+
+def test_http_runs_one_auth_mode_unless_told_more() -> None:
+    """`python -m bench http` runs AUTH_MODE none alone, once; --auth-modes names several."""
+    args = parse_args(["http"])
+    assert (auth_modes(args.auth_modes), args.rounds) == (["none"], 1)
+    more = parse_args(["http", "--auth-modes", "none,api_key", "--rounds", "3"])
+    assert (auth_modes(more.auth_modes), more.rounds) == (["none", "api_key"], 3)
+
+
+@pytest.mark.parametrize("text", ["", "none,header", "api_key,api_key", "basic"])
+def test_http_refuses_auth_modes_it_cannot_run(text: str) -> None:
+    """Only distinct modes of none and api_key (header mode needs a gateway in front)."""
+    with pytest.raises(ValueError, match="--auth-modes"):
+        auth_modes(text)
+
+
+def test_the_status_summary_compares_medians_with_the_first_mode() -> None:
+    """Each mode's median req/s, p50 and p99 over rounds, and their ratios to the first's."""
+    runs = {
+        "none": [{"rps": 1000.0, "p50_ms": 10.0, "p99_ms": 40.0},
+                 {"rps": 800.0, "p50_ms": 12.0, "p99_ms": 60.0},
+                 {"rps": 900.0, "p50_ms": 11.0, "p99_ms": 50.0}],
+        "api_key": [{"rps": 720.0, "p50_ms": 13.2, "p99_ms": 55.0},
+                    {"rps": 810.0, "p50_ms": 12.1, "p99_ms": 45.0},
+                    {"rps": 700.0, "p50_ms": 14.0, "p99_ms": 75.0}],
+    }  # fmt: skip
+
+    lines = status_summary(runs)
+
+    assert lines[0] == "status read (GET /optimize/<id>), median of 3 round(s):"
+    assert lines[1].split() == ["none", "900", "req/s", "p50", "11.00", "ms", "p99", "50.00", "ms"]
+    assert lines[-1] == "  api_key / none: req/s 0.80x, p50 1.20x, p99 1.10x"
+
+
+def test_wrk_sends_the_given_headers() -> None:
+    """Each header becomes a -H option before the URL (a POST script keeps its own too)."""
+    args = wrk_args("http://h/x", 5, 16, None, {"Authorization": "Bearer lok_k"})
+    assert args[-3:] == ["-H", "Authorization: Bearer lok_k", "http://h/x"]
+
+
+def test_a_request_cycle_sends_its_headers() -> None:
+    """The Python client's cycle passes the headers (an API key) with every request."""
+    sent: list[dict | None] = []
+
+    class Recording:
+        def call(self, method: str, path: str, body: bytes | None, headers: dict | None) -> Any:
+            sent.append(headers)
+            return 200, {}, 0.001
+
+    request_cycle("GET", "/x", headers={"Authorization": "Bearer k"})(Recording())
+
+    assert sent == [{"Authorization": "Bearer k"}]

@@ -44,7 +44,16 @@ class JobNotFoundError(LookupError):
 
 
 class JobExpiredError(LookupError):
-    """The job existed but its record has expired."""
+    """The job existed but its record has expired.
+
+    `tenant` is the tenant the job belonged to (None: it had none); `owner_known` is False for
+    a tombstone from before tombstones named their job's tenant, which proves no one owns it."""
+
+    def __init__(self, run_id: str, tenant: str | None = None, *, owner_known: bool = True) -> None:
+        super().__init__(run_id)
+        self.run_id = run_id
+        self.tenant = tenant
+        self.owner_known = owner_known
 
 
 class IdempotencyConflictError(Exception):

@@ -24,6 +24,10 @@ NOTIFY_TTL_MS = 2000
 TENANT_QUEUE_INFIX = ":t:"
 TURNS_SUFFIX = ":turns"
 TURNS_CLOCK_SUFFIX = ":turns:clock"
+# What a tombstone holds: this, then its job's tenant ('' for a job without one), so an expired
+# job still answers 410 to its owner only. Scripts write it (they know the tenant from the
+# record); the store reads it. A tombstone from before it named an owner holds '1'.
+TOMBSTONE_OWNER = "owner:"
 
 
 @dataclass(frozen=True)
@@ -59,7 +63,8 @@ class Keys:
         return self.job(run_id) + NOTIFY_SUFFIX
 
     def tombstone(self, run_id: str) -> str:
-        """Small key that outlives the record, so an expired job reads as 410, not 404."""
+        """Small key that outlives the record, so an expired job reads as 410, not 404; it
+        names the job's tenant (TOMBSTONE_OWNER), so to anyone else it stays a 404."""
         return self.tombstone_prefix + run_id
 
     def idempotency(self, idempotency_key: str, user_id: str | None = None) -> str:
@@ -115,6 +120,10 @@ class Keys:
         """Sorted set of one tenant's pending run ids, scored as on the global queue (None: the
         jobs without a tenant): the order within the tenant when it takes its turn."""
         return f"{self.pending}{TENANT_QUEUE_INFIX}{tenant or ''}"
+
+    def tenant_queue_pattern(self) -> str:
+        """SCAN pattern matching every tenant's queue (see `tenant_queue`), '' tenant's too."""
+        return f"{self.pending}{TENANT_QUEUE_INFIX}*"
 
     @property
     def turns(self) -> str:

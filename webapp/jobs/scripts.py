@@ -22,6 +22,7 @@ from typing import Any
 from webapp.jobs.keys import (
     NOTIFY_TTL_MS,
     TENANT_QUEUE_INFIX,
+    TOMBSTONE_OWNER,
     TURNS_CLOCK_SUFFIX,
     TURNS_SUFFIX,
 )
@@ -93,6 +94,7 @@ def _prelude() -> str:
         f"local TENANT_QUEUE_INFIX = '{TENANT_QUEUE_INFIX}'\n"
         f"local TURNS_SUFFIX = '{TURNS_SUFFIX}'\n"
         f"local TURNS_CLOCK_SUFFIX = '{TURNS_CLOCK_SUFFIX}'\n"
+        f"local TOMBSTONE_OWNER = '{TOMBSTONE_OWNER}'\n"
     )
     return constants + _read("common.lua")
 
@@ -178,8 +180,12 @@ RETRY_FAILED = Script(
     args=("run_id", "cancelled_code", "now_iso", "ttl", "tombstone_ttl"),
 )
 
+# ---------------------------------------------------------------- an operator's purge
+PURGE_TENANT_QUEUE = Script("purge_tenant_queue", keys=("pending", "queue"), rest="run_ids")
+PURGE_TURNS = Script("purge_turns", keys=("pending",))
+
 # Every job script (the store registers them all on its client).
 ALL = (
     SUBMIT, CONFIRM, WITHDRAW, CLAIM, PROGRESS, CHECKPOINT, FINISH, HAND_BACK, RETRY_LATER,
-    HEARTBEAT, RESTORE, RECLAIM, CANCEL, RETRY_FAILED,
+    HEARTBEAT, RESTORE, RECLAIM, CANCEL, RETRY_FAILED, PURGE_TENANT_QUEUE, PURGE_TURNS,
 )  # fmt: skip

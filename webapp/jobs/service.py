@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from webapp.clock import now_iso
 from webapp.ids import new_ulid
 from webapp.jobs.durability import WaitPolicy
-from webapp.jobs.errors import JobNotFoundError, ResultNotReadyError
+from webapp.jobs.errors import JobExpiredError, JobNotFoundError, ResultNotReadyError
 from webapp.jobs.limits import Limits
 from webapp.jobs.record import JobRecord
 from webapp.jobs.states import JobStatus
@@ -87,17 +89,32 @@ def owned(record: JobRecord, tenant: str | None) -> JobRecord:
     return record
 
 
+@contextmanager
+def _expired_as_seen_by(tenant: str | None) -> Iterator[None]:
+    """Another tenant's expired job raises JobNotFoundError, as its live job does (`owned`):
+    a 410 would tell a caller that a job of that id existed. So does a tombstone that names
+    no owner (written before tombstones did), for every tenant."""
+    try:
+        yield
+    except JobExpiredError as expired:
+        if tenant is not None and not (expired.owner_known and expired.tenant == tenant):
+            raise JobNotFoundError(expired.run_id) from None
+        raise
+
+
 def status(
     store: JobStore, run_id: str, *, with_input: bool = False, tenant: str | None = None
 ) -> JobRecord:
     """The job's record, its input read only when asked for (raises JobNotFoundError /
-    JobExpiredError, and JobNotFoundError for another tenant's job)."""
-    return owned(store.get(run_id, with_input=with_input), tenant)
+    JobExpiredError, and JobNotFoundError for another tenant's job, live or expired)."""
+    with _expired_as_seen_by(tenant):
+        return owned(store.get(run_id, with_input=with_input), tenant)
 
 
 def result(store: JobStore, run_id: str, *, tenant: str | None = None) -> tuple[JobRecord, Any]:
     """The result of a complete job of `tenant`; ResultNotReadyError otherwise."""
-    record, value = store.get_result(run_id)
+    with _expired_as_seen_by(tenant):
+        record, value = store.get_result(run_id)
     owned(record, tenant)
     if record.status is not JobStatus.COMPLETE:
         raise ResultNotReadyError(record)

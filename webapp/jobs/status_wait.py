@@ -16,7 +16,7 @@ from flask import Flask
 
 from webapp.extensions import Key
 from webapp.jobs.record import JobRecord
-from webapp.jobs.service import owned
+from webapp.jobs.service import status
 from webapp.jobs.states import TERMINAL
 from webapp.jobs.store import JobStore
 
@@ -45,8 +45,8 @@ class StatusWaiters:
     ) -> tuple[JobRecord, bool]:
         """The job's record once its status differs from now, or after timeout_s; the flag is
         False when every slot was taken and the record was read without waiting. Another
-        tenant's job is JobNotFoundError at once (as service.owned)."""
-        record = owned(store.get(run_id, with_input=with_input), tenant)
+        tenant's job, live or expired, is JobNotFoundError at once (as service.status)."""
+        record = status(store, run_id, with_input=with_input, tenant=tenant)
         if record.status in TERMINAL or timeout_s <= 0:
             return record, True
         if not self._slots.acquire(blocking=False):

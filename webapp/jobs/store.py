@@ -41,7 +41,13 @@ from webapp.jobs.errors import (
     ReplicationTimeoutError,
     TransitionRefusedError,
 )
-from webapp.jobs.keys import CHECKPOINT_SUFFIX, NOTIFY_SUFFIX, NOTIFY_TTL_MS, Keys
+from webapp.jobs.keys import (
+    CHECKPOINT_SUFFIX,
+    NOTIFY_SUFFIX,
+    NOTIFY_TTL_MS,
+    TOMBSTONE_OWNER,
+    Keys,
+)
 from webapp.jobs.limits import PENDING_RETRY_AFTER_S, Limits
 from webapp.jobs.record import STATUS_FIELDS, JobRecord, decode_blob, encode_blob
 from webapp.jobs.scripts import Script
@@ -190,10 +196,15 @@ class JobStore:
         return names
 
     def _raise_missing(self, run_id: str) -> None:
-        """Expired (tombstone left) or never existed: a second round trip, on misses only."""
-        if self.redis.exists(self.keys.tombstone(run_id)):
-            raise JobExpiredError(run_id)
-        raise JobNotFoundError(run_id)
+        """Expired (tombstone left, naming the job's tenant) or never existed: a second round
+        trip, on misses only."""
+        tombstone = self.redis.get(self.keys.tombstone(run_id))
+        if tombstone is None:
+            raise JobNotFoundError(run_id)
+        owner = tombstone.decode()
+        if not owner.startswith(TOMBSTONE_OWNER):  # written before tombstones named the tenant
+            raise JobExpiredError(run_id, owner_known=False)
+        raise JobExpiredError(run_id, owner.removeprefix(TOMBSTONE_OWNER) or None)
 
     # ------------------------------------------------------------ submitting
 
@@ -565,7 +576,7 @@ class JobStore:
         record = JobRecord.from_hash(raw)
         if record.status is JobStatus.COMPLETE and result_blob is None:
             # The result key expired a moment before the record: report the job as expired.
-            raise JobExpiredError(run_id)
+            raise JobExpiredError(run_id, record.tenant)
         return record, decode_blob(result_blob)
 
     def queue_stats(self) -> QueueStats:
@@ -650,7 +661,10 @@ class JobStore:
             return [owner.decode() if owner else "" for owner in pipe.execute()]
 
     def purge(self) -> dict[str, int]:
-        """Delete tombstones of expired jobs and queue/lease entries whose record is gone."""
+        """Delete tombstones of expired jobs and queue/lease entries whose record is gone; then
+        the entries of tenants' queues whose job is off the global queue, and the tenants
+        that may leave the turns (nothing queued, their turn come round): what claims would
+        drop once they reach it."""
         removed = {"tombstones": 0, "pending_entries": 0, "lease_entries": 0}
         prefix = self.keys.tombstone_prefix
         for key in self.redis.scan_iter(match=f"{prefix}*", count=1000):
@@ -663,6 +677,18 @@ class JobStore:
             for member in self.redis.zrange(queue, 0, -1):
                 if not self.redis.exists(self.keys.job(member.decode())):
                     removed[counter] += self.redis.zrem(queue, member)
+        removed["tenant_queue_entries"] = self._purge_tenant_queues()
+        removed["turns_entries"] = self._run(scripts.PURGE_TURNS)
+        return removed
+
+    def _purge_tenant_queues(self) -> int:
+        """Drop the entries of every tenant's queue whose job is off the global queue."""
+        removed = 0
+        for queue in self.redis.scan_iter(match=self.keys.tenant_queue_pattern(), count=1000):
+            run_ids = self.redis.zrange(queue, 0, -1)
+            for start in range(0, len(run_ids), READ_BATCH):
+                batch = run_ids[start : start + READ_BATCH]
+                removed += self._run(scripts.PURGE_TENANT_QUEUE, queue=queue, run_ids=batch)
         return removed
 
     # ------------------------------------------------------------ worker presence

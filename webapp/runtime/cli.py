@@ -99,7 +99,9 @@ def fail_command(run_id: str, reason: str) -> None:
 
 @jobs_cli.command("purge")
 def purge_command() -> None:
-    """Delete tombstones of expired jobs and queue entries whose record is gone."""
+    """Delete tombstones of expired jobs and queue entries whose record is gone, on the global
+    queue, the leases and every tenant's queue; tenants left with nothing queued leave the
+    turns once their turn has come round."""
     removed = _store().purge()
     click.echo(", ".join(f"{count} {what}" for what, count in removed.items()) + " removed")
 

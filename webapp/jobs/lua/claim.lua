@@ -57,9 +57,8 @@ local function start(run_id, job, tenant)
 end
 
 -- An entry whose job is no longer pending (ended, expired) is dropped from both queues; one off
--- the global queue is dropped from its tenant's.
--- A tenant with nothing queued leaves the turns once the clock has reached its turn: until
--- then it keeps its place, so a tenant whose queue runs dry now and then gains no turns by it.
+-- the global queue is dropped from its tenant's. A tenant with nothing queued leaves the turns
+-- as `leaves_turns` says.
 local budget = 100
 local clock = tonumber(redis.call('GET', pending .. TURNS_CLOCK_SUFFIX) or '0')
 local waiting = redis.call('ZRANGE', turns, 0, -1, 'WITHSCORES')
@@ -69,7 +68,7 @@ for i = 1, #waiting, 2 do
   while budget > 0 do
     local due = redis.call('ZRANGEBYSCORE', own, '-inf', now, 'LIMIT', 0, 1)
     if #due == 0 then
-      if turn <= clock and redis.call('ZCARD', own) == 0 then redis.call('ZREM', turns, tenant) end
+      if leaves_turns(pending, tenant, turn, clock) then redis.call('ZREM', turns, tenant) end
       break
     end
     local run_id = due[1]

@@ -16,21 +16,27 @@ local function notify(notice)
   redis.call('PEXPIRE', notice, NOTIFY_TTL_MS)
 end
 
+-- Every pending job is on the global queue (`pending`: what counts, lists and ages read) and on
+-- its tenant's queue, with the same score; tenants with queued jobs take turns (`turns`, see
+-- claim.lua). A job without a tenant is on the queue of tenant ''.
+local function tenant_of(job)
+  return redis.call('HGET', job, 'tenant') or ''
+end
+
+-- (Re)writes a job's tombstone, naming the job's tenant: once the record has expired the job
+-- answers 410 to that tenant and 404 to any other, as its record did.
+local function mark_tombstone(job, tombstone, tombstone_ttl)
+  redis.call('SET', tombstone, TOMBSTONE_OWNER .. tenant_of(job), 'EX', tombstone_ttl)
+end
+
 -- Ends a job (complete or failed): its record, Idempotency-Key and tombstone start their TTLs.
 local function end_job(job, tombstone, checkpoint, ttl, tombstone_ttl)
   redis.call('HDEL', job, 'claim')
   local idem = redis.call('HGET', job, 'idem')
   if idem then redis.call('EXPIRE', idem, ttl) end
   redis.call('EXPIRE', job, ttl)
-  redis.call('SET', tombstone, '1', 'EX', tombstone_ttl)
+  mark_tombstone(job, tombstone, tombstone_ttl)
   redis.call('DEL', checkpoint)
-end
-
--- Every pending job is on the global queue (`pending`: what counts, lists and ages read) and on
--- its tenant's queue, with the same score; tenants with queued jobs take turns (`turns`, see
--- claim.lua). A job without a tenant is on the queue of tenant ''.
-local function tenant_of(job)
-  return redis.call('HGET', job, 'tenant') or ''
 end
 
 local function tenant_queue(pending, tenant)
@@ -47,6 +53,12 @@ local function place(job, pending, run_id, due_ms)
   redis.call('ZADD', tenant_queue(pending, tenant), due_ms, run_id)
   local clock = redis.call('GET', pending .. TURNS_CLOCK_SUFFIX) or '0'
   redis.call('ZADD', pending .. TURNS_SUFFIX, 'NX', clock, tenant)
+end
+
+-- A tenant with nothing queued leaves the turns once the clock has reached its turn: until
+-- then it keeps its place, so a tenant whose queue runs dry now and then gains no turns by it.
+local function leaves_turns(pending, tenant, turn, clock)
+  return turn <= clock and redis.call('ZCARD', tenant_queue(pending, tenant)) == 0
 end
 
 -- Takes a job off the global and its tenant's queue (the claim drops a tenant with nothing

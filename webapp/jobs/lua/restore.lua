@@ -9,7 +9,7 @@ local fields = {unpack(ARGV, 5)}
 if not vanished(job, tombstone) then return 0 end
 redis.call('HSET', job, unpack(fields))
 redis.call('HSET', job, 'status', 'running', 'owner', owner)
-redis.call('SET', tombstone, '1', 'EX', tombstone_ttl)
+mark_tombstone(job, tombstone, tombstone_ttl)
 redis.call('ZADD', leases, now_ms() + tonumber(lease_ms), run_id)
 local idem, digest = redis.call('HGET', job, 'idem'), redis.call('HGET', job, 'idem_digest')
 if idem and digest then redis.call('SET', idem, run_id .. '\n' .. digest, 'NX') end

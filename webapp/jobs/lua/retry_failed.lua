@@ -15,6 +15,6 @@ redis.call('HDEL', job, 'error', 'error_code', 'finished_at', 'started_at', 'fin
 redis.call('PERSIST', job)
 local idem = redis.call('HGET', job, 'idem')
 if idem then redis.call('PERSIST', idem) end
-redis.call('SET', tombstone, '1', 'EX', tombstone_ttl)
+mark_tombstone(job, tombstone, tombstone_ttl)
 queue(job, pending, wake, run_id, now)
 return 1

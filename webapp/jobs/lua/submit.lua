@@ -51,7 +51,7 @@ if tenant_pending ~= '' then
   redis.call('ZADD', tenant_pending, now, run_id)
 end
 redis.call('HSET', job, 'enqueued_ms', now, unpack(fields))
-redis.call('SET', tombstone, '1', 'EX', tombstone_ttl)
+mark_tombstone(job, tombstone, tombstone_ttl)
 if idempotency ~= '' then
   redis.call('SET', idempotency, run_id .. '\n' .. digest)
   redis.call('HSET', job, 'idem', idempotency, 'idem_digest', digest)
