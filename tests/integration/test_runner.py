@@ -11,7 +11,7 @@ import redis
 from flask import Flask
 from structlog.testing import LogCapture
 
-from tests.conftest import close_app, valid_players
+from tests.conftest import capture_logs_into, close_app, valid_players
 from tests.support.kinds import scripted_kinds
 from tests.support.waiting import wait_until
 from webapp import create_app
@@ -332,5 +332,27 @@ def test_recovery_waits_a_lease_after_redis_trouble(
         assert _status(store, run_id) == JobStatus.RUNNING  # not taken from its owner yet
 
         wait_until(lambda: _status(store, run_id) == JobStatus.COMPLETE, 6)
+    finally:
+        close_app(app)
+
+
+def test_an_idle_dispatcher_waits_for_work_within_the_socket_timeout(
+    settings: Settings, real_redis: redis.Redis, log_capture: LogCapture
+) -> None:
+    """REDIS_SOCKET_TIMEOUT=0.5, under the dispatcher's idle wait for work: idling is not a
+    Redis error (no failed claim, no back-off), and a job submitted after a while idle starts
+    at once."""
+    app = create_app(replace(settings, redis_socket_timeout_s=0.5), kinds=scripted_kinds())
+    capture_logs_into(log_capture)
+    store = get_jobs(app).store()
+    try:
+        get_jobs(app).runner.start()
+        time.sleep(2.5)
+        submitted = time.monotonic()
+        run_id = _submit(store, "noop")
+
+        wait_until(lambda: _status(store, run_id) == JobStatus.COMPLETE, 10)
+        assert time.monotonic() - submitted < 1.0
+        assert [e for e in log_capture.entries if e["event"] == "job_claim_failed"] == []
     finally:
         close_app(app)

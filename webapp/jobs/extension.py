@@ -15,7 +15,7 @@ from webapp.jobs.durability import WaitPolicy
 from webapp.jobs.events import NO_EVENTS, JobEvents
 from webapp.jobs.keys import Keys
 from webapp.jobs.kinds import JobKinds
-from webapp.jobs.runner import JobRunner, RunnerOptions
+from webapp.jobs.runner import JobRunner, RunnerOptions, idle_poll_s
 from webapp.jobs.store import JobStore
 
 
@@ -58,6 +58,7 @@ class Jobs:
                 result_write_retry_seconds=s.result_write_retry_seconds,
                 job_timeout_seconds=s.job_timeout_seconds,
                 job_memory_limit_mb=s.job_memory_limit_mb,
+                idle_poll_seconds=idle_poll_s(s.redis_socket_timeout_s),
             ),
             wait_policy=self.wait_policy,
             events=self.events,

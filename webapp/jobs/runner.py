@@ -57,7 +57,8 @@ __all__ = ["JobRunner", "RunnerOptions"]
 
 log = structlog.get_logger(__name__)
 
-# How long an idle dispatcher blocks waiting for a wake-up before it polls the queue anyway.
+# How long an idle dispatcher blocks waiting for a wake-up before it polls the queue anyway (at
+# most: see idle_poll_s).
 IDLE_POLL_S = 1.0
 # How often a paused dispatcher looks again whether it may take jobs (seconds).
 PAUSE_POLL_S = 0.25
@@ -67,6 +68,13 @@ BACKOFF_MIN_S, BACKOFF_MAX_S = 0.1, 5.0
 RETRY_DELAY_MIN_S, RETRY_DELAY_MAX_S = 1.0, 60.0
 # Pause before a supervised loop that raised runs again (seconds).
 RESTART_DELAY_S = 1.0
+
+
+def idle_poll_s(socket_timeout_s: float) -> float:
+    """How long an idle dispatcher blocks waiting for a wake-up: IDLE_POLL_S, or half the Redis
+    socket timeout when that is shorter (a blocking read outlasting it ends in a timeout error,
+    a failed claim and its back-off, as the status waiters also avoid)."""
+    return min(IDLE_POLL_S, max(socket_timeout_s / 2, 0.05))
 
 
 def retry_delay_s(failed_attempts: int) -> float:
@@ -86,6 +94,7 @@ class RunnerOptions:
     result_write_retry_seconds: float = 300.0
     job_timeout_seconds: float = 600.0  # hard limit per attempt of a compute process
     job_memory_limit_mb: int = 2048  # resident memory a compute process may use
+    idle_poll_seconds: float = IDLE_POLL_S  # see idle_poll_s
 
 
 class JobRunner:
@@ -214,8 +223,8 @@ class JobRunner:
         if job is None:
             if self.is_accepting:
                 started = time.monotonic()
-                store.wait_for_work(IDLE_POLL_S)
-                self.reachability.took(started, expected_s=IDLE_POLL_S)
+                store.wait_for_work(self.options.idle_poll_seconds)
+                self.reachability.took(started, expected_s=self.options.idle_poll_seconds)
             return False
         assert self._executor is not None
         self._executor.submit(self._run, job, store)
