@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from ortools.sat.python import cp_model
 
 from bench.slates import nfl_slate
 from webapp.jobs.errors import JobFailedError
 from webapp.lineups.job import make_optimize_job
+from webapp.optimizer import search
 
 
 class _Context:
@@ -51,3 +53,22 @@ def test_an_infeasible_request_fails_with_its_code() -> None:
         _run(locks=qbs)
 
     assert failure.value.code == "infeasible"
+
+
+def test_a_starved_solver_fails_with_its_own_code(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A lineup solve that reaches its work limit before any lineup fails as solver_limit:
+    not infeasible (nothing was proven), not invalid_request (the request was fine)."""
+    real = cp_model.CpSolver.solve
+
+    def starved(self: cp_model.CpSolver, *args: object, **kwargs: object) -> object:
+        self.parameters.max_deterministic_time = 1e-9  # stops before its first solution
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(cp_model.CpSolver, "solve", starved)
+    monkeypatch.setattr(search, "DFS_POOL", 0)  # every pool goes to CP-SAT
+
+    with pytest.raises(JobFailedError) as failure:
+        _run(n_lineups=2, min_unique=2)
+
+    assert failure.value.code == "solver_limit"
+    assert "work limit" in str(failure.value)

@@ -160,7 +160,8 @@ class StatusDocumentSchema(Schema):
     error_code = fields.String(
         allow_none=True,
         metadata={
-            "description": "why the job failed: cancelled, infeasible, invalid_request, "
+            "description": "why the job failed: cancelled, infeasible, solver_limit, "
+            "invalid_request, "
             "slate_not_found, gave_up, worker_lost, timed_out, out_of_memory, "
             "compute_crashed, internal_error, job_failed"
         },

@@ -59,7 +59,13 @@ def make_optimize_job(
 
 def compute_optimize(payload: dict[str, Any], context: Any) -> dict[str, Any]:
     """Run the optimizer (or a late swap) on a prepared payload; runs in a compute process."""
-    from webapp.optimizer import InfeasibleError, OptimizeOptions, OptimizerError, optimize
+    from webapp.optimizer import (
+        InfeasibleError,
+        OptimizeOptions,
+        OptimizerError,
+        SolverLimitError,
+        optimize,
+    )
     from webapp.optimizer.options import options_in
 
     players, job_input = payload["players"], payload["request"]
@@ -77,6 +83,8 @@ def compute_optimize(payload: dict[str, Any], context: Any) -> dict[str, Any]:
             )
     except InfeasibleError as error:
         raise JobFailedError(str(error), "infeasible") from error
+    except SolverLimitError as error:
+        raise JobFailedError(str(error), "solver_limit") from error
     except OptimizerError as error:
         raise JobFailedError(str(error), "invalid_request") from error
     result["warnings"] = [*result.get("warnings", ()), *exposure_warnings(job_input)]

@@ -20,12 +20,13 @@ their own scenarios (candidates.py), scored on other scenarios (scenarios.py,
 selection.py) and chosen as one portfolio (portfolio.py). Options and their bounds:
 options.py; the bounds are checked where requests come in, and options are taken as given
 here. Invalid players raise OptimizerError; impossible requests InfeasibleError, said only
-when a solver proved it (bounds.py, model.py). A time budget returns what was found so far.
+when a solver proved it (bounds.py, model.py); a work limit or time budget spent before any
+lineup SolverLimitError. A time budget returns what was found so far.
 """
 
 from webapp.optimizer.checkpoint import Checkpoint
 from webapp.optimizer.engine import optimize
-from webapp.optimizer.errors import InfeasibleError, OptimizerError
+from webapp.optimizer.errors import InfeasibleError, OptimizerError, SolverLimitError
 from webapp.optimizer.options import OptimizeOptions
 from webapp.optimizer.players import check_players
 from webapp.optimizer.rules import GAME_TYPES, GameType, game_type
@@ -37,6 +38,7 @@ __all__ = [
     "InfeasibleError",
     "OptimizeOptions",
     "OptimizerError",
+    "SolverLimitError",
     "check_players",
     "game_type",
     "optimize",

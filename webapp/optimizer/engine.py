@@ -12,7 +12,7 @@ from webapp.optimizer.budget import BudgetSpent
 from webapp.optimizer.candidates import Objective, build_candidates
 from webapp.optimizer.checkpoint import Checkpoint
 from webapp.optimizer.enumeration import top_lineups
-from webapp.optimizer.errors import InfeasibleError, OptimizerError
+from webapp.optimizer.errors import InfeasibleError, SolverLimitError
 from webapp.optimizer.options import OptimizeOptions
 from webapp.optimizer.portfolio import choose
 from webapp.optimizer.report import add_stats, exposures, lineup_document
@@ -108,7 +108,8 @@ def optimize(
     """Build the lineups a request asks for.
 
     `options` are taken as given (within the bounds of options.py). Raises OptimizerError for
-    invalid players and InfeasibleError (a subclass) when no lineup satisfies the request.
+    invalid players, InfeasibleError (a subclass) when no lineup satisfies the request, and
+    SolverLimitError (another) when a work limit or the time budget ran out before any lineup.
     When fewer than n lineups exist, returns those there are and says so in "warnings".
     Exceptions raised by `progress` propagate (that is how a job is stopped); a later call
     with the same input and `checkpoint` resumes and gives the same result.
@@ -120,7 +121,7 @@ def optimize(
         lineups, result = simulated(run)
         run.warnings.extend(result.pop("warnings"))
     if not lineups and run.budget.spent():
-        raise OptimizerError(
+        raise SolverLimitError(
             f"the time budget of {options.time_budget_seconds} s ran out before any lineup"
         )
     if not lineups:

@@ -10,7 +10,7 @@ import numpy as np
 from ortools.sat.python import cp_model
 
 from webapp.optimizer.budget import NO_BUDGET, TimeBudget
-from webapp.optimizer.errors import OptimizerError
+from webapp.optimizer.errors import SolverLimitError
 from webapp.optimizer.slate import Slate
 
 logger = logging.getLogger(__name__)
@@ -147,7 +147,7 @@ class PoolModel:
         """(players, objective) of an optimal lineup worth at least `floor`; None only when
         proven infeasible. A solve that stops without a proof is tried once more without the
         hint; a lineup it then finds is kept (counted in `unproven`); raises BudgetSpent when
-        the run's time budget ran out first, OptimizerError when the work limit ran out
+        the run's time budget ran out first, SolverLimitError when the work limit ran out
         before any lineup."""
         self._floor[0] = NO_FLOOR if floor <= NO_FLOOR else math.ceil(floor)
         solver, status = self._run(hint, budget)
@@ -162,7 +162,7 @@ class PoolModel:
             self.unproven += 1
         elif status != cp_model.OPTIMAL:
             budget.check()
-            raise OptimizerError(
+            raise SolverLimitError(
                 f"the solver stopped at its work limit without a lineup ({status.name})"
             )
         players = [i for i, var in self.var.items() if solver.boolean_value(var)]
