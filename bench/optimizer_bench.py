@@ -7,12 +7,15 @@
 (b) Simulation: 150 lineups from 1,000 and 10,000 scenarios (NFL), as a multiple of exact 150.
 (c) 10,000 scenarios x ~460 NFL players drawn (wall time).
 (d) Peak RSS growth of a 100,000-scenario, 150-lineup NFL job, in a fresh subprocess.
+(t) Ties: one exact lineup of 1,000 players projected alike with salaries to the dollar
+    (bench.slates.tied_slate), ours against pydfs, with our peak RSS growth in a fresh
+    process; and ours 20 lineups from 500 scenarios on it.
 (q) Quality out of sample: 20 lineups from 1,000 scenarios, scored on 20,000 outcomes of
     bench/independent_model.py: average mean, p90, p99, E[max], distinct players, for exact,
     exact + stacks and each selection, with the acceptance ratios.
 
-Usage: python bench/optimizer_bench.py [--seed 1] [--parts abcdq] [--pydfs-timeout 600]
-       [--game-types nfl,nba,nfl-showdown,nba-showdown,mlb,nhl]
+Usage: python bench/optimizer_bench.py [--seed 1] [--parts abcdtq] [--pydfs-timeout 600]
+       [--game-types nfl,nba,nfl-showdown,nba-showdown,mlb,nhl,tied]
 Each pydfs run happens in its own subprocess, stopped after --pydfs-timeout seconds.
 """
 
@@ -32,7 +35,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.independent_model import lineup_ids, outcomes, portfolio_stats
-from bench.slates import mlb_slate, nba_slate, nfl_slate, nhl_slate, showdown_slate
+from bench.slates import mlb_slate, nba_slate, nfl_slate, nhl_slate, showdown_slate, tied_slate
 
 LINEUPS, QUALITY_LINEUPS, JUDGE_SCENARIOS, SIM = 150, 20, 20_000, {"n_scenarios": 1000}
 EXACT = {"n_scenarios": 0}
@@ -58,6 +61,7 @@ GAME_TYPES = {
     "nba-showdown": ("nba", "showdown", lambda seed: showdown_slate("nba", seed),
                      "DRAFTKINGS_CAPTAIN_MODE", "BASKETBALL"),
     "mlb": ("mlb", "classic", mlb_slate, "DRAFTKINGS", "BASEBALL"),
+    "tied": ("nfl", "classic", tied_slate, "DRAFTKINGS", "FOOTBALL"),
     "nhl": ("nhl", "classic", nhl_slate, "DRAFTKINGS", "HOCKEY"),
 }  # fmt: skip
 
@@ -106,12 +110,14 @@ def _pydfs_worker(game_type: str, seed: int, n: int) -> dict:
     return {"seconds": time.perf_counter() - start, "best": best, "count": len(lineups)}
 
 
-def _memory_worker(seed: int, n: int, scenarios: int) -> dict:
-    """Run one big job in this fresh process: peak RSS growth in MB."""
+def _memory_worker(seed: int, n: int, scenarios: int, tied: int = 0) -> dict:
+    """Run one big job in this fresh process (on the tied slate when `tied`): peak RSS
+    growth in MB."""
     from webapp.optimizer import OptimizeOptions, optimize
 
-    players = nfl_slate(seed)
-    optimize(players, OptimizeOptions(n_lineups=1, n_scenarios=10, seed=seed))  # warm imports
+    players = tied_slate(seed) if tied else nfl_slate(seed)
+    warm = nfl_slate(seed)
+    optimize(warm, OptimizeOptions(n_lineups=1, n_scenarios=10, seed=seed))  # warm imports
     before, start = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, time.perf_counter()
     optimize(players, OptimizeOptions(n_lineups=n, n_scenarios=scenarios, seed=seed))
     after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -190,6 +196,24 @@ def _simulation_row(seed: int) -> str:
     return f"{f'(c) simulate 10,000 x {len(players)} players':<44} ours     {time.perf_counter() - start:8.2f} s"
 
 
+def _tied_rows(args: argparse.Namespace) -> list[str]:
+    """Rows of (t): one exact lineup of the tied slate, ours and pydfs'; 20 from 500 sims."""
+    seconds, result = _ours("tied", args.seed, 1)
+    best = result["lineups"][0]["projection"]
+    memory = _in_subprocess("memory-worker", args.seed, 1, 0, 1)
+    grown = memory if isinstance(memory, str) else f"peak RSS growth {memory['peak_mb']:.0f} MB"
+    rows = [f"{'(t) tied 1,000 players, 1 exact lineup':<44} ours     {seconds:8.2f} s   best {best:.2f}   {grown}"]  # fmt: skip
+    theirs = _in_subprocess(
+        "pydfs-worker", "tied", args.seed, 1, timeout=args.pydfs_timeout, python=args.pydfs_python
+    )
+    rows.append(f"{'':<44} pydfs 1   {theirs}" if isinstance(theirs, str) else
+                f"{'':<44} pydfs 1   {theirs['seconds']:7.2f} s   best {theirs['best']:.2f}   "
+                f"ours / pydfs: {seconds / theirs['seconds']:.2f}")  # fmt: skip
+    seconds, result = _ours("tied", args.seed, 20, 500)
+    rows.append(f"{'(t) tied 1,000 players, 20 from 500 scenarios':<44} ours     {seconds:8.2f} s   ({len(result['lineups'])} lineups)")  # fmt: skip
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seed", type=int, default=1)
@@ -201,9 +225,9 @@ def main() -> None:
         "default: this one",
     )
     parser.add_argument("--game-types", default="nfl,nba", help=f"of {','.join(GAME_TYPES)}")
-    parser.add_argument("--parts", default="abcdq", help="which of (a)-(d), (q) to run")
+    parser.add_argument("--parts", default="abcdtq", help="which of (a)-(d), (t), (q) to run")
     parser.add_argument("--pydfs-worker", nargs=3, help=argparse.SUPPRESS)
-    parser.add_argument("--memory-worker", nargs=3, type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--memory-worker", nargs=4, type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.pydfs_worker:  # the subprocesses of _in_subprocess
         game, seed, n = args.pydfs_worker
@@ -229,9 +253,11 @@ def main() -> None:
     if "c" in args.parts:
         rows.append(_simulation_row(args.seed))
     if "d" in args.parts:
-        memory = _in_subprocess("memory-worker", args.seed, LINEUPS, 100_000)
+        memory = _in_subprocess("memory-worker", args.seed, LINEUPS, 100_000, 0)
         rows.append(f"(d) {memory}" if isinstance(memory, str) else f"{f'(d) 100,000-scenario NFL job, {LINEUPS} lineups':<44} peak RSS growth {memory['peak_mb']:.0f} MB "
                     f"(process peak {memory['rss_mb']:.0f} MB), {memory['seconds']:.1f} s")  # fmt: skip
+    if "t" in args.parts:
+        rows += _tied_rows(args)
     print(f"load average {os.getloadavg()[0]:.1f} at end")
     print("\n".join(rows))
     for sport in ("nfl", "nba") if "q" in args.parts else ():

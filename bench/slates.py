@@ -7,6 +7,7 @@ MLB: 10 games, ~340 players: starting and relief pitchers (SP, RP) and hitters, 
 positions (1B/3B, 2B/SS, C/1B, ...). NHL: 8 games, ~300 players (C, LW, RW, D, G).
 Showdown (NFL with K, NBA): one game, each player twice as DraftKings lists him, a CPT row at
 1.5 times the salary and a FLEX/UTIL row, each with its own id.
+Tied (tied_slate): 1,000 NFL players all projected alike, salaries to the dollar.
 The same seed always gives the same slate.
 """
 
@@ -53,6 +54,20 @@ def nfl_slate(seed: int = 1, games: int = 12) -> list[dict]:
                 pid = f"{teams[0]}-{position}{k}"
                 name = f"{teams[0]} {position} {k}"
                 players.append(_player(pid, name, [position], salary, teams, projection, share))
+    return players
+
+
+def tied_slate(seed: int = 1, size: int = 1000, dollars: bool = True) -> list[dict]:
+    """A degenerate NFL slate: `size` players of 16 games, every one projected 10 points (so
+    every lineup ties), salaries to the dollar (or DraftKings' hundreds)."""
+    base, rng = nfl_slate(seed, games=16), random.Random(seed)
+    players = []
+    for k in range(size):
+        player = {**base[k % len(base)], "id": f"p{k}", "name": f"p{k}"}
+        player.update(projection=10.0, stdev=3.0)
+        if dollars:
+            player["salary"] = rng.randrange(3000, 9000)
+        players.append(player)
     return players
 
 

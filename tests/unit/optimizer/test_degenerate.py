@@ -16,7 +16,7 @@ from collections.abc import Callable
 import numpy as np
 import pytest
 
-from bench.slates import nfl_slate
+from bench.slates import nfl_slate, tied_slate
 from tests.unit.optimizer import milp
 from tests.unit.optimizer.test_exact import _valid_lineups
 from tests.unit.optimizer.validator import lineup_problems
@@ -28,19 +28,8 @@ from webapp.optimizer.rules import GameType, game_type
 from webapp.optimizer.slate import Slate
 
 
-def _tied_slate(size: int = 1000, *, dollars: bool = True, seed: int = 1) -> list[dict]:
-    """`size` players of a 16-game NFL slate, every one projected 10 points; salaries to the
-    dollar, or DraftKings' hundreds."""
-    base = nfl_slate(seed=seed, games=16)
-    rng = random.Random(seed)
-    players = []
-    for k in range(size):
-        player = {**base[k % len(base)], "id": f"p{k}", "name": f"p{k}"}
-        player.update(projection=10.0, stdev=3.0)
-        if dollars:
-            player["salary"] = rng.randrange(3000, 9000)
-        players.append(player)
-    return players
+def _tied_slate(size: int = 1000, *, dollars: bool = True) -> list[dict]:
+    return tied_slate(seed=1, size=size, dollars=dollars)
 
 
 @pytest.fixture
