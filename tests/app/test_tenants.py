@@ -13,6 +13,7 @@ from tests.conftest import valid_players
 from tests.support.dk_csv import nfl_salary_csv
 from tests.support.waiting import wait_until
 from webapp.jobs.extension import get_jobs
+from webapp.tenants import api_keys
 from webapp.tenants.auth import get_auth
 
 
@@ -91,6 +92,27 @@ def test_a_revoked_key_is_refused_at_once(keyed_app: Flask) -> None:
     get_auth(keyed_app).api_keys.revoke("acme")
 
     assert client.get(f"/optimize/{run_id}", headers=headers).status_code == 401
+
+
+def test_another_process_trusts_a_key_it_read_for_the_cache_time(
+    keyed_app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A process that read a key serves it without Redis for KEY_CACHE_S; a revoke made
+    elsewhere (another instance's store on the same Redis) holds there once that passes."""
+    clock = {"now": 1000.0}
+    monkeypatch.setattr(api_keys.time, "monotonic", lambda: clock["now"])
+    keys = get_auth(keyed_app).api_keys
+    elsewhere = api_keys.ApiKeys(lambda: keys.redis, keys.keys, keys.defaults)
+    key = keys.create("acme")
+    assert keys.authenticate(key) is not None
+
+    elsewhere.revoke("acme")
+    clock["now"] += api_keys.KEY_CACHE_S / 2
+    still = keys.authenticate(key)
+    clock["now"] += api_keys.KEY_CACHE_S / 2
+
+    assert still is not None and still.name == "acme"
+    assert keys.authenticate(key) is None
 
 
 def test_redis_holds_only_the_digest_of_a_key(keyed_app: Flask) -> None:

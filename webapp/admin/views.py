@@ -158,7 +158,7 @@ def key_list() -> str:
 
 @bp.post("/keys/<name>/revoke")
 def revoke_key(name: str) -> Response:
-    """Revoke a tenant's key as `keys revoke` does: refused everywhere from the next request."""
+    """Revoke a tenant's key as `keys revoke` does: refused everywhere within KEY_CACHE_S."""
     if not TENANT_NAME.fullmatch(name):
         abort(404)
     if not _tokens().is_valid(request.form.get("csrf_token"), "revoke_key", name):
