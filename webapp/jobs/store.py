@@ -111,6 +111,13 @@ def new_claim_token() -> str:
     return secrets.token_hex(12)
 
 
+def _claim_fields(claim: Claim) -> list[Any]:
+    """The record as the claim read it, as HSET's field/value list: what a job Redis lost is
+    written back from."""
+    stored = claim.fields or claim.record.to_hash()
+    return [item for pair in stored.items() for item in pair]
+
+
 def body_digest(body: Any) -> str:
     """A stable digest of a request body (canonical JSON)."""
     canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
@@ -468,9 +475,14 @@ class JobStore:
             raise TransitionRefusedError(None, JobStatus.PENDING)
         return JobStatus(outcome)
 
-    def hand_back(self, run_id: str, token: str) -> bool:
-        """Put a running attempt back on the queue, uncharged; False when it no longer owns it."""
-        return bool(self._run(scripts.HAND_BACK, run_id, token=token))
+    def hand_back(self, run_id: str, token: str, *, claim: Claim | None = None) -> bool:
+        """Put a running attempt back on the queue, uncharged; False when it no longer owns it.
+
+        With the attempt's own `claim` (its process's), a job Redis lost while it ran (record
+        and tombstone gone) is written back from it as pending, so another process runs it: no
+        one else holds its input."""
+        fields = _claim_fields(claim) if claim is not None else []
+        return bool(self._run(scripts.HAND_BACK, run_id, token=token, fields=fields))
 
     # ------------------------------------------------------------ leases and recovery
 
@@ -490,8 +502,7 @@ class JobStore:
     def restore(self, claim: Claim, owner: str) -> bool:
         """Write back the record of a running job that Redis lost, from its claim; False when
         the job is there after all (or has expired)."""
-        stored = claim.fields or claim.record.to_hash()
-        fields = [item for pair in stored.items() for item in pair]
+        fields = _claim_fields(claim)
         restored = self._run(scripts.RESTORE, claim.record.run_id, owner=owner, fields=fields)
         return bool(restored)
 

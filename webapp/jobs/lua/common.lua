@@ -92,3 +92,13 @@ end
 local function vanished(job, tombstone)
   return redis.call('EXISTS', job, tombstone) == 0
 end
+
+-- Writes back the record of a running job that Redis lost (`vanished`) from what its attempt's
+-- claim read (`fields`), with its tombstone, and its Idempotency-Key if it had one and no other
+-- job took the key meanwhile; the caller then sets the status the job goes on in.
+local function write_back(job, tombstone, tombstone_ttl, run_id, fields)
+  redis.call('HSET', job, unpack(fields))
+  mark_tombstone(job, tombstone, tombstone_ttl)
+  local idem, digest = redis.call('HGET', job, 'idem'), redis.call('HGET', job, 'idem_digest')
+  if idem and digest then redis.call('SET', idem, run_id .. '\n' .. digest, 'NX') end
+end
