@@ -29,9 +29,11 @@ local function mark_tombstone(job, tombstone, tombstone_ttl)
   redis.call('SET', tombstone, TOMBSTONE_OWNER .. tenant_of(job), 'EX', tombstone_ttl)
 end
 
--- Ends a job (complete or failed): its record, Idempotency-Key and tombstone start their TTLs.
+-- Ends a job (complete or failed): its record, Idempotency-Key and tombstone start their TTLs,
+-- and the step its last attempt reported (`phase`) is cleared: it described that attempt only.
 local function end_job(job, tombstone, checkpoint, ttl, tombstone_ttl)
   redis.call('HDEL', job, 'claim')
+  redis.call('HSET', job, 'phase', '')
   local idem = redis.call('HGET', job, 'idem')
   if idem then redis.call('EXPIRE', idem, ttl) end
   redis.call('EXPIRE', job, ttl)

@@ -14,7 +14,7 @@ elseif #fields > 0 and vanished(job, tombstone) then
 else
   return 0
 end
-redis.call('HSET', job, 'status', 'pending', 'updated_at', now_iso, 'owner', '')
+redis.call('HSET', job, 'status', 'pending', 'updated_at', now_iso, 'owner', '', 'phase', '')
 redis.call('HDEL', job, 'claim')
 redis.call('HINCRBY', job, 'handbacks', 1)
 redis.call('ZREM', leases, run_id)
