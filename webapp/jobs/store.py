@@ -56,7 +56,8 @@ from webapp.jobs.states import JobStatus
 # How many records one pipelined read asks for at once.
 READ_BATCH = 500
 # How long past its WAIT timeout an unconfirmed job stays unclaimable: time for its submitter to
-# confirm or withdraw it. Only a submitter that died in between makes a job wait this long.
+# confirm or withdraw it. Only a submitter that died in between makes a job wait this long, or a
+# failover right after the CONFIRM (not itself WAITed for) to a replica that missed it.
 CONFIRM_GRACE_MS = 10_000
 # The error_code of a job its client cancelled; an operator's retry leaves such a job alone.
 CANCELLED = "cancelled"
@@ -324,6 +325,8 @@ class JobStore:
         """Confirm a new job once `acked` replicas hold it; otherwise withdraw it and raise
         ReplicationTimeoutError (also when it is gone: the job is not there to accept)."""
         if acked >= wait.replicas:
+            # No WAIT for the CONFIRM: a replica promoted before it arrives holds the job
+            # unconfirmed, and it runs once its hold is over (CONFIRM_GRACE_MS): late, not lost.
             if self._run(scripts.CONFIRM, run_id) == b"confirmed":
                 return
             raise ReplicationTimeoutError(0, wait)  # lost since the WAIT: a failover
