@@ -403,3 +403,67 @@ def test_a_tombstone_of_a_job_without_a_tenant_names_none(store: JobStore) -> No
         store.get(run_id)
 
     assert (expired.value.tenant, expired.value.owner_known) == (None, True)
+
+
+def _completed(store: JobStore, run_id: str, token: str) -> None:
+    store.complete(run_id, token, {"lineups": []})
+
+
+def _failed(store: JobStore, run_id: str, token: str) -> None:
+    store.fail(run_id, token, "no lineup", "infeasible")
+
+
+def _cancelled(store: JobStore, run_id: str, token: str) -> None:
+    store.cancel(run_id, "cancelled by its client")
+
+
+def _retried_later(store: JobStore, run_id: str, token: str) -> None:
+    store.retry_later(run_id, token, "Neo4j down", 60)
+
+
+def _given_up(store: JobStore, run_id: str, token: str) -> None:
+    store.redis.hset(store.keys.job(run_id), "failed_attempts", store.max_attempts - 1)
+    store.retry_later(run_id, token, "Neo4j down", 60)
+
+
+def _handed_back(store: JobStore, run_id: str, token: str) -> None:
+    store.hand_back(run_id, token)
+
+
+def _reclaimed(store: JobStore, run_id: str, token: str) -> None:
+    store.redis.zadd(store.keys.leases, {run_id: 0})
+    store.reclaim_expired()
+
+
+def _reclaimed_for_good(store: JobStore, run_id: str, token: str) -> None:
+    store.redis.hset(store.keys.job(run_id), "failed_attempts", store.max_attempts - 1)
+    _reclaimed(store, run_id, token)
+
+
+@pytest.mark.parametrize(
+    ("end", "status"),
+    [
+        (_completed, JobStatus.COMPLETE),
+        (_failed, JobStatus.FAILED),
+        (_cancelled, JobStatus.FAILED),
+        (_retried_later, JobStatus.PENDING),
+        (_given_up, JobStatus.FAILED),
+        (_handed_back, JobStatus.PENDING),
+        (_reclaimed, JobStatus.PENDING),
+        (_reclaimed_for_good, JobStatus.FAILED),
+    ],
+    ids=lambda value: getattr(value, "__name__", "").strip("_") or str(value),
+)
+def test_an_attempt_that_ends_leaves_no_phase_in_the_record(
+    store: JobStore, end: Callable[[JobStore, str, str], None], status: JobStatus
+) -> None:
+    """The step a running attempt reported is gone from the stored record once the attempt
+    ends, however it ends: the record holds no phase of a job that is not running."""
+    run_id = _submit(store)
+    claim = store.claim_next("owner")
+    assert claim is not None and store.report_progress(run_id, claim.token, 0.9, "selecting")
+
+    end(store, run_id, claim.token)
+
+    assert store.get(run_id).status == status
+    assert not store.redis.hget(store.keys.job(run_id), "phase")

@@ -90,6 +90,56 @@ def test_a_written_back_job_keeps_its_idempotency_key(store: JobStore) -> None:
     assert (replay.run_id, replay.created) == (run_id, False)
 
 
+def test_a_job_redis_lost_is_written_back_pending_by_its_hand_back(store: JobStore) -> None:
+    """A drain hands back an attempt whose job Redis lost: written back from the claim as
+    pending, uncharged, at its place on its tenant's queue, with its tombstone and no lease."""
+    origin = service.Origin(tenant="alice")
+    job_input = {"slate_id": "noop", "players": valid_players()}
+    run_id = service.submit(store, job_input, origin=origin).run_id
+    newer = service.submit(store, job_input, origin=origin).run_id
+    claim = store.claim_next("owner")
+    assert claim is not None and claim.record.run_id == run_id
+    _lose(store, run_id)
+
+    assert store.hand_back(run_id, claim.token, claim=claim)
+
+    record = store.get(run_id)
+    assert (record.status, record.claim, record.owner) == (JobStatus.PENDING, None, None)
+    assert (record.input, record.tenant) == (job_input, "alice")
+    assert (record.attempts, record.handbacks, record.failed_attempts) == (1, 1, 0)
+    assert store.lease_expiry_ms(run_id) is None
+    assert store.redis.exists(store.keys.tombstone(run_id))
+    assert [store.claim_next("other").record.run_id for _ in range(2)] == [run_id, newer]
+
+
+def test_a_hand_back_without_the_claim_writes_nothing_back(store: JobStore) -> None:
+    """Without the claim's fields (an operator's requeue) a job Redis lost stays lost, and an
+    expired job (its tombstone left) is not written back even with them."""
+    lost, expired = _running(store), _running(store)
+    _lose(store, lost.record.run_id)
+    store.redis.delete(store.keys.job(expired.record.run_id))
+
+    assert not store.hand_back(lost.record.run_id, lost.token)
+    assert not store.hand_back(expired.record.run_id, expired.token, claim=expired)
+
+    assert not store.redis.exists(store.keys.job(lost.record.run_id))
+    assert not store.redis.exists(store.keys.job(expired.record.run_id))
+
+
+def test_a_hand_back_written_back_keeps_its_idempotency_key(store: JobStore) -> None:
+    """The Idempotency-Key lost with the job is written back with it: a retry finds the job."""
+    job_input = {"slate_id": "noop", "players": valid_players()}
+    run_id = service.submit(store, job_input, idempotency_key="order-7").run_id
+    claim = store.claim_next("owner")
+    _lose(store, run_id)
+    store.redis.delete(store.keys.idempotency("order-7"))
+
+    store.hand_back(run_id, claim.token, claim=claim)
+    replay = service.submit(store, job_input, idempotency_key="order-7")
+
+    assert (replay.run_id, replay.created) == (run_id, False)
+
+
 def test_a_claim_whose_reply_was_lost_is_given_back(store: JobStore) -> None:
     """Asked by its token, the claim's job goes back to the queue uncharged; a token that took
     nothing gives back nothing."""

@@ -27,6 +27,8 @@ from tests.support.tcp_proxy import TcpProxy
 from tests.support.waiting import wait_until
 from webapp.config import Settings
 from webapp.jobs.extension import get_jobs
+from webapp.jobs.keys import Keys
+from webapp.jobs.store import JobStore
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -214,3 +216,54 @@ def test_a_claim_whose_reply_was_lost_at_stop_is_handed_back(
     assert took < 6.0, f"the job completed {took:.1f} s after its lost claim (lease 10 s)"
     assert record.failed_attempts == 0
     assert counts(real_redis, prefix, "starts", [run_id]) == [1]
+
+
+def test_a_drain_writes_back_a_running_job_whose_record_redis_lost(
+    start_redis_server: Callable[..., RedisServer],
+    make_service: Callable[..., Flask],
+    real_redis: redis.Redis,
+    settings: Settings,
+    fault_report: FaultReport,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Redis loses a running job (a rollback to a snapshot taken before its submit: record,
+    tombstone and lease gone) just before a drain hands it back. Its owner still holds the input
+    and writes it back as pending, so a second instance runs it to completion: one start before
+    the hand-back, one after, a single finish, no failed attempt charged."""
+    server = start_redis_server(appendonly=False)
+    prefix = settings.redis_key_prefix
+    keys = Keys(prefix)
+    # Long leases: no heartbeat writes the record back and no recovery runs during the test.
+    options = {
+        "redis_url": server.url,
+        "job_workers": 1,
+        "job_lease_seconds": 30.0,
+        "recovery_scan_seconds": 30.0,
+    }
+    draining = make_service(**options)
+    run_id = submit_in_process(draining, "sleep:3")
+    fault_report.watch(server.client(), real_redis, prefix, [run_id])
+    get_jobs(draining).runner.start()
+    wait_until(lambda: counts(real_redis, prefix, "starts", [run_id]) == [1], 5)
+    hand_back = JobStore.hand_back
+
+    def lose_then_hand_back(store: JobStore, *args: object, **kwargs: object) -> bool:
+        server.client().delete(keys.job(run_id), keys.tombstone(run_id))
+        server.client().zrem(keys.leases, run_id)
+        return hand_back(store, *args, **kwargs)
+
+    monkeypatch.setattr(JobStore, "hand_back", lose_then_hand_back)
+    stragglers = get_jobs(draining).runner.drain(time.monotonic())
+    monkeypatch.undo()
+    get_jobs(make_service(**options)).runner.start()
+
+    assert [job.run_id for job in stragglers] == [run_id]
+    wait_until(
+        lambda: statuses(server.client(), prefix, [run_id]) == ["complete"],
+        15,
+        message=lambda: f"status {statuses(server.client(), prefix, [run_id])!r}",
+    )
+    record = get_jobs(draining).store().get(run_id)
+    assert (record.handbacks, record.failed_attempts) == (1, 0)
+    assert counts(real_redis, prefix, "starts", [run_id]) == [2]
+    assert counts(real_redis, prefix, "finishes", [run_id]) == [1]

@@ -39,8 +39,10 @@ def _loads(raw: bytes) -> Any:
 
 def shown_phase(status: str, phase: str | None) -> str | None:
     """The phase to show for a job: the step its running attempt last reported, and None
-    otherwise. The stored phase outlives the attempt (a finished job kept "selecting"), so it
-    is read only while the job runs."""
+    otherwise. The scripts that end an attempt clear the stored phase, but a record can still
+    hold one when the job is not running: ended by an older version (kept for JOB_TTL_SECONDS),
+    or requeued by recovery while its cut-off attempt, whose token still matches until another
+    claim, goes on reporting. So it is read only while the job runs."""
     return (phase or None) if status == JobStatus.RUNNING else None
 
 

@@ -414,12 +414,16 @@ class JobRunner:
         self._drain_deadline = time.monotonic()
 
     def _hand_back(self, job: RunningJob) -> None:
-        """Stop the attempt and put its job back on the queue, uncharged, with its checkpoint."""
+        """Stop the attempt and put its job back on the queue, uncharged, with its checkpoint
+        (written back from the claim if Redis lost it meanwhile)."""
         record = job.claim.record
         job.context.cancelled.set()  # its thread stops the compute process, if any
         try:
             job.context.checkpoint.flush()  # the latest state of a compute process, if any
-            handed_back = self._store_factory().hand_back(record.run_id, job.claim.token)
+            # With the claim: a job Redis lost meanwhile (a rollback) is written back, not lost.
+            handed_back = self._store_factory().hand_back(
+                record.run_id, job.claim.token, claim=job.claim
+            )
         except Exception as error:
             handed_back = False
             log.error("job_hand_back_failed", job_id=record.run_id, error=str(error))

@@ -134,8 +134,9 @@ FINISH = Script(
 )  # fmt: skip
 HAND_BACK = Script(
     "hand_back",
-    keys=("job", "leases", "pending", "wake", "notice"),
-    args=("token", "now_iso", "run_id"),
+    keys=("job", "leases", "pending", "wake", "notice", "tombstone"),
+    args=("token", "now_iso", "run_id", "tombstone_ttl"),
+    rest="fields",
 )
 RETRY_LATER = Script(
     "retry_later",

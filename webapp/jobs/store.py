@@ -56,7 +56,8 @@ from webapp.jobs.states import JobStatus
 # How many records one pipelined read asks for at once.
 READ_BATCH = 500
 # How long past its WAIT timeout an unconfirmed job stays unclaimable: time for its submitter to
-# confirm or withdraw it. Only a submitter that died in between makes a job wait this long.
+# confirm or withdraw it. Only a submitter that died in between makes a job wait this long, or a
+# failover right after the CONFIRM (not itself WAITed for) to a replica that missed it.
 CONFIRM_GRACE_MS = 10_000
 # The error_code of a job its client cancelled; an operator's retry leaves such a job alone.
 CANCELLED = "cancelled"
@@ -109,6 +110,13 @@ class QueueStats:
 def new_claim_token() -> str:
     """A random claim token: unlike a counter, Redis cannot hand it out twice after a rollback."""
     return secrets.token_hex(12)
+
+
+def _claim_fields(claim: Claim) -> list[Any]:
+    """The record as the claim read it, as HSET's field/value list: what a job Redis lost is
+    written back from."""
+    stored = claim.fields or claim.record.to_hash()
+    return [item for pair in stored.items() for item in pair]
 
 
 def body_digest(body: Any) -> str:
@@ -317,6 +325,8 @@ class JobStore:
         """Confirm a new job once `acked` replicas hold it; otherwise withdraw it and raise
         ReplicationTimeoutError (also when it is gone: the job is not there to accept)."""
         if acked >= wait.replicas:
+            # No WAIT for the CONFIRM: a replica promoted before it arrives holds the job
+            # unconfirmed, and it runs once its hold is over (CONFIRM_GRACE_MS): late, not lost.
             if self._run(scripts.CONFIRM, run_id) == b"confirmed":
                 return
             raise ReplicationTimeoutError(0, wait)  # lost since the WAIT: a failover
@@ -468,9 +478,14 @@ class JobStore:
             raise TransitionRefusedError(None, JobStatus.PENDING)
         return JobStatus(outcome)
 
-    def hand_back(self, run_id: str, token: str) -> bool:
-        """Put a running attempt back on the queue, uncharged; False when it no longer owns it."""
-        return bool(self._run(scripts.HAND_BACK, run_id, token=token))
+    def hand_back(self, run_id: str, token: str, *, claim: Claim | None = None) -> bool:
+        """Put a running attempt back on the queue, uncharged; False when it no longer owns it.
+
+        With the attempt's own `claim` (its process's), a job Redis lost while it ran (record
+        and tombstone gone) is written back from it as pending, so another process runs it: no
+        one else holds its input."""
+        fields = _claim_fields(claim) if claim is not None else []
+        return bool(self._run(scripts.HAND_BACK, run_id, token=token, fields=fields))
 
     # ------------------------------------------------------------ leases and recovery
 
@@ -490,8 +505,7 @@ class JobStore:
     def restore(self, claim: Claim, owner: str) -> bool:
         """Write back the record of a running job that Redis lost, from its claim; False when
         the job is there after all (or has expired)."""
-        stored = claim.fields or claim.record.to_hash()
-        fields = [item for pair in stored.items() for item in pair]
+        fields = _claim_fields(claim)
         restored = self._run(scripts.RESTORE, claim.record.run_id, owner=owner, fields=fields)
         return bool(restored)
 

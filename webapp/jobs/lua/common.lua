@@ -29,9 +29,11 @@ local function mark_tombstone(job, tombstone, tombstone_ttl)
   redis.call('SET', tombstone, TOMBSTONE_OWNER .. tenant_of(job), 'EX', tombstone_ttl)
 end
 
--- Ends a job (complete or failed): its record, Idempotency-Key and tombstone start their TTLs.
+-- Ends a job (complete or failed): its record, Idempotency-Key and tombstone start their TTLs,
+-- and the step its last attempt reported (`phase`) is cleared: it described that attempt only.
 local function end_job(job, tombstone, checkpoint, ttl, tombstone_ttl)
   redis.call('HDEL', job, 'claim')
+  redis.call('HSET', job, 'phase', '')
   local idem = redis.call('HGET', job, 'idem')
   if idem then redis.call('EXPIRE', idem, ttl) end
   redis.call('EXPIRE', job, ttl)
@@ -91,4 +93,14 @@ end
 -- snapshot, a failover to a replica that never had it). An expired job keeps its tombstone.
 local function vanished(job, tombstone)
   return redis.call('EXISTS', job, tombstone) == 0
+end
+
+-- Writes back the record of a running job that Redis lost (`vanished`) from what its attempt's
+-- claim read (`fields`), with its tombstone, and its Idempotency-Key if it had one and no other
+-- job took the key meanwhile; the caller then sets the status the job goes on in.
+local function write_back(job, tombstone, tombstone_ttl, run_id, fields)
+  redis.call('HSET', job, unpack(fields))
+  mark_tombstone(job, tombstone, tombstone_ttl)
+  local idem, digest = redis.call('HGET', job, 'idem'), redis.call('HGET', job, 'idem_digest')
+  if idem and digest then redis.call('SET', idem, run_id .. '\n' .. digest, 'NX') end
 end

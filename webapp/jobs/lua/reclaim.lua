@@ -24,7 +24,7 @@ for _, run_id in ipairs(expired) do
       table.insert(out, run_id)
       table.insert(out, 'failed')
     else
-      redis.call('HSET', job, 'status', 'pending', 'updated_at', now_iso, 'owner', '')
+      redis.call('HSET', job, 'status', 'pending', 'updated_at', now_iso, 'owner', '', 'phase', '')
       queue(job, pending, wake, run_id, redis.call('HGET', job, 'enqueued_ms') or '0')
       table.insert(out, run_id)
       table.insert(out, 'pending')

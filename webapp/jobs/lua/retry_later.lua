@@ -19,7 +19,7 @@ if failed >= tonumber(max_attempts) then
   notify(notice)
   return 'failed'
 end
-redis.call('HSET', job, 'status', 'pending', 'updated_at', now_iso, 'owner', '',
+redis.call('HSET', job, 'status', 'pending', 'updated_at', now_iso, 'owner', '', 'phase', '',
   'error', 'will retry: ' .. message)
 redis.call('HDEL', job, 'claim')
 queue(job, pending, wake, run_id, now_ms() + tonumber(delay_ms))
