@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import valid_players
+from tests.support.waiting import wait_until
 from webapp.jobs import scripts, service
 from webapp.jobs.durability import WaitPolicy
 from webapp.jobs.errors import JobVanishedError, ReplicationTimeoutError
@@ -186,6 +187,16 @@ def test_a_confirmed_job_is_claimed_at_once(store: JobStore) -> None:
     assert claim is not None and claim.record.run_id == run_id
 
 
+def test_a_job_claimed_after_its_hold_is_no_longer_unconfirmed(store: JobStore) -> None:
+    """A job whose submitter never confirmed it runs once its hold is over; claimed, it stands
+    (a replay of its Idempotency-Key must not be sent through WAIT and CONFIRM again)."""
+    run_id = _submit_held(store, hold_ms=1)
+    wait_until(lambda: store.claim_next("owner"), 2.0, message="the held job was not claimed")
+
+    assert store.redis.hget(store.keys.job(run_id), "status") == b"running"
+    assert store.redis.hget(store.keys.job(run_id), "unconfirmed_until_ms") is None
+
+
 def test_an_unconfirmed_job_is_withdrawn_once(store: JobStore) -> None:
     """Too few replicas: the job is withdrawn; the same withdraw sent again finds nothing and
     the submit still does not stand."""
@@ -198,7 +209,7 @@ def test_an_unconfirmed_job_is_withdrawn_once(store: JobStore) -> None:
     assert not store.redis.exists(store.keys.job(run_id))
 
 
-def _submit_held(store: JobStore) -> str:
+def _submit_held(store: JobStore, hold_ms: int = 60_000) -> str:
     """Submit as a WAITing submitter does, without running its WAIT (fakeredis has none)."""
     record = JobRecord(
         run_id=service.new_run_id(), kind="optimize", status=JobStatus.PENDING, input={}
@@ -209,7 +220,7 @@ def _submit_held(store: JobStore) -> str:
         record.run_id,
         idempotency="",
         digest="",
-        hold_ms=60_000,
+        hold_ms=hold_ms,
         fields=fields,
         **store._limit_inputs(None, None),
     )

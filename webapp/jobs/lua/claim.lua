@@ -49,7 +49,8 @@ local function start(run_id, job, tenant)
   redis.call('HINCRBY', job, 'attempts', 1)
   redis.call('HSET', job, 'status', 'running', 'claim', token, 'started_at', now_iso,
     'updated_at', now_iso, 'owner', owner, 'progress', '0.0', 'phase', '')
-  redis.call('HDEL', job, 'error', 'error_code')
+  -- Claimed, the job stands: one its submitter never confirmed ran out its hold.
+  redis.call('HDEL', job, 'error', 'error_code', 'unconfirmed_until_ms')
   redis.call('ZADD', leases, now + tonumber(lease_ms), run_id)
   redis.call('SET', claimed, run_id, 'PX', lease_ms)
   notify(job .. notify_suffix)
