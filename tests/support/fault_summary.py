@@ -29,15 +29,24 @@ class FaultOutcome:
 
 
 def observe(
-    scenario: str, jobs: redis.Redis, counters: redis.Redis, prefix: str, run_ids: list[str]
+    scenario: str,
+    jobs: redis.Redis,
+    counters: redis.Redis | None,
+    prefix: str,
+    run_ids: list[str],
 ) -> FaultOutcome:
-    """Read each job's status (jobs Redis) and start count (counters Redis)."""
+    """Read each job's status (jobs Redis) and start count (counters Redis). Without counters
+    (jobs of the real kinds, which count nothing) a start is a claim: the record's `attempts`."""
     keys = Keys(prefix)
     with jobs.pipeline(transaction=False) as pipe:
         for run_id in run_ids:
-            pipe.hget(keys.job(run_id), "status")
-        statuses = [(s or b"").decode() or "missing" for s in pipe.execute()]
-    starts = counters.mget([f"{prefix}:test:starts:{r}" for r in run_ids]) if run_ids else []
+            pipe.hmget(keys.job(run_id), ["status", "attempts"])
+        fields = pipe.execute()
+    statuses = [(status or b"").decode() or "missing" for status, _attempts in fields]
+    if counters is None:
+        starts = [attempts for _status, attempts in fields]
+    else:
+        starts = counters.mget([f"{prefix}:test:starts:{r}" for r in run_ids]) if run_ids else []
     counts: dict[str, int] = {}
     for status in statuses:
         counts[status] = counts.get(status, 0) + 1
@@ -59,9 +68,10 @@ class FaultReport:
         self._collect: Callable[[], FaultOutcome] | None = None
 
     def watch(
-        self, jobs: redis.Redis, counters: redis.Redis, prefix: str, run_ids: list[str]
+        self, jobs: redis.Redis, counters: redis.Redis | None, prefix: str, run_ids: list[str]
     ) -> None:
-        """Observe these jobs (the list may still grow) when the test ends."""
+        """Observe these jobs (the list may still grow) when the test ends; `counters` None
+        counts starts from the job records (see `observe`)."""
         self._collect = lambda: observe(self.scenario, jobs, counters, prefix, run_ids)
 
     def write(self) -> None:
