@@ -400,6 +400,24 @@ def test_a_job_that_left_the_queue_frees_its_place(keyed_app: Flask) -> None:
     _submit(client, headers)
 
 
+def test_started_jobs_are_not_kept_for_the_pending_limit(keyed_app: Flask) -> None:
+    """The limit counts the tenant's queue itself: jobs that started are in no other set that
+    grows with every submit (a key with a large --max-pending would keep them all)."""
+    client, headers = keyed_app.test_client(), _key(keyed_app, "acme", max_pending=10**6, max_running=100)
+    store = get_jobs(keyed_app).store()
+    started = []
+    for _ in range(5):
+        _submit(client, headers)
+        started.append(store.claim_next("test-owner").record.run_id)
+
+    holding = [
+        key
+        for key in store.redis.scan_iter(match=f"{store.keys.prefix}:*", _type="zset")
+        if any(store.redis.zscore(key, run_id) is not None for run_id in started)
+    ]
+    assert holding == [store.keys.leases.encode()]
+
+
 def test_a_tenant_past_its_rate_gets_429_with_when_to_retry(
     make_app: Callable[..., Flask],
 ) -> None:

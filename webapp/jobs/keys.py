@@ -98,11 +98,6 @@ class Keys:
         """Hash of tenant name -> when its key was last used (ISO time, to the minute)."""
         return f"{self.prefix}:apikeys:used"
 
-    def tenant_pending(self, tenant: str) -> str:
-        """Sorted set of a tenant's run ids submitted and maybe still pending: the submit script
-        counts it against the tenant's pending limit, dropping the ones no longer pending."""
-        return f"{self.prefix}:tenant:{tenant}:pending"
-
     def tenant_bucket(self, tenant: str) -> str:
         """Hash of a tenant's submit token bucket (tokens left, when last filled)."""
         return f"{self.prefix}:tenant:{tenant}:bucket"

@@ -102,7 +102,7 @@ def _prelude() -> str:
 # ---------------------------------------------------------------- a job enters the queue
 SUBMIT = Script(
     "submit",
-    keys=("job", "tombstone", "pending", "wake", "idempotency", "tenant_pending", "bucket"),
+    keys=("job", "tombstone", "pending", "wake", "idempotency", "own_queue", "bucket"),
     args=(
         "job_prefix", "run_id", "digest", "tombstone_ttl", "hold_ms", "max_pending",
         "rate_per_s", "burst",

@@ -307,14 +307,14 @@ class JobStore:
         """The submit script's limit inputs: none ('' keys) without a tenant or limits."""
         if tenant is None or limits is None:
             return {
-                "tenant_pending": "",
+                "own_queue": "",
                 "bucket": "",
                 "max_pending": 0,
                 "rate_per_s": 0,
                 "burst": 0,
             }
         return {
-            "tenant_pending": self.keys.tenant_pending(tenant),
+            "own_queue": self.keys.tenant_queue(tenant),
             "bucket": self.keys.tenant_bucket(tenant),
             "max_pending": limits.max_pending,
             "rate_per_s": repr(float(limits.rate_per_s)),

@@ -1,4 +1,4 @@
-local job, tombstone, pending, wake, idempotency, tenant_pending, bucket = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7]
+local job, tombstone, pending, wake, idempotency, own_queue, bucket = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7]
 local job_prefix, run_id, digest, tombstone_ttl, hold_ms, max_pending, rate_per_s, burst = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8]
 local fields = {unpack(ARGV, 9)}
 -- A new job: its record (`fields`), its tombstone (so that once the record is gone the job reads
@@ -10,9 +10,9 @@ local fields = {unpack(ARGV, 9)}
 -- A known Idempotency-Key answers for its job while that job exists; a replay of a job still
 -- unconfirmed writes to it, so the replay's own WAIT covers the job's writes. A key whose job is
 -- gone (withdrawn, or lost by Redis) is taken by this submit.
--- A tenant's submit (`tenant_pending` not '') passes its limits first, or stores nothing: at most
--- `max_pending` of its jobs pending (its set is pruned of jobs no longer pending only when it
--- looks full), and a token bucket of `burst` tokens refilled at `rate_per_s`.
+-- A tenant's submit (`own_queue`, its tenant's queue, not '') passes its limits first, or stores
+-- nothing: at most `max_pending` of its jobs queued (what its queue holds), and a token bucket of
+-- `burst` tokens refilled at `rate_per_s`.
 -- Returns {'created', run_id} | {'exists', run_id} | {'idempotent', stored} | {'unconfirmed', stored}
 --   | {'limited', 'max_pending' | 'rate:<seconds to wait>'}
 if idempotency ~= '' then
@@ -29,16 +29,9 @@ if idempotency ~= '' then
 end
 if redis.call('EXISTS', job) == 1 then return {'exists', run_id} end
 local now = now_ms()
-if tenant_pending ~= '' then
-  if redis.call('ZCARD', tenant_pending) >= tonumber(max_pending) then
-    for _, queued in ipairs(redis.call('ZRANGE', tenant_pending, 0, -1)) do
-      if redis.call('HGET', job_prefix .. queued, 'status') ~= 'pending' then
-        redis.call('ZREM', tenant_pending, queued)
-      end
-    end
-    if redis.call('ZCARD', tenant_pending) >= tonumber(max_pending) then
-      return {'limited', 'max_pending'}
-    end
+if own_queue ~= '' then
+  if redis.call('ZCARD', own_queue) >= tonumber(max_pending) then
+    return {'limited', 'max_pending'}
   end
   local rate, size = tonumber(rate_per_s), tonumber(burst)
   local state = redis.call('HMGET', bucket, 'tokens', 'at_ms')
@@ -48,7 +41,6 @@ if tenant_pending ~= '' then
   end
   redis.call('HSET', bucket, 'tokens', tostring(tokens - 1), 'at_ms', tostring(now))
   redis.call('PEXPIRE', bucket, math.ceil(size / rate * 1000) + 1000)
-  redis.call('ZADD', tenant_pending, now, run_id)
 end
 redis.call('HSET', job, 'enqueued_ms', now, unpack(fields))
 mark_tombstone(job, tombstone, tombstone_ttl)
