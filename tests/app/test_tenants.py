@@ -403,7 +403,10 @@ def test_a_job_that_left_the_queue_frees_its_place(keyed_app: Flask) -> None:
 def test_started_jobs_are_not_kept_for_the_pending_limit(keyed_app: Flask) -> None:
     """The limit counts the tenant's queue itself: jobs that started are in no other set that
     grows with every submit (a key with a large --max-pending would keep them all)."""
-    client, headers = keyed_app.test_client(), _key(keyed_app, "acme", max_pending=10**6, max_running=100)
+    client, headers = (
+        keyed_app.test_client(),
+        _key(keyed_app, "acme", max_pending=10**6, max_running=100),
+    )
     store = get_jobs(keyed_app).store()
     started = []
     for _ in range(5):
