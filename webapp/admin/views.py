@@ -27,7 +27,7 @@ from webapp.jobs.errors import TransitionRefusedError
 from webapp.jobs.extension import get_jobs
 from webapp.jobs.states import JobStatus
 from webapp.jobs.store import JobStore
-from webapp.tenants.api_keys import TENANT_NAME, ApiKeys
+from webapp.tenants.api_keys import KEY_CACHE_S, TENANT_NAME, ApiKeys
 from webapp.tenants.auth import get_auth
 
 log = structlog.get_logger(__name__)
@@ -153,6 +153,7 @@ def key_list() -> str:
         auth_mode=get_auth(current_app).mode,
         tokens={info.name: _tokens().issue("revoke_key", info.name) for info in infos},
         revoked=revoked if TENANT_NAME.fullmatch(revoked) else "",
+        cache_s=KEY_CACHE_S,
     )
 
 

@@ -28,10 +28,6 @@ from webapp.optimizer.rules import GameType, game_type
 from webapp.optimizer.slate import Slate
 
 
-def _tied_slate(size: int = 1000, *, dollars: bool = True) -> list[dict]:
-    return tied_slate(seed=1, size=size, dollars=dollars)
-
-
 @pytest.fixture
 def passes(monkeypatch: pytest.MonkeyPatch) -> Callable[[int], None]:
     """Counts enumeration passes; `cap(n)` fails the test at the (n+1)-th, so a search
@@ -61,7 +57,7 @@ def _valid(result: dict, players: list[dict]) -> None:
 def test_one_exact_lineup_of_tied_players(dollars: bool, passes: Callable[[int], None]) -> None:
     """One exact lineup of 1,000 tied players: the optimum (by an independent MILP) in a
     couple of passes."""
-    players = _tied_slate(dollars=dollars)
+    players = tied_slate(dollars=dollars)
     passes(3)
 
     result = optimize(players, OptimizeOptions(n_lineups=1, n_scenarios=0))
@@ -72,7 +68,7 @@ def test_one_exact_lineup_of_tied_players(dollars: bool, passes: Callable[[int],
 
 def test_150_exact_lineups_of_tied_players(passes: Callable[[int], None]) -> None:
     """150 distinct lineups, every one worth the optimum."""
-    players = _tied_slate()
+    players = tied_slate()
     passes(3)
 
     result = optimize(players, OptimizeOptions(n_lineups=150, n_scenarios=0))
@@ -84,7 +80,7 @@ def test_150_exact_lineups_of_tied_players(passes: Callable[[int], None]) -> Non
 
 def test_stacked_lineups_of_tied_players(passes: Callable[[int], None]) -> None:
     """A QB stack with a bring-back on tied players: each lineup holds its stack."""
-    players = _tied_slate()
+    players = tied_slate()
     passes(3)
     stack = {"qb_with": 2, "bring_back": 1}
 
@@ -103,7 +99,7 @@ def test_stacked_lineups_of_tied_players(passes: Callable[[int], None]) -> None:
 def test_simulated_lineups_of_tied_players(passes: Callable[[int], None]) -> None:
     """Simulations on tied projections (each scenario is ordinary, the projections are
     not): the lineups come back, from a bounded number of passes."""
-    players = _tied_slate()
+    players = tied_slate()
     passes(400)
 
     result = optimize(players, OptimizeOptions(n_lineups=20, n_scenarios=200, seed=3))
@@ -116,7 +112,7 @@ def test_knapsack_tables_stay_small_with_salaries_to_the_dollar() -> None:
     """Salaries to the dollar coarsen the tables' salary step instead of growing them to
     gigabytes; DraftKings' hundreds keep the exact step."""
     rules = game_type("nfl", "classic")
-    for players, exact in ((_tied_slate(), False), (nfl_slate(seed=1), True)):
+    for players, exact in ((tied_slate(), False), (nfl_slate(seed=1), True)):
         slate = Slate(to_players(players), rules)
         pool = list(range(len(slate)))
         search = Enumerator(slate, pool, slate.scaled(slate.projections), 10, [])
@@ -128,7 +124,7 @@ def test_knapsack_tables_stay_small_with_salaries_to_the_dollar() -> None:
 
 def test_memory_of_one_lineup_with_salaries_to_the_dollar(passes: Callable[[int], None]) -> None:
     """The search's traced memory stays small (it was 1.7 GB)."""
-    players = _tied_slate()
+    players = tied_slate()
     passes(3)
     tracemalloc.start()
     try:
